@@ -1,0 +1,43 @@
+package dev.lowbit.gemm;
+
+import dev.lowbit.Flags;
+import dev.lowbit.LowbitException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+
+/** Finds {@link GemmBackend}s through {@link ServiceLoader}; {@code -Dlowbit.backend=NAME} picks one. */
+public final class GemmBackends {
+    private static volatile List<GemmBackend> all;
+
+    private GemmBackends() {}
+
+    /** Every registered backend, highest priority first. */
+    public static List<GemmBackend> all() {
+        List<GemmBackend> list = all;
+        if (list == null) {
+            list = ServiceLoader.load(GemmBackend.class).stream().map(ServiceLoader.Provider::get)
+                    .sorted(Comparator.comparingInt(GemmBackend::priority).reversed().thenComparing(GemmBackend::name))
+                    .toList();
+            all = list;
+        }
+        return list;
+    }
+
+    /** The backend named by {@code lowbit.backend}, else the highest-priority one. */
+    public static GemmBackend preferred() {
+        String name = Flags.backend();
+        return name.isEmpty() ? all().getFirst() : byName(name);
+    }
+
+    public static GemmBackend byName(String name) {
+        return all().stream().filter(b -> b.name().equals(name)).findFirst()
+                .orElseThrow(() -> new LowbitException("unknown GEMM backend '" + name + "' (available: "
+                        + all().stream().map(GemmBackend::name).collect(Collectors.joining(", ")) + ")"));
+    }
+
+    public static GemmBackend scalar() {
+        return byName("scalar");
+    }
+}

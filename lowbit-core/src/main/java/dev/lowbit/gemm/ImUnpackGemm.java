@@ -1,0 +1,169 @@
+package dev.lowbit.gemm;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantizedMatrix;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.IntMatrix;
+import dev.lowbit.tensor.LongMatrix;
+import dev.lowbit.unpack.Digits;
+import dev.lowbit.unpack.OperandStats;
+import dev.lowbit.unpack.UnpackPlan;
+import dev.lowbit.unpack.UnpackStats;
+import dev.lowbit.unpack.UnpackStrategy;
+import dev.lowbit.unpack.Unpacked;
+import dev.lowbit.unpack.Unpacker;
+import java.util.TreeSet;
+
+/**
+ * IM-Unpack GEMM: quantize → unpack → low-bit GEMMs → fold → rescale.
+ *
+ * <p>The fold is exact integer arithmetic: for each column run g of the plan (one exponent e_g), the
+ * backend computes {@code P = A'_g·B'_gᵀ} with b-bit operands, and
+ * {@code C[src(r), src(t)] += P[r,t] · 2^((b−1)(eA_r + eB_t + e_g))} in int64 with overflow checks. The
+ * folded C equals {@link ScalarGemm#exact} of the codes bit for bit.
+ *
+ * <p>When scales vary along k (COLUMN or GROUP granularity), k is cut into segments on which both
+ * operands' scales are constant; each segment is one exact integer GEMM, and the dequantized segment
+ * results are summed in float64.
+ */
+public final class ImUnpackGemm {
+    private ImUnpackGemm() {}
+
+    /** Folds the low-bit products of {@code u} back into the exact m×n int64 result. */
+    public static LongMatrix fold(Unpacked u, GemmBackend backend) {
+        UnpackPlan plan = u.plan();
+        int mm = plan.unpackedM();
+        int nn = plan.unpackedN();
+        LongMatrix c = LongMatrix.zeros(plan.m(), plan.n());
+        LongMatrix p = LongMatrix.zeros(mm, nn);
+        int shift = plan.digitShift();
+        int[] srcA = plan.lhsRowSource();
+        int[] srcB = plan.rhsRowSource();
+        int[] expA = plan.lhsRowExp();
+        int[] expB = plan.rhsRowExp();
+        long[] cd = c.data();
+        long[] pd = p.data();
+        int n = plan.n();
+        try {
+            for (int g = 0; g < plan.groups(); g++) {
+                int start = plan.colGroupStart()[g];
+                int len = plan.colGroupStart()[g + 1] - start;
+                if (len == 0) {
+                    continue;
+                }
+                int eg = plan.colExp()[start];
+                IntMatrix lg = u.lhs().view(0, start, mm, len);
+                IntMatrix rg = u.rhs().view(0, start, nn, len);
+                Gemm.checkOut(lg, rg, p);
+                backend.gemmInt(lg, rg, plan.bits(), p);
+                for (int r = 0; r < mm; r++) {
+                    int rowBase = srcA[r] * n;
+                    for (int t = 0; t < nn; t++) {
+                        long v = pd[r * nn + t];
+                        if (v != 0) {
+                            int at = rowBase + srcB[t];
+                            cd[at] = Math.addExact(cd[at], Digits.shiftExact(v, shift * (expA[r] + expB[t] + eg)));
+                        }
+                    }
+                }
+            }
+        } catch (ArithmeticException e) {
+            throw new LowbitException("int64 accumulator overflow in the IM-Unpack fold: the exact integer GEMM result does not fit in 64 bits");
+        }
+        return c;
+    }
+
+    /** Unpacks integer codes and folds their low-bit product: must equal {@code ScalarGemm.exact(a, b)}. */
+    public static LongMatrix exactProduct(LongMatrix a, LongMatrix b, int bits, UnpackStrategy strategy, GemmBackend backend) {
+        return fold(Unpacker.unpack(a, b, bits, strategy), backend);
+    }
+
+    /**
+     * The full pipeline on float operands {@code a} (m×k) and {@code w} (n×k).
+     *
+     * @param verify also compute the int64 GEMM of the codes and compare it with the fold
+     */
+    public static ImUnpackResult multiply(FloatMatrix a, FloatMatrix w, ImUnpackSpec spec, GemmBackend backend, boolean verify) {
+        Gemm.checkShapes(a, w);
+        QuantizedMatrix qa = RtnQuantizer.quantize(a, spec.lhs(), "lhs");
+        QuantizedMatrix qw = RtnQuantizer.quantize(w, spec.rhs(), "rhs");
+        int m = a.rows();
+        int n = w.rows();
+        int k = a.cols();
+        int[] cuts = segmentCuts(k, spec.lhs().granularity(), spec.rhs().granularity());
+        double[] out = new double[m * n];
+        long rowsA = 0;
+        long rowsB = 0;
+        long kk = 0;
+        double work = 0;
+        boolean exact = true;
+        TreeSet<String> strategies = new TreeSet<>();
+        for (int s = 0; s + 1 < cuts.length; s++) {
+            int c0 = cuts[s];
+            int len = cuts[s + 1] - c0;
+            LongMatrix ca = qa.codes().view(0, c0, m, len);
+            LongMatrix cw = qw.codes().view(0, c0, n, len);
+            Unpacked u = Unpacker.unpack(ca, cw, spec.bits(), spec.strategy());
+            UnpackPlan plan = u.plan();
+            strategies.add(plan.strategy().label());
+            rowsA += plan.unpackedM();
+            rowsB += plan.unpackedN();
+            kk += plan.unpackedK();
+            work += plan.work();
+            LongMatrix folded = fold(u, backend);
+            if (verify) {
+                exact &= folded.contentEquals(ScalarGemm.exact(ca, cw));
+            }
+            long[] fd = folded.data();
+            for (int i = 0; i < m; i++) {
+                double sa = qa.scale(i, c0);
+                for (int j = 0; j < n; j++) {
+                    out[i * n + j] += fd[i * n + j] / (sa * qw.scale(j, c0));
+                }
+            }
+        }
+        if (cuts.length == 1) {
+            // k == 0: no segment ran; a single (empty) unpack still defines the row counts
+            rowsA = m;
+            rowsB = n;
+            strategies.add(spec.strategy() == UnpackStrategy.AUTO ? "row" : spec.strategy().label());
+        }
+        float[] outF = new float[out.length];
+        for (int i = 0; i < out.length; i++) {
+            outF[i] = (float) out[i];
+        }
+        long s = Digits.base(spec.bits());
+        double base = (double) m * n * k;
+        UnpackStats stats = new UnpackStats(operandStats(qa, rowsA, s), operandStats(qw, rowsB, s), k, kk,
+                base == 0 ? 1.0 : work / base, strategies.size() == 1 ? strategies.first() : "mixed");
+        return new ImUnpackResult(FloatMatrix.wrap(outF, m, n), out, stats, verify ? exact : null, qa, qw);
+    }
+
+    private static OperandStats operandStats(QuantizedMatrix q, long unpackedRows, long s) {
+        long hh = q.countAtLeast(s);
+        double numel = (double) q.rows() * q.cols();
+        double alpha = 0;
+        double scale = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < q.scales().length; i++) {
+            alpha = Math.max(alpha, q.alphas()[i]);
+            scale = Math.min(scale, q.scales()[i]);
+        }
+        return new OperandStats(q.rows(), q.cols(), unpackedRows, hh, numel == 0 ? 0 : hh / numel, alpha, scale);
+    }
+
+    /** Cut points along k where either operand's scale column changes: {0, …, k}. */
+    static int[] segmentCuts(int k, Granularity ga, Granularity gb) {
+        TreeSet<Integer> cuts = new TreeSet<>();
+        cuts.add(0);
+        cuts.add(k);
+        for (Granularity g : new Granularity[] {ga, gb}) {
+            int w = g.groupCols(k);
+            for (int c = w; c < k; c += w) {
+                cuts.add(c);
+            }
+        }
+        return cuts.stream().mapToInt(Integer::intValue).toArray();
+    }
+}

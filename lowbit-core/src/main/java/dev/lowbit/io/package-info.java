@@ -1,0 +1,2 @@
+/** Reading and writing NumPy {@code .npy} files, and atomic (temp file + rename) output. */
+package dev.lowbit.io;

@@ -1,0 +1,117 @@
+package dev.lowbit.quant;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.LongMatrix;
+
+/**
+ * IM-Unpack's round-to-nearest quantizer with a percentile scale (the paper's reference code
+ * semantics). For each scale cell with n elements:
+ *
+ * <pre>
+ *   k_top = floor(n · (1 − beta))           (in double)
+ *   alpha = k_top-th largest |x|            (k_top == 0 → max |x|);  alpha &lt; 1e-20 → 1e-20
+ *   s     = (levels / 2) / alpha            (in double)
+ *   q     = rint(x · s)                     (ties to even), no clipping
+ * </pre>
+ *
+ * About (1 − beta) of the entries come out with |q| ≥ levels/2: the heavy hitters, kept exactly as
+ * large integers. With {@link QuantParams#clip()} codes are clamped to ±floor((levels − 1)/2) instead
+ * (the paper's ablation). NaN/Inf input, and codes beyond ±2^62 (which no exact int64 GEMM could
+ * use), are errors.
+ */
+public final class RtnQuantizer {
+    /** Largest |code| accepted: beyond it the int64 GEMM of the codes could not be exact. */
+    public static final double MAX_CODE = 0x1p62;
+    static final double MIN_ALPHA = 1e-20;
+
+    private RtnQuantizer() {}
+
+    public static QuantizedMatrix quantize(FloatMatrix x, QuantParams p) {
+        return quantize(x, p, "input");
+    }
+
+    /** Quantizes {@code x}; {@code what} names it in error messages. */
+    public static QuantizedMatrix quantize(FloatMatrix x, QuantParams p, String what) {
+        requireFinite(x, what);
+        int rows = x.rows();
+        int cols = x.cols();
+        Granularity g = p.granularity();
+        int sRows = g.scaleRows(rows);
+        int sCols = g.scaleCols(cols);
+        int gw = g.groupCols(cols);
+        double[] scales = new double[sRows * sCols];
+        double[] alphas = new double[sRows * sCols];
+        LongMatrix codes = LongMatrix.zeros(rows, cols);
+        double clipMax = Math.floor((p.levels() - 1) / 2.0);
+        for (int sr = 0; sr < sRows; sr++) {
+            int r0 = sRows == 1 ? 0 : sr;
+            int r1 = sRows == 1 ? rows : sr + 1;
+            for (int sc = 0; sc < sCols; sc++) {
+                int c0 = sc * gw;
+                int c1 = Math.min(cols, c0 + gw);
+                float[] mags = new float[(r1 - r0) * Math.max(0, c1 - c0)];
+                int n = 0;
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        mags[n++] = Math.abs(x.get(r, c));
+                    }
+                }
+                double alpha = percentileAlpha(mags, p.beta());
+                double s = (p.levels() / 2.0) / alpha;
+                alphas[sr * sCols + sc] = alpha;
+                scales[sr * sCols + sc] = s;
+                for (int r = r0; r < r1; r++) {
+                    for (int c = c0; c < c1; c++) {
+                        double q = Math.rint(x.get(r, c) * s);
+                        if (p.clip()) {
+                            q = Math.max(-clipMax, Math.min(clipMax, q));
+                        } else if (Math.abs(q) > MAX_CODE) {
+                            throw new LowbitException(what + ": quantized value " + q + " at (" + r + ", " + c
+                                    + ") exceeds 2^62: alpha = " + alpha + " is tiny next to max|x|"
+                                    + (alpha == MIN_ALPHA ? " (mostly zeros)" : "") + "; use a larger beta");
+                        }
+                        codes.set(r, c, (long) q);
+                    }
+                }
+            }
+        }
+        return new QuantizedMatrix(codes, scales, alphas, p);
+    }
+
+    /**
+     * alpha for magnitudes {@code mags} (reordered in place): the {@code floor(n·(1−beta))}-th largest,
+     * the maximum when that index is 0, floored at 1e-20.
+     */
+    static double percentileAlpha(float[] mags, double beta) {
+        int n = mags.length;
+        if (n == 0) {
+            return 1.0;
+        }
+        long kTop = beta == 1 ? 0 : (long) Math.floor(n * (1.0 - beta));
+        double alpha;
+        if (kTop == 0) {
+            float max = 0;
+            for (float v : mags) {
+                max = Math.max(max, v);
+            }
+            alpha = max;
+        } else {
+            // the kTop-th largest is the (n − kTop)-th smallest (0-based)
+            alpha = Selection.select(mags, (int) (n - kTop));
+        }
+        return alpha < MIN_ALPHA ? MIN_ALPHA : alpha;
+    }
+
+    /** Throws a one-line error naming the first NaN or infinite entry. */
+    public static void requireFinite(FloatMatrix x, String what) {
+        for (int r = 0; r < x.rows(); r++) {
+            for (int c = 0; c < x.cols(); c++) {
+                float v = x.get(r, c);
+                if (!Float.isFinite(v)) {
+                    throw new LowbitException(what + ": non-finite value " + v + " at (" + r + ", " + c + ")");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.lowbit.quant;
+
+/** Order statistics without sorting (iterative quickselect, deterministic pivots). */
+final class Selection {
+    private Selection() {}
+
+    /** The k-th smallest element (0-based) of {@code a}; reorders {@code a}. */
+    static float select(float[] a, int k) {
+        if (k < 0 || k >= a.length) {
+            throw new IllegalArgumentException("k = " + k + " outside 0.." + (a.length - 1));
+        }
+        int lo = 0;
+        int hi = a.length - 1;
+        while (hi > lo) {
+            if (hi - lo < 16) {
+                insertionSort(a, lo, hi);
+                return a[k];
+            }
+            // median of three as pivot, then a three-way partition (copes with many equal values, e.g. zeros)
+            int mid = (lo + hi) >>> 1;
+            float pivot = median(a[lo], a[mid], a[hi]);
+            int lt = lo;
+            int gt = hi;
+            int i = lo;
+            while (i <= gt) {
+                float v = a[i];
+                if (v < pivot) {
+                    a[i++] = a[lt];
+                    a[lt++] = v;
+                } else if (v > pivot) {
+                    a[i] = a[gt];
+                    a[gt--] = v;
+                } else {
+                    i++;
+                }
+            }
+            if (k < lt) {
+                hi = lt - 1;
+            } else if (k > gt) {
+                lo = gt + 1;
+            } else {
+                return pivot;
+            }
+        }
+        return a[k];
+    }
+
+    private static float median(float x, float y, float z) {
+        return Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+    }
+
+    private static void insertionSort(float[] a, int lo, int hi) {
+        for (int i = lo + 1; i <= hi; i++) {
+            float v = a[i];
+            int j = i - 1;
+            while (j >= lo && a[j] > v) {
+                a[j + 1] = a[j];
+                j--;
+            }
+            a[j + 1] = v;
+        }
+    }
+}
