@@ -1,0 +1,83 @@
+package dev.lowbit.nn;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.unpack.Digits;
+import dev.lowbit.unpack.UnpackStrategy;
+import java.util.Locale;
+
+/**
+ * How every GEMM of a model is computed.
+ *
+ * <ul>
+ *   <li>{@code fp32}: float32 GEMMs on the backend.
+ *   <li>{@code imunpack}: RTN with percentile beta = 0.95 and 15 levels on the weights (per tensor), on the
+ *       linear inputs and on both attention operands (per row, i.e. per token / per channel along the
+ *       contraction axis, so that a sentence's embedding does not depend on the other sentences of its
+ *       batch); heavy hitters are kept as large integers and the integer GEMM of the codes is executed
+ *       <i>exactly</i> with b-bit operands through IM-Unpack (b = 4 by default).
+ *   <li>{@code int8}: the same exact path with absmax scales (beta = 1, 255 levels) and b = 8.
+ * </ul>
+ *
+ * @param mode the kind of arithmetic
+ * @param weights quantization of weight matrices (unused for FP32)
+ * @param activations quantization of activations (linear inputs, Q, K, P, V)
+ * @param bits operand width b of the low-bit GEMMs (2..16)
+ * @param strategy how out-of-range codes are unpacked
+ */
+public record Precision(Mode mode, QuantParams weights, QuantParams activations, int bits, UnpackStrategy strategy) {
+    public enum Mode { FP32, IMUNPACK, INT8 }
+
+    /** The precision names the CLI accepts. */
+    public static final String NAMES = "fp32, imunpack, int8";
+
+    public static final UnpackStrategy DEFAULT_STRATEGY = UnpackStrategy.BOTH;
+
+    public Precision {
+        Digits.checkBits(bits);
+    }
+
+    public static Precision fp32() {
+        return new Precision(Mode.FP32, QuantParams.P95_N15, QuantParams.P95_N15.withGranularity(Granularity.ROW), 4, DEFAULT_STRATEGY);
+    }
+
+    /** IM-Unpack with RTN p95 / 15 levels and b-bit GEMMs. */
+    public static Precision imunpack(int bits) {
+        return new Precision(Mode.IMUNPACK, QuantParams.P95_N15, QuantParams.P95_N15.withGranularity(Granularity.ROW), bits,
+                DEFAULT_STRATEGY);
+    }
+
+    /** Absmax int8 (beta 1, 255 levels), executed exactly with 8-bit GEMMs. */
+    public static Precision int8() {
+        QuantParams absmax = QuantParams.of(1.0, 255);
+        return new Precision(Mode.INT8, absmax, absmax.withGranularity(Granularity.ROW), 8, DEFAULT_STRATEGY);
+    }
+
+    /** Parses a precision name; {@code bits} (nullable) overrides the default b of the low-bit modes. */
+    public static Precision parse(String name, Integer bits) {
+        Precision p = switch (name.strip().toLowerCase(Locale.ROOT)) {
+            case "fp32" -> fp32();
+            case "imunpack" -> imunpack(bits == null ? 4 : bits);
+            case "int8" -> int8();
+            default -> throw new LowbitException("unknown precision '" + name + "' (available: " + NAMES
+                    + "; llm-int8, gptq-w4, fp8, mxfp8, mxfp4 and nvfp4 are not implemented yet)");
+        };
+        if (bits != null && p.mode == Mode.INT8 && bits != 8) {
+            p = new Precision(p.mode, p.weights, p.activations, bits, p.strategy);
+        }
+        return p;
+    }
+
+    public Precision withStrategy(UnpackStrategy s) {
+        return new Precision(mode, weights, activations, bits, s);
+    }
+
+    public boolean quantized() {
+        return mode != Mode.FP32;
+    }
+
+    public String label() {
+        return mode.name().toLowerCase(Locale.ROOT);
+    }
+}
