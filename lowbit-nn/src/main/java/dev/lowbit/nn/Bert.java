@@ -5,6 +5,7 @@ import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.gemm.ImUnpackGemm;
+import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantizedMatrix;
 import dev.lowbit.quant.RtnQuantizer;
@@ -53,11 +54,22 @@ public final class Bert implements AutoCloseable {
     private final ForkJoinPool pool;
     private final QuantizedMatrix[][] quantizedWeights;
     private final GemmSiteStats[][] stats;
+    private final boolean verifyExact;
+    private final java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
 
     /** The pooled, L2-normalized embeddings (B × d) and the packed last hidden state. */
     public record Output(float[][] embeddings, FloatMatrix lastHidden, int[] sequenceStart, int[] sequenceLength) {}
 
     public Bert(BertWeights weights, Precision precision, GemmBackend backend, int threads) {
+        this(weights, precision, backend, threads, false);
+    }
+
+    /**
+     * @param verifyExact also compute every low-bit GEMM's int64 reference ({@link ScalarGemm#exact}) and
+     *     fail if the IM-Unpack fold differs in any bit (slow; for tests)
+     */
+    public Bert(BertWeights weights, Precision precision, GemmBackend backend, int threads, boolean verifyExact) {
+        this.verifyExact = verifyExact;
         this.w = weights;
         this.c = weights.config();
         this.precision = precision;
@@ -76,6 +88,9 @@ public final class Bert implements AutoCloseable {
         if (precision.quantized()) {
             for (int l = 0; l < c.layers(); l++) {
                 for (GemmRole r : GemmRole.LINEAR) {
+                    if (!precision.quantizes(r)) {
+                        continue;
+                    }
                     quantizedWeights[l][r.ordinal()] = RtnQuantizer.quantize(weights.layers().get(l).linear(r).weight(),
                             precision.weights(), "layer " + l + " " + r.label() + " weight");
                 }
@@ -180,19 +195,24 @@ public final class Bert implements AutoCloseable {
             }
         }
         w.embeddingNorm().applyInPlace(x, total);
+        int[] blocks = new int[b + 1]; // row ranges of the sequences: activation quantization blocks
+        for (int i = 0; i < b; i++) {
+            blocks[i] = start[i];
+        }
+        blocks[b] = total;
 
         for (int l = 0; l < c.layers(); l++) {
             BertLayerWeights lw = w.layers().get(l);
-            float[] q = linear(l, GemmRole.Q, x, total);
-            float[] k = linear(l, GemmRole.K, x, total);
-            float[] v = linear(l, GemmRole.V, x, total);
+            float[] q = linear(l, GemmRole.Q, x, total, blocks);
+            float[] k = linear(l, GemmRole.K, x, total, blocks);
+            float[] v = linear(l, GemmRole.V, x, total, blocks);
             float[] ctx = attention(l, q, k, v, start, length, total);
-            float[] a = linear(l, GemmRole.O, ctx, total);
+            float[] a = linear(l, GemmRole.O, ctx, total, blocks);
             addInPlace(a, x);
             lw.attentionNorm().applyInPlace(a, total);
-            float[] h = linear(l, GemmRole.FFN1, a, total);
+            float[] h = linear(l, GemmRole.FFN1, a, total, blocks);
             Activations.geluInPlace(h, h.length);
-            float[] y = linear(l, GemmRole.FFN2, h, total);
+            float[] y = linear(l, GemmRole.FFN2, h, total, blocks);
             addInPlace(y, a);
             lw.outputNorm().applyInPlace(y, total);
             x = y;
@@ -228,13 +248,13 @@ public final class Bert implements AutoCloseable {
     }
 
     /** {@code x (rows × in) · Wᵀ + b} for the linear layer {@code role} of layer {@code l}. */
-    private float[] linear(int l, GemmRole role, float[] x, int rows) {
+    private float[] linear(int l, GemmRole role, float[] x, int rows, int[] blocks) {
         LinearWeights lw = w.layers().get(l).linear(role);
         int n = lw.out();
         FloatMatrix a = FloatMatrix.wrap(x, rows, lw.in());
         float[] out;
-        if (precision.quantized()) {
-            out = quantizedProduct(l, role, a, null, quantizedWeights[l][role.ordinal()]);
+        if (precision.quantizes(role)) {
+            out = quantizedProduct(l, role, a, blocks, null, quantizedWeights[l][role.ordinal()]);
         } else {
             out = new float[rows * n];
             if (rows > 0) {
@@ -253,42 +273,80 @@ public final class Bert implements AutoCloseable {
 
     /** {@code a·bᵀ} of two activations in the model's precision. */
     private float[] product(int l, GemmRole role, FloatMatrix a, FloatMatrix b) {
-        if (precision.quantized()) {
-            return quantizedProduct(l, role, a, b, null);
+        if (precision.quantizes(role)) {
+            return quantizedProduct(l, role, a, new int[] {0, a.rows()}, b, null);
         }
         float[] out = new float[a.rows() * b.rows()];
         Gemm.f32(a, b, FloatMatrix.wrap(out, a.rows(), b.rows()), backend);
         return out;
     }
 
-    private float[] quantizedProduct(int l, GemmRole role, FloatMatrix a, FloatMatrix b, QuantizedMatrix qb) {
+    /**
+     * Quantized {@code a·bᵀ}: a is quantized per block of rows ({@code blockStart}: row offsets plus the
+     * end; one scale per block, computed over the block), b is either pre-quantized ({@code qb}) or
+     * quantized as one block. The integer product is exact (IM-Unpack fold), then rescaled per row pair.
+     */
+    private float[] quantizedProduct(int l, GemmRole role, FloatMatrix a, int[] blockStart, FloatMatrix b, QuantizedMatrix qb) {
         QuantParams act = precision.activations();
-        QuantizedMatrix qa = RtnQuantizer.quantize(a, act, "layer " + l + " " + role.label() + " input");
-        if (qb == null) {
-            qb = RtnQuantizer.quantize(b, act, "layer " + l + " " + role.label() + " right operand");
-        }
+        String what = "layer " + l + " " + role.label();
         int m = a.rows();
+        int k = a.cols();
+        LongMatrix codesA = LongMatrix.zeros(m, k);
+        double[] rowScaleA = new double[m];
+        for (int blk = 0; blk + 1 < blockStart.length; blk++) {
+            int r0 = blockStart[blk];
+            int rows = blockStart[blk + 1] - r0;
+            if (rows == 0) {
+                continue;
+            }
+            QuantizedMatrix q = RtnQuantizer.quantize(a.view(r0, 0, rows, k), act, what + " input");
+            for (int r = 0; r < rows; r++) {
+                rowScaleA[r0 + r] = q.scale(r, 0);
+                for (int c = 0; c < k; c++) {
+                    codesA.set(r0 + r, c, q.codes().get(r, c));
+                }
+            }
+        }
+        if (qb == null) {
+            qb = RtnQuantizer.quantize(b, act, what + " right operand");
+        }
         int n = qb.rows();
         float[] out = new float[m * n];
         if (m == 0 || n == 0) {
             return out;
         }
-        Unpacked u = Unpacker.unpack(qa.codes(), qb.codes(), precision.bits(), precision.strategy());
+        Unpacked u = Unpacker.unpack(codesA, qb.codes(), precision.bits(), precision.strategy());
         LongMatrix exact = ImUnpackGemm.fold(u, backend);
+        if (verifyExact) {
+            if (!exact.contentEquals(ScalarGemm.exact(codesA, qb.codes()))) {
+                throw new IllegalStateException(what + ": IM-Unpack fold differs from the int64 GEMM");
+            }
+            verified.incrementAndGet();
+        }
         long[] e = exact.data();
+        double[] colScale = new double[n];
+        for (int j = 0; j < n; j++) {
+            colScale[j] = qb.scale(j, 0);
+        }
         for (int i = 0; i < m; i++) {
-            double sa = qa.scale(i, 0);
+            double sa = rowScaleA[i];
             for (int j = 0; j < n; j++) {
-                out[i * n + j] = (float) (e[i * n + j] / (sa * qb.scale(j, 0)));
+                out[i * n + j] = (float) (e[i * n + j] / (sa * colScale[j]));
             }
         }
         UnpackPlan plan = u.plan();
         long s = Digits.base(precision.bits());
-        double mnk = (double) m * n * a.cols();
-        long lh = qa.countAtLeast(s);
+        double mnk = (double) m * n * k;
+        long lh = 0;
+        long[] ca = codesA.data();
+        for (long v : ca) {
+            if (Math.abs(v) >= s) {
+                lh++;
+            }
+        }
         long rh = qb.countAtLeast(s);
         synchronized (stats) {
-            stats[l][role.ordinal()] = stats[l][role.ordinal()].plus(mnk, plan.work(), lh, qa.codes().size(), rh, qb.codes().size());
+            stats[l][role.ordinal()] = stats[l][role.ordinal()].plus(mnk, plan.work(), lh, (long) m * k, rh, qb.codes().size());
         }
         return out;
     }
@@ -361,6 +419,11 @@ public final class Bert implements AutoCloseable {
         return out;
     }
 
+    /** Number of low-bit GEMMs checked bit for bit against the int64 reference (with verifyExact). */
+    public long verifiedGemms() {
+        return verified.get();
+    }
+
     /** Clears the statistics. */
     public void resetStats() {
         synchronized (stats) {
@@ -382,7 +445,7 @@ public final class Bert implements AutoCloseable {
         for (int l = 0; l < c.layers(); l++) {
             for (GemmRole r : GemmRole.LINEAR) {
                 LinearWeights lw = w.layers().get(l).linear(r);
-                if (!precision.quantized()) {
+                if (!precision.quantizes(r)) {
                     bytes += 4L * lw.weight().size();
                 } else {
                     QuantizedMatrix q = quantizedWeights[l][r.ordinal()];
