@@ -18,8 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -142,19 +142,19 @@ final class DemoCommand implements Callable<Integer> {
         return String.format(java.util.Locale.ROOT, "%.2f%%", 100 * f);
     }
 
-    private List<CategoryChart> charts(List<Cell> cells) {
-        List<CategoryChart> charts = new ArrayList<>();
+    private List<XYChart> charts(List<Cell> cells) {
+        List<XYChart> charts = new ArrayList<>();
         for (Case c : cases(0, 0, 0, seed)) {
-            CategoryChart ch = new CategoryChartBuilder().width(560).height(420).title(c.name())
+            XYChart ch = new XYChartBuilder().width(560).height(420).title(c.name() + " (" + size + ", " + levels + " levels)")
                     .xAxisTitle("bits b").yAxisTitle("unpack ratio m'n'k'/mnk (log)").build();
             ch.getStyler().setYAxisLogarithmic(true);
             ch.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
             for (UnpackStrategy s : STRATEGIES) {
-                List<String> xs = new ArrayList<>();
+                List<Double> xs = new ArrayList<>();
                 List<Double> ys = new ArrayList<>();
                 for (Cell x : cells) {
                     if (x.matrix().equals(c.name()) && x.strategy().equals(s.label())) {
-                        xs.add(String.valueOf(x.bits()));
+                        xs.add((double) x.bits());
                         ys.add(x.ratio());
                     }
                 }
