@@ -27,9 +27,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code lowbit demo}: what IM-Unpack does, on built-in synthetic matrices. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Show what IM-Unpack does on built-in matrices (Gaussian, heavy-tailed Student-t, and",
-            "activations with outlier channels): for b in {2,3,4,8} and each strategy, the unpack ratio",
-            "m'n'k'/mnk, the heavy-hitter fraction, and a check that the folded low-bit GEMM is exact."},
+        description = {"Show what IM-Unpack does, on built-in matrices.",
+            "",
+            "Three GEMMs (Gaussian, heavy-tailed Student-t, activations with outlier channels), each for",
+            "b in {2,3,4,8} and every strategy: the unpack ratio m'n'k'/mnk, the heavy-hitter fractions,",
+            "a check that the folded low-bit GEMM is exact, and the error vs float64.", ""},
         footer = {"", "Examples:", "  ./lowbit demo", "  ./lowbit demo --plot demo.png", "  ./lowbit demo --json > demo.json"})
 final class DemoCommand implements Callable<Integer> {
     static final int[] BITS = {2, 3, 4, 8};
