@@ -130,6 +130,23 @@ class CliTest {
     }
 
     @Test
+    void comparePrintsEveryMethod() throws IOException {
+        Run r = run("compare", "--lhs", a.toString(), "--rhs", w.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().strip()).startsWith("{\"lhs\":\"24x32\",\"rhs\":\"16x32\",\"bits\":4,\"seed\":1,\"methods\":[")
+                .contains("\"name\":\"imunpack\"").contains("\"name\":\"gptq\"").contains("\"name\":\"llm-int8\"")
+                .contains("\"name\":\"hadamard\"").contains("\"name\":\"bfp\"").contains("\"lhsSqnrDb\":null");
+        Path png = dir.resolve("cmp.png");
+        Run t = run("compare", "--lhs", a.toString(), "--rhs", w.toString(), "--methods", "gptq,rtn-weight", "--bits", "3", "--table",
+                "--calib", a.toString(), "--plot", png.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        assertThat(t.out()).contains("gptq").contains("rtn-weight").doesNotContain("hadamard");
+        assertThat(Files.size(png)).isGreaterThan(1000);
+        assertOneLineError(run("compare", "--lhs", a.toString(), "--rhs", w.toString(), "--methods", "magic"), "unknown method 'magic'");
+        assertOneLineError(run("compare", "--lhs", a.toString(), "--rhs", w.toString(), "--bits", "1"), "--bits must be in 2..16");
+    }
+
+    @Test
     void helpAndVersion() {
         Run h = run("--help");
         assertThat(h.code()).isZero();
