@@ -77,22 +77,10 @@ final class CompareCommand implements Callable<Integer> {
                 new QuantComparison.Inputs(x, w, xc, bits, seed, GemmBackends.preferred()), names);
         PrintWriter pw = spec.commandLine().getOut();
         if (table) {
-            Table t = new Table("method", "rel. error", "SQNR X (dB)", "SQNR W (dB)", "bits/elem X", "bits/elem W", "unpack ratio");
-            for (MethodResult r : results) {
-                t.row(r.name(), r.relErrorVsFp32(), sqnr(r.lhsSqnrDb()), sqnr(r.rhsSqnrDb()), r.lhsBitsPerElement(), r.rhsBitsPerElement(),
-                        r.unpackRatio() == null ? "-" : Table.format(r.unpackRatio()));
-            }
-            pw.print("Y = X·Wᵀ with X " + x.shapeString() + ", W " + w.shapeString() + ", bits " + bits + "\n" + t);
-            for (MethodResult r : results) {
-                pw.println("  " + r.name() + ": " + r.description());
-            }
+            pw.print("Y = X·Wᵀ with X " + x.shapeString() + ", W " + w.shapeString() + ", bits " + bits + "\n" + table(results));
         } else {
-            List<Json> list = results.stream().map(r -> Json.object().put("name", r.name()).put("description", r.description())
-                    .put("relErrorVsFp32", r.relErrorVsFp32()).put("lhsSqnrDb", r.lhsSqnrDb()).put("rhsSqnrDb", r.rhsSqnrDb())
-                    .put("lhsBitsPerElement", r.lhsBitsPerElement()).put("rhsBitsPerElement", r.rhsBitsPerElement())
-                    .put("unpackRatio", r.unpackRatio())).toList();
             pw.println(Json.object().put("lhs", x.shapeString()).put("rhs", w.shapeString()).put("bits", bits).put("seed", seed)
-                    .put("methods", list));
+                    .put("methods", toJson(results)));
         }
         if (plot != null) {
             CategoryChart ch = new CategoryChartBuilder().width(900).height(450).title("GEMM output error vs float64 (" + x.shapeString()
@@ -104,6 +92,27 @@ final class CompareCommand implements Callable<Integer> {
         }
         pw.flush();
         return 0;
+    }
+
+    static List<Json> toJson(List<MethodResult> results) {
+        return results.stream().map(r -> Json.object().put("name", r.name()).put("description", r.description())
+                .put("relErrorVsFp32", r.relErrorVsFp32()).put("lhsSqnrDb", r.lhsSqnrDb()).put("rhsSqnrDb", r.rhsSqnrDb())
+                .put("lhsBitsPerElement", r.lhsBitsPerElement()).put("rhsBitsPerElement", r.rhsBitsPerElement())
+                .put("unpackRatio", r.unpackRatio())).toList();
+    }
+
+    /** The human table plus one line per method saying what it does. */
+    static String table(List<MethodResult> results) {
+        Table t = new Table("method", "rel. error", "SQNR X (dB)", "SQNR W (dB)", "bits/elem X", "bits/elem W", "unpack ratio");
+        for (MethodResult r : results) {
+            t.row(r.name(), r.relErrorVsFp32(), sqnr(r.lhsSqnrDb()), sqnr(r.rhsSqnrDb()), r.lhsBitsPerElement(), r.rhsBitsPerElement(),
+                    r.unpackRatio() == null ? "-" : Table.format(r.unpackRatio()));
+        }
+        StringBuilder sb = new StringBuilder(t.toString());
+        for (MethodResult r : results) {
+            sb.append("  ").append(r.name()).append(": ").append(r.description()).append('\n');
+        }
+        return sb.toString();
     }
 
     private static String sqnr(double db) {

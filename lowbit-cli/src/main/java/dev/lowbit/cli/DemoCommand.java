@@ -6,6 +6,7 @@ import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ImUnpackResult;
 import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.quant.QuantComparison;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.report.Json;
 import dev.lowbit.report.Plots;
@@ -96,6 +97,9 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         progress.done();
+        Case cmpCase = cases(shape[0], shape[1], shape[2], seed).getLast();
+        List<QuantComparison.MethodResult> compared = QuantComparison.run(
+                new QuantComparison.Inputs(cmpCase.lhs(), cmpCase.rhs(), cmpCase.lhs(), 4, seed, be), QuantComparison.parseMethods("all"));
         PrintWriter pw = spec.commandLine().getOut();
         if (json) {
             List<Json> list = cells.stream().map(c -> Json.object().put("matrix", c.matrix()).put("bits", c.bits())
@@ -103,9 +107,11 @@ final class DemoCommand implements Callable<Integer> {
                     .put("lhsHeavyHitterFraction", c.lhsHeavy()).put("rhsHeavyHitterFraction", c.rhsHeavy())
                     .put("exact", c.exact()).put("relErrorVsFp32", c.relError())).toList();
             pw.println(Json.object().put("shape", size).put("seed", seed).put("beta", beta).put("levels", levels)
-                    .put("backend", be.name()).put("results", list));
+                    .put("backend", be.name()).put("results", list).put("compare", CompareCommand.toJson(compared)));
         } else {
             pw.print(tables(shape, qp, be, cells));
+            pw.print("\nThe seeds' quantizers on the outlier-channels GEMM (4 bits where a method has a choice):\n");
+            pw.print(CompareCommand.table(compared));
         }
         if (plot != null) {
             Plots.savePng(plot, charts(cells));

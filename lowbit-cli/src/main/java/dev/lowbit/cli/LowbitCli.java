@@ -27,6 +27,7 @@ public final class LowbitCli implements Runnable {
         DemoCommand.class,
         UnpackCommand.class,
         CompareCommand.class,
+        GenCommand.class,
     };
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")

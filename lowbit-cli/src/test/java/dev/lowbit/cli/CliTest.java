@@ -147,6 +147,19 @@ class CliTest {
     }
 
     @Test
+    void genWritesSeededMatrices() throws IOException {
+        Path g1 = dir.resolve("g1.npy");
+        Path g2 = dir.resolve("g2.npy");
+        assertThat(run("gen", "--kind", "student-t", "--shape", "5x7", "--seed", "3", "--out", g1.toString()).code()).isZero();
+        assertThat(run("gen", "--kind", "student-t", "--shape", "5x7", "--seed", "3", "--out", g2.toString()).code()).isZero();
+        assertThat(Files.readAllBytes(g1)).isEqualTo(Files.readAllBytes(g2));
+        assertThat(Npy.read(g1).shape()).containsExactly(5, 7);
+        assertOneLineError(run("gen", "--kind", "zipf", "--shape", "5x7", "--out", g1.toString()), "unknown kind");
+        assertOneLineError(run("gen", "--kind", "gaussian", "--shape", "5", "--out", g1.toString()), "--shape must be RxC");
+        assertOneLineError(run("gen", "--kind", "gaussian", "--shape", "5x7", "--out", dir.resolve("no/such/dir.npy").toString()), "does not exist");
+    }
+
+    @Test
     void helpAndVersion() {
         Run h = run("--help");
         assertThat(h.code()).isZero();

@@ -34,6 +34,7 @@ public final class QuantComparison {
 
     static {
         METHODS.put("imunpack", "IM-Unpack RTN p95/15 levels, heavy hitters kept, exact b-bit GEMMs (auto strategy)");
+        METHODS.put("imunpack-row", "IM-Unpack RTN p95/15 levels with one scale per row (per token / output channel)");
         METHODS.put("rtn-clip", "RTN p95/15 levels with heavy hitters clipped (IM-Unpack's ablation)");
         METHODS.put("int8", "absmax INT8 (RTN beta 1, 255 levels) on both operands");
         METHODS.put("llm-int8", "LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8 per row");
@@ -68,6 +69,7 @@ public final class QuantComparison {
         for (String m : methods) {
             out.add(switch (m) {
                 case "imunpack" -> imUnpack(m, in, QuantParams.P95_N15, in.bits(), ref);
+                case "imunpack-row" -> imUnpack(m, in, QuantParams.P95_N15.withGranularity(Granularity.ROW), in.bits(), ref);
                 case "rtn-clip" -> imUnpack(m, in, QuantParams.P95_N15.withClip(true), 16, ref);
                 case "int8" -> imUnpack(m, in, QuantParams.of(1.0, 255), 16, ref);
                 case "llm-int8" -> {
@@ -112,15 +114,17 @@ public final class QuantComparison {
         double mk = (double) st.lhs().rows() * st.innerDim();
         double nk = (double) st.rhs().rows() * st.innerDim();
         int storedBits = p.clip() || name.equals("int8") ? (int) Math.ceil(Math.log(p.levels()) / Math.log(2)) : bits;
-        double lhsBits = p.clip() || name.equals("int8") ? storedBits + 32 / Math.max(1, mk)
-                : bits * st.lhs().unpackedRows() * (double) st.unpackedInnerDim() / Math.max(1, mk) + 32 / Math.max(1, mk);
-        double rhsBits = p.clip() || name.equals("int8") ? storedBits + 32 / Math.max(1, nk)
-                : bits * st.rhs().unpackedRows() * (double) st.unpackedInnerDim() / Math.max(1, nk) + 32 / Math.max(1, nk);
+        double lhsScales = 32.0 * r.lhsQuant().scales().length;
+        double rhsScales = 32.0 * r.rhsQuant().scales().length;
+        double lhsBits = p.clip() || name.equals("int8") ? storedBits + lhsScales / Math.max(1, mk)
+                : (bits * st.lhs().unpackedRows() * (double) st.unpackedInnerDim() + lhsScales) / Math.max(1, mk);
+        double rhsBits = p.clip() || name.equals("int8") ? storedBits + rhsScales / Math.max(1, nk)
+                : (bits * st.rhs().unpackedRows() * (double) st.unpackedInnerDim() + rhsScales) / Math.max(1, nk);
         Function<QuantizedMatrix, double[]> deq = q -> Sqnr.toDouble(q.dequantize());
-        return new MethodResult(name, METHODS.get(name) + (name.equals("imunpack") ? " at b = " + bits + ", " + st.strategies() : ""),
+        return new MethodResult(name, METHODS.get(name) + (name.startsWith("imunpack") ? " at b = " + bits + ", " + st.strategies() : ""),
                 Sqnr.relativeError(r.outF64(), ref), Sqnr.db(Sqnr.toDouble(in.x()), deq.apply(r.lhsQuant())),
                 Sqnr.db(Sqnr.toDouble(in.w()), deq.apply(r.rhsQuant())), lhsBits, rhsBits,
-                name.equals("imunpack") ? st.ratio() : null);
+                name.startsWith("imunpack") ? st.ratio() : null);
     }
 
     private static double[] dequantRows(dev.lowbit.tensor.IntMatrix codes, double[] scales, double[] original, int[] floatCols) {

@@ -268,4 +268,35 @@ class SeedQuantizersTest {
         assertThat(byName.get("gptq").lhsSqnrDb()).isInfinite();
         assertThatThrownBy(() -> QuantComparison.parseMethods("gptq,nope")).isInstanceOf(LowbitException.class).hasMessageContaining("nope");
     }
+
+    @Test
+    void gptqEqualsRtnWhenTheHessianIsDiagonal() {
+        // calibration rows e_0 … e_5: H = (2/6)·I, so there is no error to feed forward and GPTQ is RTN
+        FloatMatrix calib = FloatMatrix.zeros(6, 6);
+        for (int i = 0; i < 6; i++) {
+            calib.set(i, i, 1);
+        }
+        FloatMatrix w = RandomMatrices.gaussian(4, 6, 3);
+        assertArrayEquals(GptqQuantizer.rtn(w, 3, -1).codes(), GptqQuantizer.quantize(w, calib, GptqQuantizer.Spec.of(3)).codes());
+        assertArrayEquals(GptqQuantizer.rtn(w, 3, -1).dequantized(), GptqQuantizer.quantize(w, calib, GptqQuantizer.Spec.of(3)).dequantized());
+    }
+
+    @Test
+    void fastScheduleRaisesPrecisionInChunks() {
+        FastSchedule s = FastSchedule.of(300, 4); // 2, 4, 6 bits: three phases of 100 steps
+        assertThat(s.stages()).isEqualTo(3);
+        assertThat(s.mantissaBits(0, 3)).isEqualTo(2);
+        assertThat(s.mantissaBits(100, 3)).isEqualTo(4);
+        assertThat(s.mantissaBits(100, 0)).as("input-side layer lags one phase").isEqualTo(2);
+        assertThat(s.mantissaBits(299, 3)).isEqualTo(6);
+        assertThat(s.mantissaBits(299, 0)).isEqualTo(4);
+        int prev = 0;
+        for (long t = 0; t < 300; t++) {
+            int b = s.mantissaBits(t, 2);
+            assertThat(b).isGreaterThanOrEqualTo(prev);
+            assertThat((b - 2) % 2).isZero();
+            prev = b;
+        }
+        assertThatThrownBy(() -> new FastSchedule(4, 2, 2, 10, 1, 0)).isInstanceOf(LowbitException.class);
+    }
 }
