@@ -27,6 +27,7 @@ public final class LowbitCli implements Runnable {
         DemoCommand.class,
         UnpackCommand.class,
         EmbedCommand.class,
+        BenchCommand.class,
         CompareCommand.class,
         GenCommand.class,
     };

@@ -26,9 +26,9 @@ public final class Activations {
         return (float) (0.5 * x * erfc(-x / Math.sqrt(2.0)));
     }
 
-    /** GELU of every entry of {@code x[0..n)} in place. */
-    public static void geluInPlace(float[] x, int n) {
-        for (int i = 0; i < n; i++) {
+    /** GELU of every entry of {@code x[from..to)} in place. */
+    public static void geluInPlace(float[] x, int from, int to) {
+        for (int i = from; i < to; i++) {
             x[i] = gelu(x[i]);
         }
     }

@@ -194,7 +194,7 @@ public final class Bert implements AutoCloseable {
                 row++;
             }
         }
-        w.embeddingNorm().applyInPlace(x, total);
+        layerNorm(w.embeddingNorm(), x, total);
         int[] blocks = new int[b + 1]; // row ranges of the sequences: activation quantization blocks
         for (int i = 0; i < b; i++) {
             blocks[i] = start[i];
@@ -208,13 +208,13 @@ public final class Bert implements AutoCloseable {
             float[] v = linear(l, GemmRole.V, x, total, blocks);
             float[] ctx = attention(l, q, k, v, start, length, total);
             float[] a = linear(l, GemmRole.O, ctx, total, blocks);
-            addInPlace(a, x);
-            lw.attentionNorm().applyInPlace(a, total);
+            residualNorm(lw.attentionNorm(), a, x, total);
             float[] h = linear(l, GemmRole.FFN1, a, total, blocks);
-            Activations.geluInPlace(h, h.length);
+            int width = c.intermediate();
+            float[] hh = h;
+            forRows(total, (r0, r1) -> Activations.geluInPlace(hh, r0 * width, r1 * width));
             float[] y = linear(l, GemmRole.FFN2, h, total, blocks);
-            addInPlace(y, a);
-            lw.outputNorm().applyInPlace(y, total);
+            residualNorm(lw.outputNorm(), y, a, total);
             x = y;
         }
 
@@ -241,9 +241,50 @@ public final class Bert implements AutoCloseable {
         return new Output(emb, FloatMatrix.wrap(x, total, d), start, length);
     }
 
-    private static void addInPlace(float[] acc, float[] add) {
-        for (int i = 0; i < acc.length; i++) {
-            acc[i] += add[i];
+    /** {@code x = LN(x + skip)} row by row, in parallel over row chunks. */
+    private void residualNorm(LayerNormWeights p, float[] x, float[] skip, int rows) {
+        int d = c.hidden();
+        forRows(rows, (r0, r1) -> {
+            for (int i = r0 * d; i < r1 * d; i++) {
+                x[i] += skip[i];
+            }
+            p.applyInPlace(x, r0, r1);
+        });
+    }
+
+    private void layerNorm(LayerNormWeights p, float[] x, int rows) {
+        forRows(rows, (r0, r1) -> p.applyInPlace(x, r0, r1));
+    }
+
+    private interface RowRange {
+        void run(int r0, int r1);
+    }
+
+    /** Runs {@code body} on chunks of rows, in parallel when there are several threads; rows are independent. */
+    private void forRows(int rows, RowRange body) {
+        int chunk = 32;
+        int chunks = (rows + chunk - 1) / chunk;
+        if (pool == null || chunks <= 1) {
+            body.run(0, rows);
+            return;
+        }
+        runInPool(() -> IntStream.range(0, chunks).parallel().forEach(ch -> body.run(ch * chunk, Math.min(rows, (ch + 1) * chunk))));
+    }
+
+    private void runInPool(Runnable r) {
+        try {
+            pool.submit(r).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LowbitException("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
@@ -262,12 +303,15 @@ public final class Bert implements AutoCloseable {
             }
         }
         float[] bias = lw.bias();
-        for (int r = 0; r < rows; r++) {
-            int o = r * n;
-            for (int j = 0; j < n; j++) {
-                out[o + j] += bias[j];
+        float[] res = out;
+        forRows(rows, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * n;
+                for (int j = 0; j < n; j++) {
+                    res[o + j] += bias[j];
+                }
             }
-        }
+        });
         return out;
     }
 
@@ -393,17 +437,7 @@ public final class Bert implements AutoCloseable {
         if (pool == null) {
             all.run();
         } else {
-            try {
-                pool.submit(all).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LowbitException("interrupted");
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException(e.getCause());
-            }
+            runInPool(all);
         }
         return ctx;
     }

@@ -19,10 +19,10 @@ public record LayerNormWeights(float[] gamma, float[] beta, float eps) {
         }
     }
 
-    /** Normalizes each row of {@code x} (rows × width, row-major) in place; statistics in float64. */
-    void applyInPlace(float[] x, int rows) {
+    /** Normalizes rows {@code [r0, r1)} of {@code x} (row-major, rows of width gamma.length) in place; statistics in float64. */
+    void applyInPlace(float[] x, int r0, int r1) {
         int w = gamma.length;
-        for (int r = 0; r < rows; r++) {
+        for (int r = r0; r < r1; r++) {
             int o = r * w;
             double mean = 0;
             for (int c = 0; c < w; c++) {
