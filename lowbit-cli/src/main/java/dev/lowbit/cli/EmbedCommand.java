@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
             "A missing, unreadable or non-UTF-8 file is a one-line error (exit 2) and writes nothing: the .npy is",
             "written to a temporary file and renamed only when complete.",
             "", "Precisions: fp32; imunpack (RTN p95, 15 levels, every GEMM exact in b-bit integers, default b = 4);",
-            "int8 (absmax, 255 levels, b = 8). llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4: not implemented yet."})
+            "int8 (absmax, codes in [-127, 127], b = 8). llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4: not implemented yet."})
 final class EmbedCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -69,7 +69,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--bits", paramLabel = "B", description = "Operand width b of the low-bit GEMMs, 2..16 (imunpack default 4, int8 default 8).")
     Integer bits;
 
-    @Option(names = "--strategy", defaultValue = "both", paramLabel = "row|column|both|auto", description = "IM-Unpack strategy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--strategy", defaultValue = "column", paramLabel = "row|column|both|auto", description = "IM-Unpack strategy (default: ${DEFAULT-VALUE}).")
     String strategy;
 
     @Option(names = "--weight-granularity", defaultValue = "row", paramLabel = "row|tensor",
@@ -79,7 +79,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--beta", paramLabel = "P", description = "Override the percentile of the low-bit quantizer (imunpack 0.95, int8 1).")
     Double beta;
 
-    @Option(names = "--levels", paramLabel = "N", description = "Override the number of quantization levels (imunpack 15, int8 255).")
+    @Option(names = "--levels", paramLabel = "N", description = "Override the number of quantization levels (imunpack 15, int8 254).")
     Integer levels;
 
     @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Sentences per forward pass (default: ${DEFAULT-VALUE}).")
