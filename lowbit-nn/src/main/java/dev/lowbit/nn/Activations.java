@@ -21,9 +21,30 @@ public final class Activations {
         return 1.0 - erfc(x);
     }
 
-    /** The exact (erf) GELU: {@code x/2 · (1 + erf(x/√2))}. */
+    private static final double INV_SQRT2 = 0.7071067811865476;
+
+    /**
+     * erf(x) by Abramowitz &amp; Stegun 7.1.28, {@code 1 − (1 + a1·x + … + a6·x⁶)^−16} for x ≥ 0 (odd
+     * extension below): absolute error ≤ 3e-7 and no exponential, so about 5× cheaper than {@link #erf}.
+     */
+    public static double erfFast(double x) {
+        double z = Math.abs(x);
+        double p = 1.0 + z * (0.0705230784 + z * (0.0422820123 + z * (0.0092705272
+                + z * (0.0001520143 + z * (0.0002765672 + z * 0.0000430638)))));
+        p *= p; // ^2
+        p *= p; // ^4
+        p *= p; // ^8
+        p *= p; // ^16
+        double r = 1.0 - 1.0 / p;
+        return x >= 0 ? r : -r;
+    }
+
+    /**
+     * The erf GELU {@code x/2 · (1 + erf(x/√2))}, with {@link #erfFast}: absolute error ≤ 1.5e-7·|x|
+     * against the exact function (the ONNX graph's Erf node is itself an approximation in float32).
+     */
     public static float gelu(float x) {
-        return (float) (0.5 * x * erfc(-x / Math.sqrt(2.0)));
+        return (float) (0.5 * x * (1.0 + erfFast(x * INV_SQRT2)));
     }
 
     /** GELU of every entry of {@code x[from..to)} in place. */
