@@ -28,6 +28,7 @@ public final class LowbitCli implements Runnable {
         UnpackCommand.class,
         CompareCommand.class,
         GenCommand.class,
+        TrainCommand.class,
     };
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")

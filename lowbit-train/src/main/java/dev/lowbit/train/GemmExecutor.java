@@ -84,6 +84,22 @@ public final class GemmExecutor {
             maxRatio = Math.max(maxRatio, ratio);
         }
 
+        /** A copy of these totals. */
+        public RoleStats copy() {
+            return new RoleStats().plus(this);
+        }
+
+        /** Adds {@code o}'s totals into this one and returns it. */
+        public RoleStats plus(RoleStats o) {
+            count += o.count;
+            ops += o.ops;
+            unpackedOps += o.unpackedOps;
+            heavyA += o.heavyA;
+            heavyB += o.heavyB;
+            maxRatio = Math.max(maxRatio, o.maxRatio);
+            return this;
+        }
+
         public long count() {
             return count;
         }
