@@ -19,6 +19,9 @@ public final class GemmExecutor {
     private final GemmBackend backend;
     private final Map<String, RoleStats> stats = new TreeMap<>();
     private boolean recording = true;
+    private long seed;
+    private long step;
+    private long calls;
 
     public GemmExecutor(MatmulPolicy policy, GemmBackend backend) {
         this.policy = policy;
@@ -27,6 +30,13 @@ public final class GemmExecutor {
 
     public MatmulPolicy policy() {
         return policy;
+    }
+
+    /** Sets the training step (and seed) that counter-based stochastic quantizers draw from. */
+    public void setStep(long seed, long step) {
+        this.seed = seed;
+        this.step = step;
+        this.calls = 0;
     }
 
     /** Whether to record statistics (off during evaluation). */
@@ -56,7 +66,17 @@ public final class GemmExecutor {
             hhB = r.stats().rhs().heavyHitterFraction();
         } else {
             String what = layer + " " + role.label();
-            out = Gemm.f32(spec.lhs().fakeQuantize(a, what + " lhs"), spec.rhs().fakeQuantize(b, what + " rhs"), backend);
+            int layerIndex = layerIndex(layer);
+            FloatMatrix ha = a;
+            FloatMatrix hb = b;
+            int block = spec.hadamard() ? hadamardBlock(a.cols()) : 1;
+            if (block > 1) {
+                ha = hadamard(a, block);
+                hb = hadamard(b, block);
+            }
+            FloatMatrix qa = spec.lhs().fakeQuantize(ha, new OperandSpec.Context(what + " lhs", seed, step, layerIndex, calls++));
+            FloatMatrix qb = spec.rhs().fakeQuantize(hb, new OperandSpec.Context(what + " rhs", seed, step, layerIndex, calls++));
+            out = Gemm.f32(qa, qb, backend);
         }
         if (recording) {
             double ops = 2.0 * a.rows() * b.rows() * a.cols();
@@ -64,6 +84,37 @@ public final class GemmExecutor {
             stats.computeIfAbsent(layer + "/" + role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB);
         }
         return out;
+    }
+
+    /** Block index from a layer name like {@code h3.attn}: 3; −1 for layers outside the blocks. */
+    static int layerIndex(String layer) {
+        if (layer.length() > 1 && layer.charAt(0) == 'h' && Character.isDigit(layer.charAt(1))) {
+            int end = 1;
+            while (end < layer.length() && Character.isDigit(layer.charAt(end))) {
+                end++;
+            }
+            return Integer.parseInt(layer.substring(1, end));
+        }
+        return -1;
+    }
+
+    /** The largest power of two up to 64 dividing k. */
+    static int hadamardBlock(int k) {
+        int b = 64;
+        while (b > 1 && k % b != 0) {
+            b >>= 1;
+        }
+        return b;
+    }
+
+    private static FloatMatrix hadamard(FloatMatrix m, int block) {
+        double[] d = dev.lowbit.quant.Sqnr.toDouble(m);
+        dev.lowbit.quant.HadamardQuantizer.transformRowsInPlace(d, m.rows(), m.cols(), block);
+        float[] f = new float[d.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return FloatMatrix.wrap(f, m.rows(), m.cols());
     }
 
     /** Running totals for one role: GEMM count, operations, and work-weighted unpack statistics. */
