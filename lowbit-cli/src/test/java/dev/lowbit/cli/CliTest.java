@@ -160,6 +160,31 @@ class CliTest {
     }
 
     @Test
+    void trainPrintsTheContractJson() throws IOException {
+        Path json = dir.resolve("run.json");
+        Path png = dir.resolve("loss.png");
+        Run r = run("train", "--task", "kjv-gpt", "--policy", "imunpack", "--steps", "3", "--layers", "1", "--dim", "16", "--heads", "2",
+                "--context", "16", "--batch", "4", "--eval-every", "2", "--out", json.toString(), "--plot", png.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        String out = r.out().strip();
+        assertThat(out).startsWith("{\"task\":\"kjv-gpt\",\"policy\":\"imunpack\",\"steps\":3,\"seed\":7,\"trainLoss\":[")
+                .contains("\"valLoss\":[[2,").contains("\"final\":{\"valLoss\":").contains("\"accuracy\":null")
+                .contains("\"tokensPerSecond\":").contains("\"unpack\":{\"byRole\":{").contains("\"grad-weight\":{\"gemms\":")
+                .contains("\"attn-score\":");
+        assertThat(Files.readString(json).strip()).isEqualTo(out);
+        assertThat(Files.size(png)).isGreaterThan(1000);
+        Run two = run("train", "--task", "kjv-gpt", "--policies", "fp32,rtn-clip", "--steps", "2", "--layers", "1", "--dim", "16",
+                "--heads", "2", "--context", "16", "--batch", "4", "--table");
+        assertThat(two.code()).as(two.err()).isZero();
+        assertThat(two.out()).contains("fp32").contains("rtn-clip").contains("final val loss");
+        assertOneLineError(run("train", "--task", "mnist"), "unknown task");
+        assertOneLineError(run("train", "--task", "kjv-gpt", "--policy", "magic"), "unknown policy");
+        assertOneLineError(run("train", "--task", "fashion-vit", "--steps", "1", "--data", dir.resolve("nowhere").toString()),
+                "dataset-fashion-mnist");
+        assertOneLineError(run("train", "--task", "kjv-gpt", "--steps", "2", "--resume"), "--resume needs --checkpoint");
+    }
+
+    @Test
     void helpAndVersion() {
         Run h = run("--help");
         assertThat(h.code()).isZero();
