@@ -8,6 +8,7 @@ import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.quant.QuantComparison;
 import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.Sqnr;
 import dev.lowbit.report.Json;
 import dev.lowbit.report.Plots;
 import dev.lowbit.report.Table;
@@ -91,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
                     ImUnpackResult r = ImUnpackGemm.multiply(c.lhs(), c.rhs(), ImUnpackSpec.of(qp, b, s), be, true);
                     cells.add(new Cell(c.name(), b, s.label(), r.stats().strategies(), r.stats().ratio(),
                             r.stats().lhs().heavyHitterFraction(), r.stats().rhs().heavyHitterFraction(), r.exact(),
-                            UnpackCommand.relativeError(r.outF64(), ref)));
+                            Sqnr.relativeError(r.outF64(), ref)));
                     progress.step();
                 }
             }
