@@ -29,4 +29,45 @@ public interface GemmBackend {
      * k must split k or fall back to a wider path.
      */
     void gemmInt(IntMatrix a, IntMatrix b, int bits, LongMatrix out);
+
+    /**
+     * {@code out = a·b} in float32 arithmetic with b stored k×n (the NN layout). The default transposes b
+     * and calls {@link #gemmF32}.
+     */
+    default void gemmF32Nn(FloatMatrix a, FloatMatrix b, FloatMatrix out) {
+        FloatMatrix bt = FloatMatrix.zeros(b.cols(), b.rows());
+        for (int p = 0; p < b.rows(); p++) {
+            for (int j = 0; j < b.cols(); j++) {
+                bt.set(j, p, b.get(p, j));
+            }
+        }
+        gemmF32(a, bt, out);
+    }
+
+    /**
+     * {@code out = a·bᵀ} exactly into int32, for b-bit operands whose exact result provably fits:
+     * the caller guarantees {@code k·(2^(b−1) − 1)² < 2^31} (see {@link Gemm#fitsInt32}). The default
+     * computes the int64 result and narrows it.
+     */
+    default void gemmInt(IntMatrix a, IntMatrix b, int bits, IntMatrix out) {
+        LongMatrix wide = LongMatrix.zeros(out.rows(), out.cols());
+        gemmInt(a, b, bits, wide);
+        for (int i = 0; i < out.rows(); i++) {
+            for (int j = 0; j < out.cols(); j++) {
+                out.set(i, j, Math.toIntExact(wide.get(i, j)));
+            }
+        }
+    }
+
+    /**
+     * The IM-Unpack fold fused with the low-bit GEMM: {@code out[fold.lhsRow[r], fold.rhsRow[t]] +=
+     * (a·bᵀ)[r,t] · 2^fold.shift(r, t)}, exact in int64 (an overflow is a {@link dev.lowbit.LowbitException},
+     * never a wrap). {@code out} is m×n of the original GEMM and is added to, not overwritten. The default
+     * computes the m'×n' product with {@link #gemmInt} and applies {@link FoldMap#apply}.
+     */
+    default void gemmIntFold(IntMatrix a, IntMatrix b, int bits, FoldMap fold, LongMatrix out) {
+        LongMatrix p = LongMatrix.zeros(a.rows(), b.rows());
+        gemmInt(a, b, bits, p);
+        fold.apply(p, out);
+    }
 }

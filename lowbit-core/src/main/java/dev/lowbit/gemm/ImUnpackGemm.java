@@ -14,6 +14,7 @@ import dev.lowbit.unpack.UnpackStats;
 import dev.lowbit.unpack.UnpackStrategy;
 import dev.lowbit.unpack.Unpacked;
 import dev.lowbit.unpack.Unpacker;
+import java.util.Arrays;
 import java.util.TreeSet;
 
 /**
@@ -31,46 +32,32 @@ import java.util.TreeSet;
 public final class ImUnpackGemm {
     private ImUnpackGemm() {}
 
-    /** Folds the low-bit products of {@code u} back into the exact m×n int64 result. */
+    /**
+     * Folds the low-bit products of {@code u} back into the exact m×n int64 result: one
+     * {@link GemmBackend#gemmIntFold} per column group (the backend may fuse the fold into its GEMM).
+     */
     public static LongMatrix fold(Unpacked u, GemmBackend backend) {
         UnpackPlan plan = u.plan();
         int mm = plan.unpackedM();
         int nn = plan.unpackedN();
         LongMatrix c = LongMatrix.zeros(plan.m(), plan.n());
-        LongMatrix p = LongMatrix.zeros(mm, nn);
-        int shift = plan.digitShift();
-        int[] srcA = plan.lhsRowSource();
-        int[] srcB = plan.rhsRowSource();
-        int[] expA = plan.lhsRowExp();
-        int[] expB = plan.rhsRowExp();
-        long[] cd = c.data();
-        long[] pd = p.data();
-        int n = plan.n();
-        try {
-            for (int g = 0; g < plan.groups(); g++) {
-                int start = plan.colGroupStart()[g];
-                int len = plan.colGroupStart()[g + 1] - start;
-                if (len == 0) {
-                    continue;
-                }
-                int eg = plan.colExp()[start];
-                IntMatrix lg = u.lhs().view(0, start, mm, len);
-                IntMatrix rg = u.rhs().view(0, start, nn, len);
-                Gemm.checkOut(lg, rg, p);
-                backend.gemmInt(lg, rg, plan.bits(), p);
-                for (int r = 0; r < mm; r++) {
-                    int rowBase = srcA[r] * n;
-                    for (int t = 0; t < nn; t++) {
-                        long v = pd[r * nn + t];
-                        if (v != 0) {
-                            int at = rowBase + srcB[t];
-                            cd[at] = Math.addExact(cd[at], Digits.shiftExact(v, shift * (expA[r] + expB[t] + eg)));
-                        }
-                    }
-                }
+        // |code| < S^D with D = 1 + (largest row digit exponent) + (largest column digit exponent)
+        int maxCol = Arrays.stream(plan.colExp()).max().orElse(0);
+        double maxA = Math.pow(2, plan.digitShift() * (1.0 + Arrays.stream(plan.lhsRowExp()).max().orElse(0) + maxCol));
+        double maxB = Math.pow(2, plan.digitShift() * (1.0 + Arrays.stream(plan.rhsRowExp()).max().orElse(0) + maxCol));
+        boolean safe = FoldMap.noOverflowBound(plan.k(), maxA, maxB);
+        for (int g = 0; g < plan.groups(); g++) {
+            int start = plan.colGroupStart()[g];
+            int len = plan.colGroupStart()[g + 1] - start;
+            if (len == 0) {
+                continue;
             }
-        } catch (ArithmeticException e) {
-            throw new LowbitException("int64 accumulator overflow in the IM-Unpack fold: the exact integer GEMM result does not fit in 64 bits");
+            IntMatrix lg = u.lhs().view(0, start, mm, len);
+            IntMatrix rg = u.rhs().view(0, start, nn, len);
+            Gemm.checkShapes(lg, rg);
+            FoldMap map = new FoldMap(plan.lhsRowSource(), plan.lhsRowExp(), plan.rhsRowSource(), plan.rhsRowExp(),
+                    plan.digitShift(), plan.colExp()[start], safe);
+            backend.gemmIntFold(lg, rg, plan.bits(), map, c);
         }
         return c;
     }

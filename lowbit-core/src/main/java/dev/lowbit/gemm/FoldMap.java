@@ -1,0 +1,65 @@
+package dev.lowbit.gemm;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.tensor.LongMatrix;
+import dev.lowbit.unpack.Digits;
+
+/**
+ * Where the product of two unpacked operands lands in the original GEMM (the IM-Unpack fold):
+ *
+ * <pre>
+ *   out[lhsRow[r], rhsRow[t]] += P[r,t] · 2^(digitShift · (lhsExp[r] + rhsExp[t] + groupExp))
+ * </pre>
+ *
+ * with P = A'·B'ᵀ the low-bit product of one column group. All arithmetic is exact int64 with
+ * overflow detection ({@link #apply}); a backend that fuses the fold into its GEMM may skip the checks
+ * only when {@link #overflowFree} is set, i.e. when {@link #noOverflowBound} proved that no partial sum
+ * can exceed int64.
+ *
+ * @param lhsRow original row of A for each unpacked row r
+ * @param lhsExp digit exponent of unpacked row r
+ * @param rhsRow original row of B for each unpacked row t
+ * @param rhsExp digit exponent of unpacked row t
+ * @param digitShift log2 of the digit base S = 2^(b−1), i.e. b − 1
+ * @param groupExp the common digit exponent of this column group
+ * @param overflowFree true when no partial sum of the whole fold can exceed int64 (unchecked adds are safe)
+ */
+public record FoldMap(int[] lhsRow, int[] lhsExp, int[] rhsRow, int[] rhsExp, int digitShift, int groupExp,
+                      boolean overflowFree) {
+
+    /** The shift for product (r, t). */
+    public int shift(int r, int t) {
+        return digitShift * (lhsExp[r] + rhsExp[t] + groupExp);
+    }
+
+    /**
+     * True when the whole fold is provably free of int64 overflow: the digits of a code share its sign
+     * and |x| = Σ_j |d_j|·S^j, so the absolute values of all fold terms of one output sum to at most
+     * Σ_p |a_ip|·|b_jp| ≤ k·max|A|·max|B|; every partial sum is bounded by that.
+     */
+    public static boolean noOverflowBound(long k, double maxAbsA, double maxAbsB) {
+        return (double) k * maxAbsA * maxAbsB < 0x1p62;
+    }
+
+    /** Folds the low-bit product {@code p} (m'×n') into {@code out} with exact, overflow-checked int64 arithmetic. */
+    public void apply(LongMatrix p, LongMatrix out) {
+        try {
+            for (int r = 0; r < p.rows(); r++) {
+                int row = lhsRow[r];
+                for (int t = 0; t < p.cols(); t++) {
+                    long v = p.get(r, t);
+                    if (v != 0) {
+                        int col = rhsRow[t];
+                        out.set(row, col, Math.addExact(out.get(row, col), Digits.shiftExact(v, shift(r, t))));
+                    }
+                }
+            }
+        } catch (ArithmeticException e) {
+            throw overflow();
+        }
+    }
+
+    static LowbitException overflow() {
+        return new LowbitException("int64 accumulator overflow in the IM-Unpack fold: the exact integer GEMM result does not fit in 64 bits");
+    }
+}

@@ -1,0 +1,159 @@
+package dev.lowbit.simd;
+
+import dev.lowbit.gemm.FoldMap;
+import dev.lowbit.tensor.IntMatrix;
+import dev.lowbit.tensor.LongMatrix;
+import dev.lowbit.unpack.Digits;
+import java.util.Arrays;
+
+/**
+ * Where the exact int32 tiles of an integer GEMM go (one k-block's sums per call): an int64 output, an
+ * int32 output, or the IM-Unpack fold straight into the original m×n result (no m'×n' intermediate).
+ */
+abstract class IntSink {
+    /** Adds (or, for the first k-block, stores) tile t (row i at t[i·ldt]) at unpacked rows i0.., columns j0... */
+    abstract void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first);
+
+    /** Writes the result of a GEMM with k = 0. */
+    abstract void zeroOut();
+
+    /** Whether work must be split by rows only (the fold: rows of one part never share an output row). */
+    boolean forceRows() {
+        return false;
+    }
+
+    static IntSink of(LongMatrix o) {
+        return new IntSink() {
+            @Override
+            void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first) {
+                for (int i = 0; i < rows; i++) {
+                    Widen.row(t, i * ldt, o.data(), o.index(i0 + i, j0), cols, first);
+                }
+            }
+
+            @Override
+            void zeroOut() {
+                for (int i = 0; i < o.rows(); i++) {
+                    Arrays.fill(o.data(), o.index(i, 0), o.index(i, 0) + o.cols(), 0L);
+                }
+            }
+        };
+    }
+
+    /** int32 output: the caller proved that every result fits ({@code Gemm.fitsInt32}), so adds cannot wrap. */
+    static IntSink of(IntMatrix o) {
+        return new IntSink() {
+            @Override
+            void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first) {
+                int[] d = o.data();
+                for (int i = 0; i < rows; i++) {
+                    int at = o.index(i0 + i, j0);
+                    if (first) {
+                        System.arraycopy(t, i * ldt, d, at, cols);
+                    } else {
+                        for (int j = 0; j < cols; j++) {
+                            d[at + j] += t[i * ldt + j];
+                        }
+                    }
+                }
+            }
+
+            @Override
+            void zeroOut() {
+                for (int i = 0; i < o.rows(); i++) {
+                    Arrays.fill(o.data(), o.index(i, 0), o.index(i, 0) + o.cols(), 0);
+                }
+            }
+        };
+    }
+
+    static IntSink fold(FoldMap f, LongMatrix out, int unpackedRows, int unpackedCols) {
+        return new Fold(f, out, unpackedRows, unpackedCols);
+    }
+
+    /**
+     * The fused IM-Unpack fold. Unpacked rows that share an original row (the digit rows of a heavy row)
+     * may sit in different parts, so adds to such rows take a lock per output row stripe; all other rows
+     * belong to exactly one part. A tile whose columns map one-to-one onto original columns with exponent
+     * 0 (the common case) is folded as a contiguous shifted add.
+     */
+    private static final class Fold extends IntSink {
+        private final FoldMap f;
+        private final LongMatrix out;
+        private final boolean[] sharedRow;
+        private final int plainCols;
+        private final Object[] locks = new Object[64];
+
+        Fold(FoldMap f, LongMatrix out, int unpackedRows, int unpackedCols) {
+            this.f = f;
+            this.out = out;
+            int[] count = new int[out.rows()];
+            for (int r = 0; r < unpackedRows; r++) {
+                count[f.lhsRow()[r]]++;
+            }
+            sharedRow = new boolean[unpackedRows];
+            for (int r = 0; r < unpackedRows; r++) {
+                sharedRow[r] = count[f.lhsRow()[r]] > 1;
+            }
+            int plain = 0;
+            while (plain < unpackedCols && f.rhsRow()[plain] == plain && f.rhsExp()[plain] == 0) {
+                plain++;
+            }
+            plainCols = plain;
+            for (int i = 0; i < locks.length; i++) {
+                locks[i] = new Object();
+            }
+        }
+
+        @Override
+        boolean forceRows() {
+            return true;
+        }
+
+        @Override
+        void zeroOut() {
+            // k = 0 contributes nothing; out is accumulated into
+        }
+
+        @Override
+        void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first) {
+            for (int i = 0; i < rows; i++) {
+                int r = i0 + i;
+                if (sharedRow[r]) {
+                    synchronized (locks[f.lhsRow()[r] & (locks.length - 1)]) {
+                        row(t, i * ldt, r, j0, cols);
+                    }
+                } else {
+                    row(t, i * ldt, r, j0, cols);
+                }
+            }
+        }
+
+        private void row(int[] t, int to, int r, int j0, int cols) {
+            long[] d = out.data();
+            int dst = f.lhsRow()[r];
+            if (f.overflowFree() && j0 + cols <= plainCols) {
+                int s = f.digitShift() * (f.lhsExp()[r] + f.groupExp());
+                int at = out.index(dst, j0);
+                for (int j = 0; j < cols; j++) {
+                    d[at + j] += (long) t[to + j] << s;
+                }
+            } else if (f.overflowFree()) {
+                for (int j = 0; j < cols; j++) {
+                    int c = j0 + j;
+                    d[out.index(dst, f.rhsRow()[c])] += (long) t[to + j] << f.shift(r, c);
+                }
+            } else {
+                try {
+                    for (int j = 0; j < cols; j++) {
+                        int c = j0 + j;
+                        int at = out.index(dst, f.rhsRow()[c]);
+                        d[at] = Math.addExact(d[at], Digits.shiftExact(t[to + j], f.shift(r, c)));
+                    }
+                } catch (ArithmeticException e) {
+                    throw new dev.lowbit.LowbitException("int64 accumulator overflow in the IM-Unpack fold: the exact integer GEMM result does not fit in 64 bits");
+                }
+            }
+        }
+    }
+}
