@@ -26,6 +26,7 @@ public final class LowbitCli implements Runnable {
     static final Class<?>[] SUBCOMMANDS = {
         DemoCommand.class,
         UnpackCommand.class,
+        BenchCommand.class,
     };
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")

@@ -8,10 +8,11 @@ import dev.lowbit.unpack.Digits;
  * Where the product of two unpacked operands lands in the original GEMM (the IM-Unpack fold):
  *
  * <pre>
- *   out[lhsRow[r], rhsRow[t]] += P[r,t] · 2^(digitShift · (lhsExp[r] + rhsExp[t] + groupExp))
+ *   out[lhsRow[r], rhsRow[t]] += Σ_g P_g[r,t] · 2^(digitShift · (lhsExp[r] + rhsExp[t] + groupExp[g]))
  * </pre>
  *
- * with P = A'·B'ᵀ the low-bit product of one column group. All arithmetic is exact int64 with
+ * with P_g = A'_g·B'_gᵀ the low-bit product over column group g (columns colGroupStart[g] ..
+ * colGroupStart[g+1] − 1 of the unpacked operands). All arithmetic is exact int64 with
  * overflow detection ({@link #apply}); a backend that fuses the fold into its GEMM may skip the checks
  * only when {@link #overflowFree} is set, i.e. when {@link #noOverflowBound} proved that no partial sum
  * can exceed int64.
@@ -21,15 +22,20 @@ import dev.lowbit.unpack.Digits;
  * @param rhsRow original row of B for each unpacked row t
  * @param rhsExp digit exponent of unpacked row t
  * @param digitShift log2 of the digit base S = 2^(b−1), i.e. b − 1
- * @param groupExp the common digit exponent of this column group
+ * @param colGroupStart start column of each group, plus k' at the end
+ * @param groupExp the common digit exponent of each column group
  * @param overflowFree true when no partial sum of the whole fold can exceed int64 (unchecked adds are safe)
  */
-public record FoldMap(int[] lhsRow, int[] lhsExp, int[] rhsRow, int[] rhsExp, int digitShift, int groupExp,
-                      boolean overflowFree) {
+public record FoldMap(int[] lhsRow, int[] lhsExp, int[] rhsRow, int[] rhsExp, int digitShift, int[] colGroupStart,
+                      int[] groupExp, boolean overflowFree) {
 
-    /** The shift for product (r, t). */
-    public int shift(int r, int t) {
+    /** The shift for product (r, t) in a group with exponent {@code groupExp}. */
+    public int shift(int r, int t, int groupExp) {
         return digitShift * (lhsExp[r] + rhsExp[t] + groupExp);
+    }
+
+    public int groups() {
+        return groupExp.length;
     }
 
     /**
@@ -41,8 +47,11 @@ public record FoldMap(int[] lhsRow, int[] lhsExp, int[] rhsRow, int[] rhsExp, in
         return (double) k * maxAbsA * maxAbsB < 0x1p62;
     }
 
-    /** Folds the low-bit product {@code p} (m'×n') into {@code out} with exact, overflow-checked int64 arithmetic. */
-    public void apply(LongMatrix p, LongMatrix out) {
+    /**
+     * Folds the low-bit product {@code p} (m'×n') of group {@code g} into {@code out} with exact,
+     * overflow-checked int64 arithmetic.
+     */
+    public void apply(LongMatrix p, int g, LongMatrix out) {
         try {
             for (int r = 0; r < p.rows(); r++) {
                 int row = lhsRow[r];
@@ -50,7 +59,7 @@ public record FoldMap(int[] lhsRow, int[] lhsExp, int[] rhsRow, int[] rhsExp, in
                     long v = p.get(r, t);
                     if (v != 0) {
                         int col = rhsRow[t];
-                        out.set(row, col, Math.addExact(out.get(row, col), Digits.shiftExact(v, shift(r, t))));
+                        out.set(row, col, Math.addExact(out.get(row, col), Digits.shiftExact(v, shift(r, t, groupExp[g]))));
                     }
                 }
             }

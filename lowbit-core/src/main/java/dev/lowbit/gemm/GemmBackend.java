@@ -60,14 +60,20 @@ public interface GemmBackend {
     }
 
     /**
-     * The IM-Unpack fold fused with the low-bit GEMM: {@code out[fold.lhsRow[r], fold.rhsRow[t]] +=
-     * (a·bᵀ)[r,t] · 2^fold.shift(r, t)}, exact in int64 (an overflow is a {@link dev.lowbit.LowbitException},
+     * The IM-Unpack fold fused with the low-bit GEMM: for each column group g of {@code fold},
+     * {@code out[fold.lhsRow[r], fold.rhsRow[t]] += (a_g·b_gᵀ)[r,t] · 2^fold.shift(r, t, groupExp[g])}, exact in int64 (an overflow is a {@link dev.lowbit.LowbitException},
      * never a wrap). {@code out} is m×n of the original GEMM and is added to, not overwritten. The default
-     * computes the m'×n' product with {@link #gemmInt} and applies {@link FoldMap#apply}.
+     * computes each group's m'×n' product with {@link #gemmInt} and applies {@link FoldMap#apply}.
      */
     default void gemmIntFold(IntMatrix a, IntMatrix b, int bits, FoldMap fold, LongMatrix out) {
         LongMatrix p = LongMatrix.zeros(a.rows(), b.rows());
-        gemmInt(a, b, bits, p);
-        fold.apply(p, out);
+        for (int g = 0; g < fold.groups(); g++) {
+            int start = fold.colGroupStart()[g];
+            int len = fold.colGroupStart()[g + 1] - start;
+            if (len > 0) {
+                gemmInt(a.view(0, start, a.rows(), len), b.view(0, start, b.rows(), len), bits, p);
+                fold.apply(p, g, out);
+            }
+        }
     }
 }

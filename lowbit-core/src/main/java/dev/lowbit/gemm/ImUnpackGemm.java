@@ -33,31 +33,26 @@ public final class ImUnpackGemm {
     private ImUnpackGemm() {}
 
     /**
-     * Folds the low-bit products of {@code u} back into the exact m×n int64 result: one
-     * {@link GemmBackend#gemmIntFold} per column group (the backend may fuse the fold into its GEMM).
+     * Folds the low-bit products of {@code u} back into the exact m×n int64 result with one
+     * {@link GemmBackend#gemmIntFold} over all column groups (the backend may fuse the fold into its GEMM).
      */
     public static LongMatrix fold(Unpacked u, GemmBackend backend) {
         UnpackPlan plan = u.plan();
-        int mm = plan.unpackedM();
-        int nn = plan.unpackedN();
         LongMatrix c = LongMatrix.zeros(plan.m(), plan.n());
         // |code| < S^D with D = 1 + (largest row digit exponent) + (largest column digit exponent)
         int maxCol = Arrays.stream(plan.colExp()).max().orElse(0);
         double maxA = Math.pow(2, plan.digitShift() * (1.0 + Arrays.stream(plan.lhsRowExp()).max().orElse(0) + maxCol));
         double maxB = Math.pow(2, plan.digitShift() * (1.0 + Arrays.stream(plan.rhsRowExp()).max().orElse(0) + maxCol));
         boolean safe = FoldMap.noOverflowBound(plan.k(), maxA, maxB);
-        for (int g = 0; g < plan.groups(); g++) {
-            int start = plan.colGroupStart()[g];
-            int len = plan.colGroupStart()[g + 1] - start;
-            if (len == 0) {
-                continue;
-            }
-            IntMatrix lg = u.lhs().view(0, start, mm, len);
-            IntMatrix rg = u.rhs().view(0, start, nn, len);
-            Gemm.checkShapes(lg, rg);
-            FoldMap map = new FoldMap(plan.lhsRowSource(), plan.lhsRowExp(), plan.rhsRowSource(), plan.rhsRowExp(),
-                    plan.digitShift(), plan.colExp()[start], safe);
-            backend.gemmIntFold(lg, rg, plan.bits(), map, c);
+        int[] starts = plan.colGroupStart();
+        int[] exps = new int[plan.groups()];
+        for (int g = 0; g < exps.length; g++) {
+            exps[g] = starts[g] < plan.unpackedK() ? plan.colExp()[starts[g]] : 0;
+        }
+        if (plan.unpackedK() > 0) {
+            Gemm.checkShapes(u.lhs(), u.rhs());
+            backend.gemmIntFold(u.lhs(), u.rhs(), plan.bits(), new FoldMap(plan.lhsRowSource(), plan.lhsRowExp(),
+                    plan.rhsRowSource(), plan.rhsRowExp(), plan.digitShift(), starts, exps, safe), c);
         }
         return c;
     }
@@ -104,10 +99,14 @@ public final class ImUnpackGemm {
                 exact &= folded.contentEquals(ScalarGemm.exact(ca, cw));
             }
             long[] fd = folded.data();
+            double[] sw = new double[n];
+            for (int j = 0; j < n; j++) {
+                sw[j] = qw.scale(j, c0);
+            }
             for (int i = 0; i < m; i++) {
                 double sa = qa.scale(i, c0);
                 for (int j = 0; j < n; j++) {
-                    out[i * n + j] += fd[i * n + j] / (sa * qw.scale(j, c0));
+                    out[i * n + j] += fd[i * n + j] / (sa * sw[j]);
                 }
             }
         }
@@ -126,6 +125,44 @@ public final class ImUnpackGemm {
         UnpackStats stats = new UnpackStats(operandStats(qa, rowsA, s), operandStats(qw, rowsB, s), k, kk,
                 base == 0 ? 1.0 : work / base, strategies.size() == 1 ? strategies.first() : "mixed");
         return new ImUnpackResult(FloatMatrix.wrap(outF, m, n), out, stats, verify ? exact : null, qa, qw);
+    }
+
+    /**
+     * The same pipeline with only the float32 result: {@code out} (m×n, not aliasing the inputs) receives
+     * exactly {@code multiply(a, w, spec, backend, false).out()}, without the float64 copy and the
+     * statistics. Returns the unpack ratio m'n'k'/mnk.
+     */
+    public static double multiplyInto(FloatMatrix a, FloatMatrix w, ImUnpackSpec spec, GemmBackend backend, FloatMatrix out) {
+        Gemm.checkOut(a, w, out);
+        int m = a.rows();
+        int n = w.rows();
+        int k = a.cols();
+        int[] cuts = segmentCuts(k, spec.lhs().granularity(), spec.rhs().granularity());
+        if (cuts.length != 2) {
+            ImUnpackResult r = multiply(a, w, spec, backend, false);
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(r.out().data(), i * n, out.data(), out.index(i, 0), n);
+            }
+            return r.stats().ratio();
+        }
+        QuantizedMatrix qa = RtnQuantizer.quantize(a, spec.lhs(), "lhs");
+        QuantizedMatrix qw = RtnQuantizer.quantize(w, spec.rhs(), "rhs");
+        Unpacked u = Unpacker.unpack(qa.codes(), qw.codes(), spec.bits(), spec.strategy());
+        long[] fd = fold(u, backend).data();
+        double[] sw = new double[n];
+        for (int j = 0; j < n; j++) {
+            sw[j] = qw.scale(j, 0);
+        }
+        float[] od = out.data();
+        for (int i = 0; i < m; i++) {
+            double sa = qa.scale(i, 0);
+            int at = out.index(i, 0);
+            for (int j = 0; j < n; j++) {
+                // 0.0 + x in multiply() is x here: the codes' scales are positive, so x is never −0.0
+                od[at + j] = (float) (fd[i * n + j] / (sa * sw[j]));
+            }
+        }
+        return u.plan().ratio();
     }
 
     private static OperandStats operandStats(QuantizedMatrix q, long unpackedRows, long s) {

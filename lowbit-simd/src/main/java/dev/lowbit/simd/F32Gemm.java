@@ -129,7 +129,7 @@ final class F32Gemm {
         final Src a;
         final Src b;
         final int k;
-        final int kcMax;
+        final int[] cuts;
         final FloatMatrix outF;
         final IntSink outL;
         float[] pb;
@@ -138,9 +138,9 @@ final class F32Gemm {
             this.a = a;
             this.b = b;
             this.k = k;
-            this.kcMax = kcMax;
             this.outF = outF;
             this.outL = outL;
+            this.cuts = outL == null ? Tiled.evenCuts(k, kcMax, 1) : outL.cuts(k, kcMax, 1);
         }
 
         @Override
@@ -154,8 +154,18 @@ final class F32Gemm {
         }
 
         @Override
-        public int kcMax() {
-            return kcMax;
+        public int[] cuts() {
+            return cuts;
+        }
+
+        @Override
+        public int units(int blk) {
+            return cuts[blk];
+        }
+
+        @Override
+        public int unitBytes() {
+            return 4;
         }
 
         @Override
@@ -185,8 +195,8 @@ final class F32Gemm {
         }
 
         @Override
-        public Tiled.Work work(int slivers, int kc) {
-            return new Work(this, new float[slivers * MR * kc]);
+        public Tiled.Work work(int slivers, int units) {
+            return new Work(this, new float[slivers * MR * units]);
         }
     }
 
@@ -202,18 +212,20 @@ final class F32Gemm {
         }
 
         @Override
-        public void packA(int s, int i0, int rows, int pc, int kc) {
-            e.a.pack(pa, s * kc * MR, MR, i0, rows, pc, kc);
+        public void packA(int s, int i0, int rows, int b0, int b1) {
+            int span = e.cuts[b1] - e.cuts[b0];
+            e.a.pack(pa, s * span * MR, MR, i0, rows, e.cuts[b0], span);
         }
 
         @Override
-        public void tile(int s, int jp, int pc, int kc, int i0, int j0, int rows, int cols, boolean first) {
-            int ao = s * kc * MR;
-            int bo = jp * e.k * NR + pc * NR;
-            boolean full = rows == MR && cols == NR;
+        public void tile(int s, int jp, int blk, int b0, int b1, int i0, int j0, int rows, int cols, boolean first) {
+            int[] cuts = e.cuts;
+            int kc = cuts[blk + 1] - cuts[blk];
+            int ao = (s * (cuts[b1] - cuts[b0]) + cuts[blk] - cuts[b0]) * MR;
+            int bo = jp * e.k * NR + cuts[blk] * NR;
             if (e.outF != null) {
                 FloatMatrix o = e.outF;
-                if (full) {
+                if (rows == MR && cols == NR) {
                     kernel(pa, ao, e.pb, bo, kc, o.data(), o.index(i0, j0), o.stride(), !first);
                 } else {
                     kernel(pa, ao, e.pb, bo, kc, tileF, 0, NR, false);
@@ -228,7 +240,7 @@ final class F32Gemm {
             } else {
                 kernel(pa, ao, e.pb, bo, kc, tileF, 0, NR, false);
                 Widen.floats(tileF, tileI, MR * NR);
-                e.outL.tile(tileI, NR, i0, j0, rows, cols, first);
+                e.outL.tile(tileI, NR, i0, j0, rows, cols, first, blk);
             }
         }
     }

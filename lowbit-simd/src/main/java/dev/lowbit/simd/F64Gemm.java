@@ -55,6 +55,7 @@ final class F64Gemm {
         final long maxAbs;
         final LongMatrix out;
         final int k;
+        final int[] cuts;
         double[] pb;
 
         Eng(IntMatrix a, IntMatrix b, long maxAbs, LongMatrix out) {
@@ -63,6 +64,7 @@ final class F64Gemm {
             this.maxAbs = maxAbs;
             this.out = out;
             this.k = a.cols();
+            this.cuts = Tiled.evenCuts(k, KC_MAX, 1);
         }
 
         @Override
@@ -76,8 +78,18 @@ final class F64Gemm {
         }
 
         @Override
-        public int kcMax() {
-            return KC_MAX;
+        public int[] cuts() {
+            return cuts;
+        }
+
+        @Override
+        public int units(int blk) {
+            return cuts[blk];
+        }
+
+        @Override
+        public int unitBytes() {
+            return 8;
         }
 
         @Override
@@ -98,8 +110,8 @@ final class F64Gemm {
         }
 
         @Override
-        public Tiled.Work work(int slivers, int kc) {
-            return new Work(this, new double[slivers * MR * kc]);
+        public Tiled.Work work(int slivers, int units) {
+            return new Work(this, new double[slivers * MR * units]);
         }
     }
 
@@ -114,14 +126,17 @@ final class F64Gemm {
         }
 
         @Override
-        public void packA(int s, int i0, int rows, int pc, int kc) {
-            pack(e.a, e.maxAbs, pa, s * kc * MR, MR, i0, rows, pc, kc);
+        public void packA(int s, int i0, int rows, int b0, int b1) {
+            int span = e.cuts[b1] - e.cuts[b0];
+            pack(e.a, e.maxAbs, pa, s * span * MR, MR, i0, rows, e.cuts[b0], span);
         }
 
         @Override
-        public void tile(int s, int jp, int pc, int kc, int i0, int j0, int rows, int cols, boolean first) {
-            int ao = s * kc * MR;
-            int bo = jp * e.k * NR + pc * NR;
+        public void tile(int s, int jp, int blk, int b0, int b1, int i0, int j0, int rows, int cols, boolean first) {
+            int[] cuts = e.cuts;
+            int kc = cuts[blk + 1] - cuts[blk];
+            int ao = (s * (cuts[b1] - cuts[b0]) + cuts[blk] - cuts[b0]) * MR;
+            int bo = jp * e.k * NR + cuts[blk] * NR;
             LongMatrix o = e.out;
             kernel(pa, ao, e.pb, bo, kc, tile, 0, NR, false);
             long[] d = o.data();

@@ -116,18 +116,22 @@ final class I16Gemm {
         final IntMatrix a;
         final IntMatrix b;
         final long maxAbs;
-        final int kcMax;
         final IntSink out;
-        final int kq;
+        final int[] cuts;
+        /** Pairs before each block: every block is packed as ceil(kc/2) pairs on its own. */
+        final int[] qOff;
         short[] pb;
 
         Eng(IntMatrix a, IntMatrix b, long maxAbs, int kcMax, IntSink out) {
             this.a = a;
             this.b = b;
             this.maxAbs = maxAbs;
-            this.kcMax = kcMax;
             this.out = out;
-            this.kq = (a.cols() + 1) / 2;
+            this.cuts = out.cuts(a.cols(), kcMax, 2);
+            this.qOff = new int[cuts.length];
+            for (int blk = 0; blk + 1 < cuts.length; blk++) {
+                qOff[blk + 1] = qOff[blk] + (cuts[blk + 1] - cuts[blk] + 1) / 2;
+            }
         }
 
         @Override
@@ -141,23 +145,31 @@ final class I16Gemm {
         }
 
         @Override
-        public int kcMax() {
-            return kcMax;
+        public int[] cuts() {
+            return cuts;
         }
 
         @Override
-        public int kStep() {
-            return 2;
+        public int units(int blk) {
+            return qOff[blk];
+        }
+
+        @Override
+        public int unitBytes() {
+            return 4;
         }
 
         @Override
         public void allocB(int panels) {
-            pb = new short[Math.multiplyExact(panels * 2 * NR, kq)];
+            pb = new short[Math.multiplyExact(panels * 2 * NR, qOff[qOff.length - 1])];
         }
 
         @Override
         public void packB(int jp, int j0, int cols) {
-            packShorts(b, maxAbs, pb, jp * kq * 2 * NR, NR, j0, cols, 0, b.cols());
+            int base = jp * qOff[qOff.length - 1] * 2 * NR;
+            for (int blk = 0; blk + 1 < cuts.length; blk++) {
+                packShorts(b, maxAbs, pb, base + qOff[blk] * 2 * NR, NR, j0, cols, cuts[blk], cuts[blk + 1] - cuts[blk]);
+            }
         }
 
         @Override
@@ -171,8 +183,8 @@ final class I16Gemm {
         }
 
         @Override
-        public Tiled.Work work(int slivers, int kc) {
-            return new Work(this, new int[slivers * MR * ((kc + 1) / 2)]);
+        public Tiled.Work work(int slivers, int units) {
+            return new Work(this, new int[slivers * MR * units]);
         }
     }
 
@@ -188,18 +200,23 @@ final class I16Gemm {
         }
 
         @Override
-        public void packA(int s, int i0, int rows, int pc, int kc) {
-            packPairs(e.a, e.maxAbs, pa, s * ((kc + 1) / 2) * MR, MR, i0, rows, pc, kc);
+        public void packA(int s, int i0, int rows, int b0, int b1) {
+            int[] q = e.qOff;
+            int base = s * (q[b1] - q[b0]) * MR;
+            for (int blk = b0; blk < b1; blk++) {
+                packPairs(e.a, e.maxAbs, pa, base + (q[blk] - q[b0]) * MR, MR, i0, rows, e.cuts[blk], e.cuts[blk + 1] - e.cuts[blk]);
+            }
         }
 
         @Override
-        public void tile(int s, int jp, int pc, int kc, int i0, int j0, int rows, int cols, boolean first) {
-            int kqb = (kc + 1) / 2;
-            int ao = s * kqb * MR;
-            int bo = jp * e.kq * 2 * NR + (pc / 2) * 2 * NR;
+        public void tile(int s, int jp, int blk, int b0, int b1, int i0, int j0, int rows, int cols, boolean first) {
+            int[] q = e.qOff;
+            int kqb = q[blk + 1] - q[blk];
+            int ao = (s * (q[b1] - q[b0]) + q[blk] - q[b0]) * MR;
+            int bo = (jp * q[q.length - 1] + q[blk]) * 2 * NR;
             kernel(pa, ao, e.pb, bo, kqb, raw, 0, 2 * NR);
             pairSums(raw, tile, MR * NR);
-            e.out.tile(tile, NR, i0, j0, rows, cols, first);
+            e.out.tile(tile, NR, i0, j0, rows, cols, first, blk);
         }
     }
 

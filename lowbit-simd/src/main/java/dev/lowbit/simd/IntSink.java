@@ -11,8 +11,16 @@ import java.util.Arrays;
  * int32 output, or the IM-Unpack fold straight into the original m×n result (no m'×n' intermediate).
  */
 abstract class IntSink {
-    /** Adds (or, for the first k-block, stores) tile t (row i at t[i·ldt]) at unpacked rows i0.., columns j0... */
-    abstract void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first);
+    /**
+     * Adds (or, for the first k-block, stores) the sums of k-block {@code blk}, tile t (row i at t[i·ldt]),
+     * at rows i0.., columns j0...
+     */
+    abstract void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first, int blk);
+
+    /** The engine's k-block cuts: even blocks of at most kcMax (boundaries at multiples of step). */
+    int[] cuts(int k, int kcMax, int step) {
+        return Tiled.evenCuts(k, kcMax, step);
+    }
 
     /** Writes the result of a GEMM with k = 0. */
     abstract void zeroOut();
@@ -25,7 +33,7 @@ abstract class IntSink {
     static IntSink of(LongMatrix o) {
         return new IntSink() {
             @Override
-            void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first) {
+            void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first, int blk) {
                 for (int i = 0; i < rows; i++) {
                     Widen.row(t, i * ldt, o.data(), o.index(i0 + i, j0), cols, first);
                 }
@@ -44,7 +52,7 @@ abstract class IntSink {
     static IntSink of(IntMatrix o) {
         return new IntSink() {
             @Override
-            void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first) {
+            void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first, int blk) {
                 int[] d = o.data();
                 for (int i = 0; i < rows; i++) {
                     int at = o.index(i0 + i, j0);
@@ -72,10 +80,11 @@ abstract class IntSink {
     }
 
     /**
-     * The fused IM-Unpack fold. Unpacked rows that share an original row (the digit rows of a heavy row)
-     * may sit in different parts, so adds to such rows take a lock per output row stripe; all other rows
-     * belong to exactly one part. A tile whose columns map one-to-one onto original columns with exponent
-     * 0 (the common case) is folded as a contiguous shifted add.
+     * The fused IM-Unpack fold. k-blocks never straddle a column group (each block has one exponent).
+     * Unpacked rows that share an original row (the digit rows of a heavy row) may sit in different
+     * parts, so adds to such rows take a lock per output row stripe; all other rows belong to exactly one
+     * part. A tile whose columns map one-to-one onto original columns with exponent 0 (the common case)
+     * is folded as a contiguous shifted add.
      */
     private static final class Fold extends IntSink {
         private final FoldMap f;
@@ -83,6 +92,7 @@ abstract class IntSink {
         private final boolean[] sharedRow;
         private final int plainCols;
         private final Object[] locks = new Object[64];
+        private int[] blockGroup;
 
         Fold(FoldMap f, LongMatrix out, int unpackedRows, int unpackedCols) {
             this.f = f;
@@ -106,6 +116,23 @@ abstract class IntSink {
         }
 
         @Override
+        int[] cuts(int k, int kcMax, int step) {
+            int[] gs = f.colGroupStart();
+            java.util.List<Integer> c = new java.util.ArrayList<>();
+            java.util.List<Integer> g = new java.util.ArrayList<>();
+            c.add(0);
+            for (int grp = 0; grp + 1 < gs.length; grp++) {
+                int before = c.size();
+                Tiled.evenCuts(c, gs[grp], gs[grp + 1], kcMax, step);
+                for (int i = before; i < c.size(); i++) {
+                    g.add(grp);
+                }
+            }
+            blockGroup = g.stream().mapToInt(Integer::intValue).toArray();
+            return c.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        @Override
         boolean forceRows() {
             return true;
         }
@@ -116,24 +143,25 @@ abstract class IntSink {
         }
 
         @Override
-        void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first) {
+        void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first, int blk) {
+            int e = f.groupExp()[blockGroup[blk]];
             for (int i = 0; i < rows; i++) {
                 int r = i0 + i;
                 if (sharedRow[r]) {
                     synchronized (locks[f.lhsRow()[r] & (locks.length - 1)]) {
-                        row(t, i * ldt, r, j0, cols);
+                        row(t, i * ldt, r, j0, cols, e);
                     }
                 } else {
-                    row(t, i * ldt, r, j0, cols);
+                    row(t, i * ldt, r, j0, cols, e);
                 }
             }
         }
 
-        private void row(int[] t, int to, int r, int j0, int cols) {
+        private void row(int[] t, int to, int r, int j0, int cols, int groupExp) {
             long[] d = out.data();
             int dst = f.lhsRow()[r];
             if (f.overflowFree() && j0 + cols <= plainCols) {
-                int s = f.digitShift() * (f.lhsExp()[r] + f.groupExp());
+                int s = f.digitShift() * (f.lhsExp()[r] + groupExp);
                 int at = out.index(dst, j0);
                 for (int j = 0; j < cols; j++) {
                     d[at + j] += (long) t[to + j] << s;
@@ -141,16 +169,16 @@ abstract class IntSink {
             } else if (f.overflowFree()) {
                 for (int j = 0; j < cols; j++) {
                     int c = j0 + j;
-                    d[out.index(dst, f.rhsRow()[c])] += (long) t[to + j] << f.shift(r, c);
+                    d[out.index(dst, f.rhsRow()[c])] += (long) t[to + j] << f.shift(r, c, groupExp);
                 }
             } else {
                 try {
                     for (int j = 0; j < cols; j++) {
                         int c = j0 + j;
                         int at = out.index(dst, f.rhsRow()[c]);
-                        d[at] = Math.addExact(d[at], Digits.shiftExact(t[to + j], f.shift(r, c)));
+                        d[at] = Math.addExact(d[at], Digits.shiftExact(t[to + j], f.shift(r, c, groupExp)));
                     }
-                } catch (ArithmeticException e) {
+                } catch (ArithmeticException ex) {
                     throw new dev.lowbit.LowbitException("int64 accumulator overflow in the IM-Unpack fold: the exact integer GEMM result does not fit in 64 bits");
                 }
             }

@@ -13,7 +13,8 @@ final class ScalarTwin {
     /** out = a·bᵀ with F32Gemm's order: per k-block, acc = fma(a, b, acc) from 0; out = acc, then out + acc. */
     static void f32(FloatMatrix a, FloatMatrix b, FloatMatrix out) {
         int k = a.cols();
-        int nb = Tiled.kBlocks(k, F32Gemm.KC_MAX);
+        int[] cuts = Tiled.evenCuts(k, F32Gemm.KC_MAX, 1);
+        int nb = cuts.length - 1;
         for (int i = 0; i < a.rows(); i++) {
             for (int j = 0; j < b.rows(); j++) {
                 if (nb == 0) {
@@ -21,7 +22,7 @@ final class ScalarTwin {
                 }
                 for (int blk = 0; blk < nb; blk++) {
                     float acc = 0f;
-                    for (int p = Tiled.kStart(k, nb, blk, 1); p < Tiled.kStart(k, nb, blk + 1, 1); p++) {
+                    for (int p = cuts[blk]; p < cuts[blk + 1]; p++) {
                         acc = Math.fma(a.get(i, p), b.get(j, p), acc);
                     }
                     out.set(i, j, blk == 0 ? acc : out.get(i, j) + acc);

@@ -74,6 +74,7 @@ final class SwarGemm {
         final int chunk;
         final IntSink out;
         final int k;
+        final int[] cuts;
         float[] pb;
 
         Eng(IntMatrix a, IntMatrix b, long maxAbs, int chunk, IntSink out) {
@@ -83,6 +84,7 @@ final class SwarGemm {
             this.chunk = chunk;
             this.out = out;
             this.k = a.cols();
+            this.cuts = out.cuts(k, KC_MAX, 1);
         }
 
         @Override
@@ -96,8 +98,18 @@ final class SwarGemm {
         }
 
         @Override
-        public int kcMax() {
-            return KC_MAX;
+        public int[] cuts() {
+            return cuts;
+        }
+
+        @Override
+        public int units(int blk) {
+            return cuts[blk];
+        }
+
+        @Override
+        public int unitBytes() {
+            return 4;
         }
 
         @Override
@@ -121,8 +133,8 @@ final class SwarGemm {
         }
 
         @Override
-        public Tiled.Work work(int slivers, int kc) {
-            return new Work(this, new float[slivers * MR * kc]);
+        public Tiled.Work work(int slivers, int units) {
+            return new Work(this, new float[slivers * MR * units]);
         }
     }
 
@@ -132,23 +144,29 @@ final class SwarGemm {
         final float[] t = new float[MR * 2 * NR];
         final int[] ti = new int[MR * 2 * NR];
         final float[] raw = new float[MR * NR];
+        final F32Gemm.RowsI src;
 
         Work(Eng e, float[] pa) {
             this.e = e;
             this.pa = pa;
+            this.src = new F32Gemm.RowsI(e.a, e.maxAbs);
         }
 
         @Override
-        public void packA(int s, int i0, int rows, int pc, int kc) {
-            new F32Gemm.RowsI(e.a, e.maxAbs).pack(pa, s * kc * MR, MR, i0, rows, pc, kc);
+        public void packA(int s, int i0, int rows, int b0, int b1) {
+            int span = e.cuts[b1] - e.cuts[b0];
+            src.pack(pa, s * span * MR, MR, i0, rows, e.cuts[b0], span);
         }
 
         @Override
-        public void tile(int s, int jp, int pc, int kc, int i0, int j0, int rows, int cols, boolean first) {
+        public void tile(int s, int jp, int blk, int b0, int b1, int i0, int j0, int rows, int cols, boolean first) {
+            int[] cuts = e.cuts;
+            int kc = cuts[blk + 1] - cuts[blk];
+            int ao = (s * (cuts[b1] - cuts[b0]) + cuts[blk] - cuts[b0]) * MR;
             Arrays.fill(t, 0f);
-            kernel(pa, s * kc * MR, e.pb, jp * e.k * NR + pc * NR, kc, e.chunk, raw, t);
+            kernel(pa, ao, e.pb, jp * e.k * NR + cuts[blk] * NR, kc, e.chunk, raw, t);
             Widen.floats(t, ti, MR * 2 * NR);
-            e.out.tile(ti, 2 * NR, i0, j0, rows, cols, first);
+            e.out.tile(ti, 2 * NR, i0, j0, rows, cols, first, blk);
         }
     }
 
