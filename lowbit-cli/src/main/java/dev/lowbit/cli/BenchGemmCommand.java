@@ -76,6 +76,9 @@ final class BenchGemmCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these entries (default: all).")
     List<String> only;
 
+    @Option(names = "--sweep", description = "Also run IM-Unpack end to end on inputs with larger unpack ratios.")
+    boolean sweep;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the random operands (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -126,6 +129,9 @@ final class BenchGemmCommand implements Callable<Integer> {
             }
             if (wanted("lowbit-imunpack-b4")) {
                 entries.add(imUnpackEntry(be, m, n, k));
+            }
+            if (sweep) {
+                entries.addAll(sweepEntries(be, m, n, k));
             }
             if (wanted("openblas-sgemm")) {
                 Optional<OpenBlas> blas = OpenBlas.load();
@@ -210,20 +216,51 @@ final class BenchGemmCommand implements Callable<Integer> {
     }
 
     /**
-     * IM-Unpack end to end at b = 4 on LLM-like activations: A is N(0,1) with 1/16 of its channels scaled by
-     * 100 (heavy tails concentrated in outlier channels), quantized p95/15 levels; W is N(0,1), quantized
-     * absmax/15 levels; COLUMN unpacking splits only the outlier channels.
+     * IM-Unpack end to end at b = 4 on LLM-like activations: A is N(0,1) with 1/12 of its channels scaled by
+     * 100 (the heavy tail sits in a few outlier channels), quantized p95/15 levels; W is N(0,1), quantized
+     * absmax/15 levels; COLUMN unpacking splits only the outlier channels (unpack ratio ≈ 1.09).
      */
     private Entry imUnpackEntry(SimdGemmBackend be, int m, int n, int k) {
-        FloatMatrix x = RandomMatrices.outlierChannels(m, k, Math.max(1, k / 16), 100, seed + 10);
+        int outliers = Math.max(1, k / 12);
+        FloatMatrix x = RandomMatrices.outlierChannels(m, k, outliers, 100, seed + 10);
         FloatMatrix w = RandomMatrices.gaussian(n, k, seed + 11);
         QuantParams wq = new QuantParams(1.0, 15, Granularity.TENSOR, false);
-        ImUnpackSpec spec = new ImUnpackSpec(QuantParams.P95_N15, wq, 4, UnpackStrategy.COLUMN);
+        return imUnpack("lowbit-imunpack-b4", be, x, w, new ImUnpackSpec(QuantParams.P95_N15, wq, 4, UnpackStrategy.COLUMN),
+                "A: N(0,1) with " + outliers + " of " + k + " channels x100, p95/15 levels; W: N(0,1), absmax/15 levels");
+    }
+
+    /** Extra end-to-end inputs with larger unpack ratios (--sweep): how the time grows with m'n'k'/mnk. */
+    private List<Entry> sweepEntries(SimdGemmBackend be, int m, int n, int k) {
+        List<Entry> list = new ArrayList<>();
+        int outliers = Math.max(1, k / 12);
+        FloatMatrix x = RandomMatrices.outlierChannels(m, k, outliers, 100, seed + 10);
+        FloatMatrix w = RandomMatrices.gaussian(n, k, seed + 11);
+        list.add(imUnpack("lowbit-imunpack-b4-w-p95", be, x, w, ImUnpackSpec.of(QuantParams.P95_N15, 4, UnpackStrategy.COLUMN),
+                "A as lowbit-imunpack-b4; W: N(0,1), p95/15 levels (heavy hitters in every column)"));
+        list.add(imUnpack("lowbit-imunpack-b4-row", be, x, w, ImUnpackSpec.of(QuantParams.P95_N15, 4, UnpackStrategy.ROW),
+                "A and W as lowbit-imunpack-b4-w-p95, ROW unpacking"));
+        FloatMatrix tx = RandomMatrices.studentT(m, k, 3, seed + 12);
+        FloatMatrix tw = RandomMatrices.studentT(n, k, 3, seed + 13);
+        list.add(imUnpack("lowbit-imunpack-b4-student-t", be, tx, tw, ImUnpackSpec.of(QuantParams.P95_N15, 4, UnpackStrategy.AUTO),
+                "A, W: Student-t (nu = 3), p95/15 levels, AUTO unpacking"));
+        list.add(imUnpack("lowbit-imunpack-b8-student-t", be, tx, tw, ImUnpackSpec.of(QuantParams.P95_N15, 8, UnpackStrategy.AUTO),
+                "A, W: Student-t (nu = 3), p95/15 levels, AUTO unpacking, b = 8"));
+        return list;
+    }
+
+    private Entry imUnpack(String name, SimdGemmBackend be, FloatMatrix x, FloatMatrix w, ImUnpackSpec spec, String input) {
+        int m = x.rows();
+        int n = w.rows();
+        int k = x.cols();
         ImUnpackResult check = ImUnpackGemm.multiply(x, w, spec, be, m * (double) n * k <= 3e9);
-        return new Entry("lowbit-imunpack-b4", () -> ImUnpackGemm.multiply(x, w, spec, be, false),
-                info("bits", 4, "strategy", check.stats().strategies(), "unpackRatio", check.stats().ratio(),
-                        "unpackedInnerDim", check.stats().unpackedInnerDim(), "exact", check.exact(),
-                        "input", "A: N(0,1) with " + Math.max(1, k / 16) + " of " + k + " channels x100, p95/15 levels; W: N(0,1), absmax/15 levels"));
+        FloatMatrix out = FloatMatrix.zeros(m, n);
+        ImUnpackGemm.multiplyInto(x, w, spec, be, out);
+        if (!out.contentEquals(check.out())) {
+            throw new IllegalStateException(name + ": multiplyInto differs from multiply");
+        }
+        return new Entry(name, () -> ImUnpackGemm.multiplyInto(x, w, spec, be, out),
+                info("bits", spec.bits(), "strategy", check.stats().strategies(), "unpackRatio", check.stats().ratio(),
+                        "unpackedInnerDim", check.stats().unpackedInnerDim(), "exact", check.exact(), "input", input));
     }
 
     private List<Json> measure(List<Entry> entries, double ops) {

@@ -34,6 +34,28 @@ public record FoldMap(int[] lhsRow, int[] lhsExp, int[] rhsRow, int[] rhsExp, in
         return digitShift * (lhsExp[r] + rhsExp[t] + groupExp);
     }
 
+    /**
+     * True when unpacked row r of A is original row r with exponent 0 for all {@code m} rows, and likewise
+     * for the {@code n} rows of B (no row unpacking, as with the COLUMN strategy): then each output gets
+     * exactly one product per column group.
+     */
+    public boolean rowsAreIdentity(int m, int n) {
+        if (lhsRow.length != m || rhsRow.length != n) {
+            return false;
+        }
+        for (int r = 0; r < m; r++) {
+            if (lhsRow[r] != r || lhsExp[r] != 0) {
+                return false;
+            }
+        }
+        for (int t = 0; t < n; t++) {
+            if (rhsRow[t] != t || rhsExp[t] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public int groups() {
         return groupExp.length;
     }

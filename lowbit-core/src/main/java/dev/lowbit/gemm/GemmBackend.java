@@ -76,4 +76,20 @@ public interface GemmBackend {
             }
         }
     }
+
+    /**
+     * The fold followed by the rescale: {@code out[i,j] = (float) (C[i,j] / (lhsScale[i] · rhsScale[j]))}
+     * with C the exact int64 fold of {@link #gemmIntFold} into a zero m×n matrix (out is m×n). The
+     * default computes C and then rescales; a backend may finish each output tile in its epilogue.
+     */
+    default void gemmIntFoldScaled(IntMatrix a, IntMatrix b, int bits, FoldMap fold, double[] lhsScale, double[] rhsScale,
+                                   FloatMatrix out) {
+        LongMatrix c = LongMatrix.zeros(out.rows(), out.cols());
+        gemmIntFold(a, b, bits, fold, c);
+        for (int i = 0; i < out.rows(); i++) {
+            for (int j = 0; j < out.cols(); j++) {
+                out.set(i, j, (float) (c.get(i, j) / (lhsScale[i] * rhsScale[j])));
+            }
+        }
+    }
 }

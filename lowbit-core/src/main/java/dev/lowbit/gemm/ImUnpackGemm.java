@@ -39,6 +39,15 @@ public final class ImUnpackGemm {
     public static LongMatrix fold(Unpacked u, GemmBackend backend) {
         UnpackPlan plan = u.plan();
         LongMatrix c = LongMatrix.zeros(plan.m(), plan.n());
+        if (plan.unpackedK() > 0) {
+            Gemm.checkShapes(u.lhs(), u.rhs());
+            backend.gemmIntFold(u.lhs(), u.rhs(), plan.bits(), foldMap(plan), c);
+        }
+        return c;
+    }
+
+    /** The fold map of a plan: row sources/exponents, column groups, and whether int64 overflow is impossible. */
+    static FoldMap foldMap(UnpackPlan plan) {
         // |code| < S^D with D = 1 + (largest row digit exponent) + (largest column digit exponent)
         int maxCol = Arrays.stream(plan.colExp()).max().orElse(0);
         double maxA = Math.pow(2, plan.digitShift() * (1.0 + Arrays.stream(plan.lhsRowExp()).max().orElse(0) + maxCol));
@@ -49,12 +58,8 @@ public final class ImUnpackGemm {
         for (int g = 0; g < exps.length; g++) {
             exps[g] = starts[g] < plan.unpackedK() ? plan.colExp()[starts[g]] : 0;
         }
-        if (plan.unpackedK() > 0) {
-            Gemm.checkShapes(u.lhs(), u.rhs());
-            backend.gemmIntFold(u.lhs(), u.rhs(), plan.bits(), new FoldMap(plan.lhsRowSource(), plan.lhsRowExp(),
-                    plan.rhsRowSource(), plan.rhsRowExp(), plan.digitShift(), starts, exps, safe), c);
-        }
-        return c;
+        return new FoldMap(plan.lhsRowSource(), plan.lhsRowExp(), plan.rhsRowSource(), plan.rhsRowExp(), plan.digitShift(),
+                starts, exps, safe);
     }
 
     /** Unpacks integer codes and folds their low-bit product: must equal {@code ScalarGemm.exact(a, b)}. */
@@ -148,19 +153,22 @@ public final class ImUnpackGemm {
         QuantizedMatrix qa = RtnQuantizer.quantize(a, spec.lhs(), "lhs");
         QuantizedMatrix qw = RtnQuantizer.quantize(w, spec.rhs(), "rhs");
         Unpacked u = Unpacker.unpack(qa.codes(), qw.codes(), spec.bits(), spec.strategy());
-        long[] fd = fold(u, backend).data();
+        double[] sa = new double[m];
+        for (int i = 0; i < m; i++) {
+            sa[i] = qa.scale(i, 0);
+        }
         double[] sw = new double[n];
         for (int j = 0; j < n; j++) {
             sw[j] = qw.scale(j, 0);
         }
-        float[] od = out.data();
-        for (int i = 0; i < m; i++) {
-            double sa = qa.scale(i, 0);
-            int at = out.index(i, 0);
-            for (int j = 0; j < n; j++) {
-                // 0.0 + x in multiply() is x here: the codes' scales are positive, so x is never −0.0
-                od[at + j] = (float) (fd[i * n + j] / (sa * sw[j]));
+        UnpackPlan plan = u.plan();
+        if (plan.unpackedK() == 0) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0f);
             }
+        } else {
+            // 0.0 + x in multiply() is x here: the codes' scales are positive, so x is never −0.0
+            backend.gemmIntFoldScaled(u.lhs(), u.rhs(), plan.bits(), foldMap(plan), sa, sw, out);
         }
         return u.plan().ratio();
     }

@@ -60,7 +60,9 @@ public final class Digits {
         if (shift >= 63) {
             return 0;
         }
-        return v >= 0 ? (int) ((v >>> shift) & mask) : -(int) ((-v >>> shift) & mask);
+        long sign = v >> 63; // 0 or −1: branch-free |v| and sign restore
+        long d = (((v ^ sign) - sign) >>> shift) & mask;
+        return (int) ((d ^ sign) - sign);
     }
 
     /** {@code v · 2^shift}, or an error when the result does not fit in a long. */

@@ -195,6 +195,11 @@ final class F32Gemm {
         }
 
         @Override
+        public boolean forceInner() {
+            return outL != null && outL.forceInner();
+        }
+
+        @Override
         public Tiled.Work work(int slivers, int units) {
             return new Work(this, new float[slivers * MR * units]);
         }

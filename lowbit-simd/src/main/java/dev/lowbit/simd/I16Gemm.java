@@ -183,6 +183,11 @@ final class I16Gemm {
         }
 
         @Override
+        public boolean forceInner() {
+            return out.forceInner();
+        }
+
+        @Override
         public Tiled.Work work(int slivers, int units) {
             return new Work(this, new int[slivers * MR * units]);
         }

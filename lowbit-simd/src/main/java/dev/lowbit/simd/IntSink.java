@@ -25,6 +25,11 @@ abstract class IntSink {
     /** Writes the result of a GEMM with k = 0. */
     abstract void zeroOut();
 
+    /** Whether k-blocks must run innermost (a tile receives all its blocks in a row). */
+    boolean forceInner() {
+        return false;
+    }
+
     /** Whether work must be split by rows only (the fold: rows of one part never share an output row). */
     boolean forceRows() {
         return false;
@@ -79,6 +84,89 @@ abstract class IntSink {
         return new Fold(f, out, unpackedRows, unpackedCols);
     }
 
+    /** Group-aligned k-block cuts; blockGroup[blk] receives the group of each block. */
+    static int[] groupCuts(FoldMap f, int kcMax, int step, java.util.List<Integer> blockGroup) {
+        int[] gs = f.colGroupStart();
+        java.util.List<Integer> c = new java.util.ArrayList<>();
+        c.add(0);
+        for (int grp = 0; grp + 1 < gs.length; grp++) {
+            int before = c.size();
+            Tiled.evenCuts(c, gs[grp], gs[grp + 1], kcMax, step);
+            for (int i = before; i < c.size(); i++) {
+                blockGroup.add(grp);
+            }
+        }
+        return c.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Fold and rescale in the epilogue, for folds whose rows are the identity ({@link FoldMap#rowsAreIdentity}):
+     * output (i, j) then receives exactly the blocks of tile (i, j), consecutively (k-blocks innermost), so
+     * the tile's exact int64 sum Σ_blk t_blk · 2^(shift·e_blk) is kept per thread and, after the last block,
+     * written as {@code (float) (sum / (lhsScale[i] · rhsScale[j]))}: no m×n int64 matrix at all.
+     */
+    static IntSink foldScaled(FoldMap f, double[] lhsScale, double[] rhsScale, dev.lowbit.tensor.FloatMatrix out) {
+        return new IntSink() {
+            private final ThreadLocal<long[]> acc = new ThreadLocal<>();
+            private int[] blockGroup;
+            private int last;
+
+            @Override
+            int[] cuts(int k, int kcMax, int step) {
+                java.util.List<Integer> g = new java.util.ArrayList<>();
+                int[] c = groupCuts(f, kcMax, step, g);
+                blockGroup = g.stream().mapToInt(Integer::intValue).toArray();
+                last = c.length - 2;
+                return c;
+            }
+
+            @Override
+            boolean forceInner() {
+                return true;
+            }
+
+            @Override
+            void zeroOut() {
+                for (int i = 0; i < out.rows(); i++) {
+                    Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + out.cols(), 0f);
+                }
+            }
+
+            @Override
+            void tile(int[] t, int ldt, int i0, int j0, int rows, int cols, boolean first, int blk) {
+                long[] a = acc.get();
+                if (a == null || a.length < rows * ldt) {
+                    a = new long[Math.max(rows * ldt, 64 * 64)];
+                    acc.set(a);
+                }
+                int s = f.digitShift() * f.groupExp()[blockGroup[blk]];
+                for (int i = 0; i < rows; i++) {
+                    int o = i * ldt;
+                    if (first) {
+                        for (int j = 0; j < cols; j++) {
+                            a[o + j] = (long) t[o + j] << s;
+                        }
+                    } else {
+                        for (int j = 0; j < cols; j++) {
+                            a[o + j] += (long) t[o + j] << s;
+                        }
+                    }
+                }
+                if (blk == last) {
+                    float[] d = out.data();
+                    for (int i = 0; i < rows; i++) {
+                        double si = lhsScale[i0 + i];
+                        int at = out.index(i0 + i, j0);
+                        int o = i * ldt;
+                        for (int j = 0; j < cols; j++) {
+                            d[at + j] = (float) (a[o + j] / (si * rhsScale[j0 + j]));
+                        }
+                    }
+                }
+            }
+        };
+    }
+
     /**
      * The fused IM-Unpack fold. k-blocks never straddle a column group (each block has one exponent).
      * Unpacked rows that share an original row (the digit rows of a heavy row) may sit in different
@@ -117,19 +205,10 @@ abstract class IntSink {
 
         @Override
         int[] cuts(int k, int kcMax, int step) {
-            int[] gs = f.colGroupStart();
-            java.util.List<Integer> c = new java.util.ArrayList<>();
             java.util.List<Integer> g = new java.util.ArrayList<>();
-            c.add(0);
-            for (int grp = 0; grp + 1 < gs.length; grp++) {
-                int before = c.size();
-                Tiled.evenCuts(c, gs[grp], gs[grp + 1], kcMax, step);
-                for (int i = before; i < c.size(); i++) {
-                    g.add(grp);
-                }
-            }
+            int[] c = groupCuts(f, kcMax, step, g);
             blockGroup = g.stream().mapToInt(Integer::intValue).toArray();
-            return c.stream().mapToInt(Integer::intValue).toArray();
+            return c;
         }
 
         @Override

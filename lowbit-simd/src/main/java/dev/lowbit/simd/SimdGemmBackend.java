@@ -116,6 +116,18 @@ public final class SimdGemmBackend implements GemmBackend {
         }
     }
 
+    @Override
+    public void gemmIntFoldScaled(IntMatrix a, IntMatrix b, int bits, FoldMap fold, double[] lhsScale, double[] rhsScale,
+                                  FloatMatrix out) {
+        Path p = path(bits);
+        if (p != Path.F64 && fold.overflowFree() && fold.rowsAreIdentity(out.rows(), out.cols())
+                && a.rows() == out.rows() && b.rows() == out.cols()) {
+            run(a, b, bits, IntSink.foldScaled(fold, lhsScale, rhsScale, out), p);
+        } else {
+            GemmBackend.super.gemmIntFoldScaled(a, b, bits, fold, lhsScale, rhsScale, out);
+        }
+    }
+
     private void run(IntMatrix a, IntMatrix b, int bits, IntSink sink, Path path) {
         if (bits > path.maxBits()) {
             throw new IllegalArgumentException(path + " cannot multiply " + bits + "-bit operands exactly (max " + path.maxBits() + ")");

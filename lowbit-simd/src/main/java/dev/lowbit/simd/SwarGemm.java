@@ -133,6 +133,11 @@ final class SwarGemm {
         }
 
         @Override
+        public boolean forceInner() {
+            return out.forceInner();
+        }
+
+        @Override
         public Tiled.Work work(int slivers, int units) {
             return new Work(this, new float[slivers * MR * units]);
         }

@@ -53,6 +53,11 @@ final class Tiled {
         default boolean forceRows() {
             return false;
         }
+
+        /** Whether k-blocks must run innermost whatever the size of A. */
+        default boolean forceInner() {
+            return false;
+        }
     }
 
     interface Work {
@@ -111,7 +116,7 @@ final class Tiled {
         boolean byRows = e.forceRows() || slivers >= 2 * parts || slivers >= panels;
         int nb = e.cuts().length - 1;
         int total = e.units(nb);
-        boolean inner = (long) MC * total * e.unitBytes() <= INNER_BYTES;
+        boolean inner = e.forceInner() || (long) MC * total * e.unitBytes() <= INNER_BYTES;
         int span = 0;
         for (int blk = 0; blk < nb; blk++) {
             span = Math.max(span, e.units(blk + 1) - e.units(blk));

@@ -16,6 +16,7 @@ import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
 import dev.lowbit.tensor.RandomMatrices;
 import dev.lowbit.unpack.UnpackStrategy;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -107,6 +108,41 @@ class SimdKernelTest {
             assertThat(fast.exact()).as("bits %d", bits).isTrue();
             assertThat(slow.exact()).isTrue();
             assertArrayEquals(slow.outF64(), fast.outF64(), "bits " + bits);
+        }
+    }
+
+    @Test
+    void fusedFoldWithKBlocksOutermost() {
+        // k = 1100 in float32 lanes: the A block no longer fits the L2 budget, so k-blocks run outermost
+        for (UnpackStrategy strategy : new UnpackStrategy[] {UnpackStrategy.COLUMN, UnpackStrategy.ROW}) {
+            FloatMatrix x = RandomMatrices.outlierChannels(45, 1100, 40, 50, 1);
+            FloatMatrix w = RandomMatrices.studentT(67, 1100, 3, 2);
+            ImUnpackSpec spec = ImUnpackSpec.of(QuantParams.P95_N15, 8, strategy);
+            ImUnpackResult fast = ImUnpackGemm.multiply(x, w, spec, new SimdGemmBackend(3), true);
+            assertThat(fast.exact()).isTrue();
+            assertArrayEquals(ImUnpackGemm.multiply(x, w, spec, GemmBackends.scalar(), false).outF64(), fast.outF64());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(UnpackStrategy.class)
+    void multiplyIntoIsBitIdenticalToMultiply(UnpackStrategy strategy) {
+        for (dev.lowbit.gemm.GemmBackend be : List.of(new SimdGemmBackend(2), GemmBackends.scalar())) {
+            for (int bits : new int[] {2, 4, 8, 12}) {
+                for (dev.lowbit.quant.Granularity g : List.of(dev.lowbit.quant.Granularity.TENSOR, dev.lowbit.quant.Granularity.ROW,
+                        dev.lowbit.quant.Granularity.group(64))) {
+                    FloatMatrix x = RandomMatrices.outlierChannels(29, 150, 13, 100, bits);
+                    FloatMatrix w = RandomMatrices.gaussian(41, 150, bits + 1);
+                    ImUnpackSpec spec = new ImUnpackSpec(QuantParams.P95_N15.withGranularity(g),
+                            new dev.lowbit.quant.QuantParams(1.0, 15, g, false), bits, strategy);
+                    FloatMatrix big = FloatMatrix.zeros(35, 50);
+                    FloatMatrix out = big.view(3, 4, 29, 41);
+                    double ratio = ImUnpackGemm.multiplyInto(x, w, spec, be, out);
+                    ImUnpackResult ref = ImUnpackGemm.multiply(x, w, spec, be, false);
+                    assertThat(out.contentEquals(ref.out())).as("%s bits %d %s", be.name(), bits, g).isTrue();
+                    assertThat(ratio).isEqualTo(ref.stats().ratio());
+                }
+            }
         }
     }
 
