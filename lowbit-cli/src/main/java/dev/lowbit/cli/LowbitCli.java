@@ -27,8 +27,9 @@ public final class LowbitCli implements Runnable {
         DemoCommand.class,
         UnpackCommand.class,
         CompareCommand.class,
-        GenCommand.class,
         TrainCommand.class,
+        GenCommand.class,
+        BenchCommand.class,
     };
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
