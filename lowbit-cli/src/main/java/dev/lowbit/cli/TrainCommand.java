@@ -194,7 +194,7 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Object> byLayer = new LinkedHashMap<>();
         for (var e : r.unpack().entrySet()) {
             GemmExecutor.RoleStats s = e.getValue();
-            Json j = Json.object().put("gemms", s.count()).put("gflop", s.ops() / 1e9).put("ratio", s.ratio()).put("maxRatio", s.maxRatio())
+            Json j = Json.object().put("gemms", s.count()).put("gflop", s.ops() / 1e9).put("seconds", s.seconds()).put("ratio", s.ratio()).put("maxRatio", s.maxRatio())
                     .put("lhsHeavyHitterFraction", s.lhsHeavyHitterFraction()).put("rhsHeavyHitterFraction", s.rhsHeavyHitterFraction());
             (e.getKey().contains("/") ? byLayer : byRole).put(e.getKey(), j);
         }

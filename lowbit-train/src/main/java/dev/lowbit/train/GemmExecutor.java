@@ -52,6 +52,7 @@ public final class GemmExecutor {
     /** {@code C = A·Bᵀ} for {@code role} in {@code layer}. */
     public FloatMatrix gemm(GemmRole role, String layer, FloatMatrix a, FloatMatrix b) {
         GemmSpec spec = policy.spec(role);
+        long t0 = System.nanoTime();
         FloatMatrix out;
         double ratio = 1;
         double hhA = 0;
@@ -80,8 +81,9 @@ public final class GemmExecutor {
         }
         if (recording) {
             double ops = 2.0 * a.rows() * b.rows() * a.cols();
-            stats.computeIfAbsent(role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB);
-            stats.computeIfAbsent(layer + "/" + role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB);
+            double sec = (System.nanoTime() - t0) / 1e9;
+            stats.computeIfAbsent(role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB, sec);
+            stats.computeIfAbsent(layer + "/" + role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB, sec);
         }
         return out;
     }
@@ -125,9 +127,11 @@ public final class GemmExecutor {
         double heavyA;
         double heavyB;
         double maxRatio;
+        double seconds;
 
-        void add(double o, double ratio, double hhA, double hhB) {
+        void add(double o, double ratio, double hhA, double hhB, double sec) {
             count++;
+            seconds += sec;
             ops += o;
             unpackedOps += o * ratio;
             heavyA += hhA * o;
@@ -148,7 +152,13 @@ public final class GemmExecutor {
             heavyA += o.heavyA;
             heavyB += o.heavyB;
             maxRatio = Math.max(maxRatio, o.maxRatio);
+            seconds += o.seconds;
             return this;
+        }
+
+        /** Wall time spent in these GEMMs (quantization, unpacking and fold included). */
+        public double seconds() {
+            return seconds;
         }
 
         public long count() {
