@@ -33,8 +33,8 @@ import java.util.stream.IntStream;
  *       (inside MX blocks a NaN makes the whole block NaN through the E8M0 scale).
  *   <li>−0 keeps its sign; values that round to zero keep the sign of x.
  * </ul>
- * Ties to even are decided on the integer {@code x / q}: for m ≥ 1 that is the code's last bit; for m = 0
- * (powers of two only) a tie between 2^k and 2^(k+1) goes to 2^(k+1).
+ * Ties to even go to the value whose code is even: for m ≥ 1 that is the even integer {@code x / q}; for m = 0
+ * (powers of two only) a tie between 2^k and 2^(k+1) goes to the one with the even exponent field.
  *
  * Every value of a MiniFloat is a float32 (checked at construction: emax ≤ 127 and emin − m ≥ −149), so
  * {@link #round(float)} is exact and returns a float.
@@ -200,7 +200,13 @@ public final class MiniFloat implements NumberFormat {
             return x;
         }
         int ex = Math.max(Math.getExponent(a), emin);
-        double q = rounding.round(Math.scalb(x, m - ex), index);
+        double t = Math.scalb(x, m - ex);
+        double q;
+        if (m == 0 && Math.abs(t) == 1.5 && rounding instanceof Rounding.NearestEven) {
+            q = Math.copySign(((ex + bias) & 1) == 0 ? 1 : 2, t); // tie between 2^ex and 2^(ex+1): the even exponent field
+        } else {
+            q = rounding.round(t, index);
+        }
         return Math.copySign(Math.scalb(Math.abs(q), ex - m), x);
     }
 

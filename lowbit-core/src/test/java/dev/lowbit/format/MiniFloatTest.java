@@ -82,8 +82,8 @@ class MiniFloatTest {
         // For each format of at most 10 bits: between consecutive positive finite values a < b, the midpoint
         // rounds to the one with the even code under RNE, away from zero under RNA; just below/above rounds down/up.
         for (MiniFloat f : allSmallFormats()) {
-            if (f.bits() > 10 || f.mantissaBits() == 0) {
-                continue; // m = 0: see powersOfTwoFormats
+            if (f.bits() > 10) {
+                continue;
             }
             for (int c = 0; c < f.maxCode(); c++) {
                 double a = f.decode(c);
@@ -106,12 +106,14 @@ class MiniFloatTest {
     }
 
     @Test
-    void powersOfTwoFormatsRoundTiesToTheLargerPower() {
-        // with m = 0 every normal value has significand 1: a tie between 2^k and 2^(k+1) (at 1.5·2^k) goes to 2^(k+1),
-        // the even integer of the binade's grid; below the smallest normal the tie goes to 0
+    void powersOfTwoFormatsRoundTiesToTheEvenExponentField() {
+        // with m = 0 every normal value has significand 1: a tie between 2^k and 2^(k+1) (at 1.5·2^k) goes to the
+        // code with the even exponent field; below the smallest normal the tie goes to 0
         MiniFloat f = new MiniFloat(3, 0, 3, MiniFloat.Special.FINITE);
-        assertThat(f.round(3.0, Rounding.NEAREST_EVEN, 0)).isEqualTo(4.0);
-        assertThat(f.round(6.0, Rounding.NEAREST_EVEN, 0)).isEqualTo(8.0);
+        assertThat(f.round(3.0, Rounding.NEAREST_EVEN, 0)).isEqualTo(2.0); // 2 = field 4, 4 = field 5
+        assertThat(f.round(6.0, Rounding.NEAREST_EVEN, 0)).isEqualTo(8.0); // 8 = field 6
+        assertThat(f.round(-6.0, Rounding.NEAREST_EVEN, 0)).isEqualTo(-8.0);
+        assertThat(f.round(3.0, Rounding.NEAREST_AWAY, 0)).isEqualTo(4.0);
         assertThat(f.round(0x1p-3, Rounding.NEAREST_EVEN, 0)).isEqualTo(0.0);
         assertThat(f.round(2.9, Rounding.NEAREST_EVEN, 0)).isEqualTo(2.0);
     }
