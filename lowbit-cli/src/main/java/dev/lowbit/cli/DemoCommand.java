@@ -94,6 +94,7 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         progress.done();
+        List<FormatsDemo.Row> formatRows = FormatsDemo.run(seed);
         PrintWriter pw = spec.commandLine().getOut();
         if (json) {
             List<Json> list = cells.stream().map(c -> Json.object().put("matrix", c.matrix()).put("bits", c.bits())
@@ -101,9 +102,10 @@ final class DemoCommand implements Callable<Integer> {
                     .put("lhsHeavyHitterFraction", c.lhsHeavy()).put("rhsHeavyHitterFraction", c.rhsHeavy())
                     .put("exact", c.exact()).put("relErrorVsFp32", c.relError())).toList();
             pw.println(Json.object().put("shape", size).put("seed", seed).put("beta", beta).put("levels", levels)
-                    .put("backend", be.name()).put("results", list));
+                    .put("backend", be.name()).put("results", list).put("formats", FormatsDemo.json(formatRows)));
         } else {
             pw.print(tables(shape, qp, be, cells));
+            pw.print(FormatsDemo.table(formatRows, seed));
         }
         if (plot != null) {
             Plots.savePng(plot, charts(cells));

@@ -26,6 +26,8 @@ public final class LowbitCli implements Runnable {
     static final Class<?>[] SUBCOMMANDS = {
         DemoCommand.class,
         UnpackCommand.class,
+        QuantizeCommand.class,
+        FormatsCommand.class,
     };
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
