@@ -28,14 +28,20 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code lowbit unpack}: quantize two matrices, unpack to b bits, run the low-bit GEMM, fold, and check exactness. */
 @Command(name = "unpack", mixinStandardHelpOptions = true,
-        description = {"Quantize A (m×k) and W (n×k) with the RTN percentile quantizer, unpack both to b-bit integers,",
-            "run C = A·Wᵀ as low-bit GEMMs, fold back, and check the result against the int64 GEMM of the codes.",
-            "Prints one JSON object (unpack statistics, 'exact', relative error vs float64)."},
+        description = {"Run C = A·Wᵀ exactly as b-bit integer GEMMs (IM-Unpack) and report the unpack cost.",
+            "",
+            "Quantizes A (m×k) and W (n×k) with the RTN percentile quantizer (heavy hitters kept as large",
+            "integers), unpacks both to b-bit integers, runs the low-bit GEMMs, folds the result back, and",
+            "checks it against the int64 GEMM of the codes. Prints one JSON object: unpacked shapes,",
+            "heavy hitters, the work ratio m'n'k'/mnk, 'exact', and the relative error vs float64.", ""},
         footer = {"", "Examples:",
             "  ./lowbit unpack --lhs A.npy --rhs W.npy --bits 4 --strategy row",
             "  ./lowbit unpack --lhs A.npy --rhs W.npy --bits 8 --strategy column --beta 0.99 --table --out C.npy",
-            "", "Strategies: row (each row becomes its digit rows), column (inner index c becomes a_c·b_c digit-pair",
-            "columns), both (the paper's greedy mix), auto (the cheapest of the three by m'·n'·k').",
+            "", "Strategies:",
+            "  row     each row of A and W becomes its base-2^(b-1) digit rows",
+            "  column  inner index c becomes a_c·b_c digit-pair columns (good for outlier channels)",
+            "  both    the paper's greedy mix of row and column splits",
+            "  auto    the cheapest of the three by m'·n'·k', decided before any GEMM runs",
             "The result does not depend on --bits (unpacking is exact); only the unpacked size does."})
 final class UnpackCommand implements Callable<Integer> {
     @Spec

@@ -1,0 +1,60 @@
+package dev.lowbit.train;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.unpack.UnpackStrategy;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Named training policies. Backward roles quantize the gradient (left operand) with their own settings
+ * and the saved forward operand (right) with the forward settings, as in the IM-Unpack training code.
+ *
+ * <p>Defaults follow {@code shared/reference/measurements.md}: forward p95 / 15 levels keeps 4-bit-like
+ * GEMMs lossless when heavy hitters are kept, but gradients need many more levels — p95 / 16383 reaches
+ * FP32 parity, 15 levels diverges.
+ */
+public final class Recipes {
+    /** Forward RTN setting of the IM-Unpack recipes. */
+    public static final QuantParams FWD = QuantParams.P95_N15;
+    /** Backward (gradient) RTN setting: 16383 levels, heavy hitters kept. */
+    public static final QuantParams BWD = new QuantParams(0.95, 16383, Granularity.TENSOR, false);
+
+    private Recipes() {}
+
+    /** Recipe names with a one-line description. */
+    public static Map<String, String> describe() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("fp32", "every GEMM in float32");
+        m.put("imunpack", "RTN p95/15 forward, p95/16383 gradients, heavy hitters kept; every GEMM executed exactly as b-bit integer GEMMs");
+        m.put("imunpack-sim", "the same quantization simulated in float (fake-quant), for speed comparisons");
+        m.put("rtn-clip", "RTN p95/15 forward with heavy hitters clipped (the ablation), gradients as imunpack");
+        m.put("int8", "absmax INT8 (beta 1, 255 levels) forward and backward");
+        m.put("rtn-15", "RTN p95/15 forward and backward, heavy hitters kept (gradients with too few levels)");
+        return m;
+    }
+
+    /** The policy for a recipe name; {@code bits} is the IM-Unpack bit-width. */
+    public static MatmulPolicy byName(String name, int bits) {
+        OperandSpec fwd = new OperandSpec.Rtn(FWD);
+        OperandSpec bwd = new OperandSpec.Rtn(BWD);
+        return switch (name) {
+            case "fp32" -> MatmulPolicy.uniform(name, GemmSpec.FP32, GemmSpec.FP32);
+            case "imunpack" -> MatmulPolicy.uniform(name,
+                    new GemmSpec(fwd, fwd, GemmSpec.Exec.IMUNPACK, bits, UnpackStrategy.AUTO),
+                    new GemmSpec(bwd, fwd, GemmSpec.Exec.IMUNPACK, bits, UnpackStrategy.AUTO));
+            case "imunpack-sim" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(bwd, fwd));
+            case "rtn-clip" -> {
+                OperandSpec clip = new OperandSpec.Rtn(FWD.withClip(true));
+                yield MatmulPolicy.uniform(name, GemmSpec.fake(clip, clip), GemmSpec.fake(bwd, clip));
+            }
+            case "int8" -> {
+                OperandSpec i8 = new OperandSpec.Rtn(QuantParams.of(1.0, 255));
+                yield MatmulPolicy.uniform(name, GemmSpec.fake(i8, i8), GemmSpec.fake(i8, i8));
+            }
+            case "rtn-15" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(fwd, fwd));
+            default -> throw new LowbitException("unknown policy '" + name + "' (available: " + String.join(", ", describe().keySet()) + ")");
+        };
+    }
+}
