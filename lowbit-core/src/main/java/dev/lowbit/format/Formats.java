@@ -151,10 +151,10 @@ public final class Formats {
             return f;
         }
         switch (t) {
-            case "mxfp8-e4m3", "mxfp8" -> { return MXFP8_E4M3; }
+            case "mxfp8-e4m3" -> { return MXFP8_E4M3; }
             case "mxfp8-e5m2" -> { return MXFP8_E5M2; }
             case "mxfp6-e3m2" -> { return MXFP6_E3M2; }
-            case "mxfp6-e2m3", "mxfp6" -> { return MXFP6_E2M3; }
+            case "mxfp6-e2m3" -> { return MXFP6_E2M3; }
             case "mxfp4" -> { return MXFP4; }
             case "mxint8" -> { return MXINT8; }
             case "nvfp4" -> { return NVFP4; }

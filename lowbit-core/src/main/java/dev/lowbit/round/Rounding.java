@@ -13,9 +13,9 @@ import java.util.Locale;
  *   <li>{@link NearestAway}: nearest integer, ties away from zero (C {@code round}, microxcaling "nearest").
  *   <li>{@link TowardZero}: truncation.
  *   <li>{@link Up}: ceiling. {@link Down}: floor.
- *   <li>{@link Stochastic}: {@code floor(t) + [u < t − floor(t)]} with {@code u = CounterRandom.uniform(seed, index)};
- *       E[result] = t exactly whenever the fraction {@code t − floor(t)} is a multiple of 2^−53 (always the
- *       case for float inputs on grids of at least 2^−29 times their magnitude), so it is unbiased.
+ *   <li>{@link Stochastic}: {@code floor(t) + [u < t − floor(t)]} with {@code u = CounterRandom.uniform(seed, index)}
+ *       on the grid 2^−53, so P(up) = ⌈frac·2^53⌉/2^53: E[result] = t exactly when the fraction is a multiple of
+ *       2^−53 (e.g. any float input with |t| ≥ 2^−29), otherwise biased by less than 2^−53 of a grid step.
  *       Integers are never changed.
  * </ul>
  * The {@code index} argument is the element's position in the tensor; only {@link Stochastic} reads it.

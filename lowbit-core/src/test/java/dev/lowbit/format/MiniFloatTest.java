@@ -78,6 +78,36 @@ class MiniFloatTest {
     }
 
     @Test
+    void nonDefaultBiasesRoundTripToo() {
+        int formats = 0;
+        for (int e = 1; e <= 8; e++) {
+            for (int m = 0; m <= 3; m++) {
+                for (int bias : new int[] {MiniFloat.defaultBias(e) - 3, MiniFloat.defaultBias(e) + 3, 130, -2}) {
+                    for (MiniFloat.Special sp : MiniFloat.Special.values()) {
+                        MiniFloat f;
+                        try {
+                            f = new MiniFloat(e, m, bias, sp);
+                        } catch (IllegalArgumentException notConstructible) {
+                            continue;
+                        }
+                        formats++;
+                        assertThat(Formats.parse(f.name())).isEqualTo(f);
+                        f.codes().forEach(code -> {
+                            double v = f.decode(code);
+                            if (!Double.isNaN(v)) {
+                                assertEquals(code, f.codeOf(v), () -> f + " code " + code);
+                                assertEquals(v, f.round(v, Rounding.NEAREST_EVEN, 0));
+                                assertEquals(v, (double) (float) v);
+                            }
+                        });
+                    }
+                }
+            }
+        }
+        assertThat(formats).isGreaterThan(100);
+    }
+
+    @Test
     void valuesAreSortedByCodeAndTiesGoToEven() {
         // For each format of at most 10 bits: between consecutive positive finite values a < b, the midpoint
         // rounds to the one with the even code under RNE, away from zero under RNA; just below/above rounds down/up.

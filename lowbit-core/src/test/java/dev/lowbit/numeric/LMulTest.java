@@ -78,8 +78,9 @@ class LMulTest {
         assertThat(e.get("L-Mul m=3 (literal formula)" + self)).isCloseTo(0.065, within(0.003));
         assertThat(e.get("e5m2 inputs, exact product" + orig)).isCloseTo(0.061, within(0.003));
         // 3.36 % here vs 3.05 % in the reference: E4M3 subnormals (|x| < 2^-6, ~1.2 % of N(0,1) samples) carry large
-        // relative errors; the reference's rounding of them is unknown (docs/formats.md)
-        assertThat(e.get("e4m3 inputs, exact product" + orig)).isCloseTo(0.0305, within(0.004));
+        // relative errors; a 3-bit mantissa with a wide exponent (e5m3/e8m3) gives 3.06 %, so the reference had no
+        // subnormal range (docs/formats.md)
+        assertThat(e.get("e4m3 inputs, exact product" + orig)).isCloseTo(0.0336, within(0.002));
         List<LMul.ErrorRow> rows = LMul.study(1000, 1);
         assertThat(rows).hasSize(19);
     }

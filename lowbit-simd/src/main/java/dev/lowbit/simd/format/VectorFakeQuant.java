@@ -46,8 +46,8 @@ public final class VectorFakeQuant {
         if (!(r instanceof Rounding.NearestEven)) {
             return false;
         }
-        return f instanceof MiniFloat || f instanceof BlockFormat b && b.scale() instanceof ScaleFormat.E8M0
-                && b.element() instanceof MiniFloat && b.blockSize() % F.length() == 0;
+        return f instanceof MiniFloat m && MiniFloatPlan.applies(m) || f instanceof BlockFormat b && b.scale() instanceof ScaleFormat.E8M0
+                && b.element() instanceof MiniFloat e && MiniFloatPlan.applies(e) && b.blockSize() % F.length() == 0;
     }
 
     /** Fake-quantizes a rows × cols array with RNE; {@link #supports} must hold. */
@@ -100,10 +100,17 @@ public final class VectorFakeQuant {
         }
     }
 
-    /** clamp(floor(log2 amax) − emax, −127, 127); amax = 0 → −127. */
+    /**
+     * clamp(floor(log2 amax) − emax, −127, 127); amax = 0 → −127. {@code Math.getExponent(float)} returns −127 for
+     * zero and float subnormals, whose true floor(log2) is ≤ −127: with emax ≥ 0 all of them clamp to −127 anyway.
+     */
     static int sharedExponent(float amax, int emax) {
-        int shared = amax == 0 ? -127 : Math.getExponent((double) amax) - emax;
-        return Math.max(-127, Math.min(127, shared));
+        return Math.max(-127, Math.min(127, Math.getExponent(amax) - emax));
+    }
+
+    /** 2^k as a float for k ∈ [−127, 127] (2^−127 is the subnormal 0x00400000), built from bits. */
+    static float powerOfTwo(int k) {
+        return k == -127 ? 0x1p-127f : Float.intBitsToFloat((k + 127) << 23);
     }
 
     /** MX fake quantization (E8M0 FLOOR scale, minifloat elements RNE with saturation) of whole rows. */
@@ -120,18 +127,21 @@ public final class VectorFakeQuant {
         }
         for (int from = 0; from < n; from += bs) {
             int to = from + bs;
-            FloatVector acc = FloatVector.zero(F);
+            // amax as the integer max of |x|'s bits: same order as the floats for non-negative values, NaN bits
+            // above ∞'s, and an integer lane reduction is much cheaper than a float one
+            IntVector acc = IntVector.zero(I);
             for (int i = from; i < to; i += F.length()) {
-                acc = acc.max(FloatVector.fromArray(F, x, i).abs());
+                acc = acc.max(FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7fffffff));
             }
-            float amax = acc.reduceLanes(VectorOperators.MAX);
-            if (!(amax <= Float.MAX_VALUE)) {
+            int amaxBits = acc.reduceLanes(VectorOperators.MAX);
+            if (amaxBits >= 0x7f800000) {
                 java.util.Arrays.fill(out, from, to, Float.NaN);
                 continue;
             }
-            int shared = sharedExponent(amax, emax);
-            float down = Math.scalb(1f, -shared);
-            float up = Math.scalb(1f, shared);
+            // exponent field − 127 = Math.getExponent(amax) (−127 for zero and subnormals)
+            int shared = Math.max(-127, Math.min(127, (amaxBits >>> 23) - 127 - emax));
+            float down = powerOfTwo(-shared);
+            float up = powerOfTwo(shared);
             for (int i = from; i < to; i += F.length()) {
                 roundVector(p, FloatVector.fromArray(F, x, i).mul(down)).mul(up).intoArray(out, i);
             }

@@ -146,6 +146,10 @@ class VectorFakeQuantTest {
         }
         assertThat(VectorFakeQuant.supports(Formats.NVFP4, Rounding.NEAREST_EVEN)).isFalse();
         assertThat(VectorFakeQuant.supports(Formats.MXINT8, Rounding.NEAREST_EVEN)).isFalse();
+        MiniFloat deep = (MiniFloat) Formats.parse("e8m2-b130"); // normals below float32's: reference path only
+        assertThat(VectorFakeQuant.supports(deep, Rounding.NEAREST_EVEN)).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> VectorFakeQuant.roundMiniFloat(deep, new float[1], new float[1], 0, 1))
+                .isInstanceOf(IllegalArgumentException.class);
         float[] x = {1.3f, -700f, 0.001f, 3f};
         float[] y = new float[4];
         VectorFakeQuant.round(Formats.E4M3, x, y, 2, 2);
