@@ -27,8 +27,9 @@ public final class LowbitCli implements Runnable {
         DemoCommand.class,
         UnpackCommand.class,
         CompareCommand.class,
-        GenCommand.class,
         TrainCommand.class,
+        GenCommand.class,
+        BenchCommand.class,
         QuantizeCommand.class,
         FormatsCommand.class,
     };

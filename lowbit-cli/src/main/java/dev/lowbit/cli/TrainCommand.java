@@ -142,30 +142,35 @@ final class TrainCommand implements Callable<Integer> {
             AtomicFiles.write(out, o -> o.write((text + "\n").getBytes(StandardCharsets.UTF_8)));
         }
         if (plot != null) {
-            Plots.savePng(plot, List.of(chart(results)));
+            Plots.savePng(plot, List.of(chart(task, results)));
         }
         PrintWriter pw = spec.commandLine().getOut();
         if (table) {
-            Table t = new Table("policy", "steps", "final val loss", "vs first", "accuracy", task.equals("kjv-gpt") ? "tokens/s" : "images/s", "unpack ratio");
-            double base = results.getFirst().finalValLoss();
-            for (RunResult r : results) {
-                GemmExecutor.RoleStats all = totalStats(r.unpack());
-                t.row(r.config().policy(), r.config().steps(), r.finalValLoss(),
-                        String.format(java.util.Locale.ROOT, "%+.2f%%", 100 * (r.finalValLoss() / base - 1)),
-                        Double.isNaN(r.accuracy()) ? "-" : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * r.accuracy()),
-                        r.tokensPerSecond(), all == null ? "-" : Table.format(all.ratio()));
-            }
-            pw.print(t);
-            for (RunResult r : results) {
-                if (r.sample() != null) {
-                    pw.println(r.config().policy() + " sample: " + r.sample().replace('\n', ' '));
-                }
-            }
+            pw.print(table(task, results));
         } else {
             pw.println(text);
         }
         pw.flush();
         return 0;
+    }
+
+    /** Final losses, gap to the first policy, accuracy, throughput, unpack ratio; then each GPT's sample. */
+    static String table(String task, List<RunResult> results) {
+        Table t = new Table("policy", "steps", "final val loss", "vs first", "accuracy", task.equals("kjv-gpt") ? "tokens/s" : "images/s",
+                "unpack ratio");
+        double base = results.getFirst().finalValLoss();
+        StringBuilder samples = new StringBuilder();
+        for (RunResult r : results) {
+            GemmExecutor.RoleStats all = totalStats(r.unpack());
+            t.row(r.config().policy(), r.config().steps(), r.finalValLoss(),
+                    String.format(java.util.Locale.ROOT, "%+.2f%%", 100 * (r.finalValLoss() / base - 1)),
+                    Double.isNaN(r.accuracy()) ? "-" : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * r.accuracy()),
+                    r.tokensPerSecond(), all == null ? "-" : Table.format(all.ratio()));
+            if (r.sample() != null) {
+                samples.append(r.config().policy()).append(" sample: ").append(r.sample().replace('\n', ' ')).append('\n');
+            }
+        }
+        return t + samples.toString();
     }
 
     private static <T> T or(T v, T d) {
@@ -189,7 +194,7 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Object> byLayer = new LinkedHashMap<>();
         for (var e : r.unpack().entrySet()) {
             GemmExecutor.RoleStats s = e.getValue();
-            Json j = Json.object().put("gemms", s.count()).put("gflop", s.ops() / 1e9).put("ratio", s.ratio()).put("maxRatio", s.maxRatio())
+            Json j = Json.object().put("gemms", s.count()).put("gflop", s.ops() / 1e9).put("seconds", s.seconds()).put("ratio", s.ratio()).put("maxRatio", s.maxRatio())
                     .put("lhsHeavyHitterFraction", s.lhsHeavyHitterFraction()).put("rhsHeavyHitterFraction", s.rhsHeavyHitterFraction());
             (e.getKey().contains("/") ? byLayer : byRole).put(e.getKey(), j);
         }
@@ -210,7 +215,7 @@ final class TrainCommand implements Callable<Integer> {
         return j;
     }
 
-    private XYChart chart(List<RunResult> results) {
+    static XYChart chart(String task, List<RunResult> results) {
         XYChart ch = new XYChartBuilder().width(900).height(520).title(task + ": loss per step (train: moving average of 20)")
                 .xAxisTitle("step").yAxisTitle("cross-entropy (nats)").build();
         for (RunResult r : results) {

@@ -1,9 +1,9 @@
 package dev.lowbit.train;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.quant.FastSchedule;
 import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantParams;
-import dev.lowbit.unpack.UnpackStrategy;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -32,18 +32,24 @@ public final class Recipes {
         m.put("rtn-clip", "RTN p95/15 forward with heavy hitters clipped (the ablation), gradients as imunpack");
         m.put("int8", "absmax INT8 (beta 1, 255 levels) forward and backward");
         m.put("rtn-15", "RTN p95/15 forward and backward, heavy hitters kept (gradients with too few levels)");
+        m.put("int4-hq", "INT4 training paper: Hadamard + LSQ-step INT4 forward, bit splitting + leverage-score sampling for gradients");
+        m.put("bfp-fast", "FAST-style block floating point (16-blocks, stochastic rounding), mantissa 2 -> 4 -> 6 bits over training");
         return m;
     }
 
     /** The policy for a recipe name; {@code bits} is the IM-Unpack bit-width. */
     public static MatmulPolicy byName(String name, int bits) {
+        return byName(name, bits, 1, 1);
+    }
+
+    /** As {@link #byName(String, int)}; {@code steps} and {@code layers} shape schedule-based recipes (bfp-fast). */
+    public static MatmulPolicy byName(String name, int bits, long steps, int layers) {
         OperandSpec fwd = new OperandSpec.Rtn(FWD);
         OperandSpec bwd = new OperandSpec.Rtn(BWD);
         return switch (name) {
             case "fp32" -> MatmulPolicy.uniform(name, GemmSpec.FP32, GemmSpec.FP32);
             case "imunpack" -> MatmulPolicy.uniform(name,
-                    new GemmSpec(fwd, fwd, GemmSpec.Exec.IMUNPACK, bits, UnpackStrategy.AUTO),
-                    new GemmSpec(bwd, fwd, GemmSpec.Exec.IMUNPACK, bits, UnpackStrategy.AUTO));
+                    GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.imunpack(bwd, fwd, bits));
             case "imunpack-sim" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(bwd, fwd));
             case "rtn-clip" -> {
                 OperandSpec clip = new OperandSpec.Rtn(FWD.withClip(true));
@@ -54,6 +60,20 @@ public final class Recipes {
                 yield MatmulPolicy.uniform(name, GemmSpec.fake(i8, i8), GemmSpec.fake(i8, i8));
             }
             case "rtn-15" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(fwd, fwd));
+            case "int4-hq" -> {
+                OperandSpec lsq = new OperandSpec.Lsq4();
+                java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(GemmRole.class);
+                for (GemmRole r : GemmRole.values()) {
+                    m.put(r, r.isBackward()
+                            ? GemmSpec.fake(new OperandSpec.BitSplitLss(r == GemmRole.GRAD_WEIGHT), lsq)
+                            : GemmSpec.fake(lsq, lsq).withHadamard());
+                }
+                yield new MatmulPolicy(name, m);
+            }
+            case "bfp-fast" -> {
+                OperandSpec bfp = new OperandSpec.Bfp(new FastSchedule(2, 6, 2, Math.max(1, steps), Math.max(1, layers), 1));
+                yield MatmulPolicy.uniform(name, GemmSpec.fake(bfp, bfp), GemmSpec.fake(bfp, bfp));
+            }
             default -> throw new LowbitException("unknown policy '" + name + "' (available: " + String.join(", ", describe().keySet()) + ")");
         };
     }

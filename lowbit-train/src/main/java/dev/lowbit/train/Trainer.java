@@ -38,7 +38,7 @@ public final class Trainer {
     }
 
     public static RunResult run(TrainConfig c, GemmBackend backend, boolean resume, Listener listener) {
-        GemmExecutor ex = new GemmExecutor(Recipes.byName(c.policy(), c.bits()), backend);
+        GemmExecutor ex = new GemmExecutor(Recipes.byName(c.policy(), c.bits(), c.steps(), c.layers()), backend);
         GemmExecutor fp32 = new GemmExecutor(Recipes.byName("fp32", c.bits()), backend);
         fp32.setRecording(false);
         Task task = c.task().equals("kjv-gpt") ? new GptTask(c) : new VitTask(c);
@@ -62,6 +62,7 @@ public final class Trainer {
             for (Tensor p : model.params().values()) {
                 p.zeroGrad();
             }
+            ex.setStep(c.seed(), step);
             Tensor loss = task.loss(ex, fp32, step);
             loss.backward();
             opt.step(model, lr.at(step));
@@ -74,6 +75,7 @@ public final class Trainer {
             boolean last = step + 1 == c.steps();
             if ((step + 1) % c.evalEvery() == 0 || last) {
                 ex.setRecording(false);
+                ex.setStep(c.seed() ^ 0xE7A1L, c.steps() - 1L); // evaluation: the final schedule, its own random stream
                 valLoss.add(new double[] {step + 1, task.evaluate(ex, fp32, false)[0]});
                 ex.setRecording(true);
             }
@@ -82,6 +84,7 @@ public final class Trainer {
             }
         }
         ex.setRecording(false);
+        ex.setStep(c.seed() ^ 0xE7A1L, c.steps() - 1L);
         double[] fin = task.evaluate(ex, fp32, true);
         String sample = task.sample(ex, fp32);
         return new RunResult(c, model.parameterCount(), trainLoss.stream().mapToDouble(Double::doubleValue).toArray(), valLoss,
