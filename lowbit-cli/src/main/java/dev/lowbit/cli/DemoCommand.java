@@ -105,6 +105,7 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         progress.done();
+        List<FormatsDemo.Row> formatRows = FormatsDemo.run(seed);
         Case cmpCase = cases(shape[0], shape[1], shape[2], seed).getLast();
         List<QuantComparison.MethodResult> compared = QuantComparison.run(
                 new QuantComparison.Inputs(cmpCase.lhs(), cmpCase.rhs(), cmpCase.lhs(), 4, seed, be), QuantComparison.parseMethods("all"));
@@ -126,7 +127,8 @@ final class DemoCommand implements Callable<Integer> {
                     .put("exact", c.exact()).put("relErrorVsFp32", c.relError())).toList();
             pw.println(Json.object().put("shape", size).put("seed", seed).put("beta", beta).put("levels", levels)
                     .put("backend", be.name()).put("results", list).put("compare", CompareCommand.toJson(compared))
-                    .put("training", runs.stream().map(r -> TrainCommand.toJson(r, be)).toList()));
+                    .put("training", runs.stream().map(r -> TrainCommand.toJson(r, be)).toList())
+                    .put("formats", FormatsDemo.json(formatRows)));
         } else {
             pw.print(tables(shape, qp, be, cells));
             pw.print("\nThe seeds' quantizers on the outlier-channels GEMM (4 bits where a method has a choice):\n");
@@ -136,6 +138,7 @@ final class DemoCommand implements Callable<Integer> {
                         + " steps), every GEMM incl. backward and attention under the policy:\n");
                 pw.print(TrainCommand.table("kjv-gpt", runs));
             }
+            pw.print(FormatsDemo.table(formatRows, seed));
         }
         if (plot != null) {
             List<org.knowm.xchart.internal.chartpart.Chart<?, ?>> all = new ArrayList<>(charts(cells));

@@ -30,6 +30,8 @@ public final class LowbitCli implements Runnable {
         TrainCommand.class,
         GenCommand.class,
         BenchCommand.class,
+        QuantizeCommand.class,
+        FormatsCommand.class,
     };
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
