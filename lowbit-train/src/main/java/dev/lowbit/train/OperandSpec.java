@@ -1,6 +1,9 @@
 package dev.lowbit.train;
 
 import dev.lowbit.autograd.Rng;
+import dev.lowbit.format.BlockFormat;
+import dev.lowbit.format.NumberFormat;
+import dev.lowbit.round.Rounding;
 import dev.lowbit.quant.BfpQuantizer;
 import dev.lowbit.quant.BitSplitSampler;
 import dev.lowbit.quant.FastSchedule;
@@ -34,6 +37,15 @@ public sealed interface OperandSpec {
     /** Block floating point (one exponent per 16 values along k), stochastic rounding, FAST schedule bits. */
     record Bfp(FastSchedule schedule) implements OperandSpec {}
 
+    /**
+     * A number format from {@code dev.lowbit.format} (blocks along k, the GEMM's reduction axis). With
+     * {@code tensorScale}, x is first scaled so that max|x| maps to the format's largest finite value
+     * (per-tensor FP8 scaling). Block formats get k padded with zeros to whole blocks internally (zeros
+     * change neither the block scales nor the product). {@code stochastic} rounds with counter-based
+     * stochastic rounding instead of nearest-even.
+     */
+    record Format(NumberFormat format, boolean tensorScale, boolean stochastic) implements OperandSpec {}
+
     OperandSpec FP32 = new Fp32();
 
     /** Where and when a GEMM runs: for messages and for counter-based randomness. */
@@ -60,6 +72,7 @@ public sealed interface OperandSpec {
                 FloatMatrix est = toFloat(BitSplitSampler.sample(split, g.rows(), g.cols(), null, ctx.stream() + 1), g.rows(), g.cols());
                 yield b.transposed() ? transpose(est) : est;
             }
+            case Format f -> formatRound(f, x, ctx);
             case Bfp b -> {
                 int bits = b.schedule().mantissaBits(ctx.step(), Math.max(0, ctx.layer()));
                 yield toFloat(BfpQuantizer.round(Sqnr.toDouble(x), x.rows(), x.cols(), bits, 16, true, ctx.stream()), x.rows(), x.cols());
@@ -74,7 +87,40 @@ public sealed interface OperandSpec {
             case Lsq4 l -> "lsq-int4";
             case BitSplitLss b -> "bitsplit-lss";
             case Bfp b -> "bfp-fast";
+            case Format f -> f.format().name() + (f.tensorScale() ? "/tensor-scaled" : "") + (f.stochastic() ? "/sr" : "");
         };
+    }
+
+    private static FloatMatrix formatRound(Format f, FloatMatrix x, Context ctx) {
+        int rows = x.rows();
+        int cols = x.cols();
+        int block = f.format() instanceof BlockFormat bf ? bf.blockSize() : 1;
+        int padded = (cols + block - 1) / block * block;
+        float[] in = new float[rows * padded];
+        double amax = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                float v = x.get(r, c);
+                in[r * padded + c] = v;
+                amax = Math.max(amax, Math.abs(v));
+            }
+        }
+        double scale = f.tensorScale() && amax > 0 ? f.format().info().maxFinite() / amax : 1;
+        if (scale != 1) {
+            for (int i = 0; i < in.length; i++) {
+                in[i] = (float) (in[i] * scale);
+            }
+        }
+        float[] out = new float[in.length];
+        Rounding rounding = f.stochastic() ? new Rounding.Stochastic(ctx.stream()) : new Rounding.NearestEven();
+        f.format().round(in, out, rows, padded, rounding, 1);
+        FloatMatrix res = FloatMatrix.zeros(rows, cols);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                res.set(r, c, (float) (out[r * padded + c] / scale));
+            }
+        }
+        return res;
     }
 
     private static FloatMatrix toFloat(double[] d, int rows, int cols) {

@@ -1,6 +1,7 @@
 package dev.lowbit.train;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.format.Formats;
 import dev.lowbit.quant.FastSchedule;
 import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantParams;
@@ -23,6 +24,10 @@ public final class Recipes {
 
     private Recipes() {}
 
+    private static OperandSpec fmt(dev.lowbit.format.NumberFormat f, boolean tensorScale, boolean stochastic) {
+        return new OperandSpec.Format(f, tensorScale, stochastic);
+    }
+
     /** Recipe names with a one-line description. */
     public static Map<String, String> describe() {
         Map<String, String> m = new LinkedHashMap<>();
@@ -33,6 +38,10 @@ public final class Recipes {
         m.put("int8", "absmax INT8 (beta 1, 255 levels) forward and backward");
         m.put("rtn-15", "RTN p95/15 forward and backward, heavy hitters kept (gradients with too few levels)");
         m.put("int4-hq", "INT4 training paper: Hadamard + LSQ-step INT4 forward, bit splitting + leverage-score sampling for gradients");
+        m.put("fp8", "E4M3 forward, E5M2 gradients, per-tensor scaling (amax to the format's max)");
+        m.put("mxfp8", "OCP MXFP8: E4M3 forward, E5M2 gradients, blocks of 32 along each GEMM's reduction axis");
+        m.put("mxfp4", "OCP MXFP4 (E2M1) forward, MXFP8 E5M2 gradients");
+        m.put("nvfp4", "NVFP4 (E2M1, 16-blocks, E4M3 block scale, FP32 tensor scale) everywhere; gradients stochastically rounded, Hadamard on grad-weight GEMMs");
         m.put("bfp-fast", "FAST-style block floating point (16-blocks, stochastic rounding), mantissa 2 -> 4 -> 6 bits over training");
         return m;
     }
@@ -67,6 +76,22 @@ public final class Recipes {
                     m.put(r, r.isBackward()
                             ? GemmSpec.fake(new OperandSpec.BitSplitLss(r == GemmRole.GRAD_WEIGHT), lsq)
                             : GemmSpec.fake(lsq, lsq).withHadamard());
+                }
+                yield new MatmulPolicy(name, m);
+            }
+            case "fp8" -> MatmulPolicy.uniform(name, GemmSpec.fake(fmt(Formats.E4M3, true, false), fmt(Formats.E4M3, true, false)),
+                    GemmSpec.fake(fmt(Formats.E5M2, true, false), fmt(Formats.E4M3, true, false)));
+            case "mxfp8" -> MatmulPolicy.uniform(name, GemmSpec.fake(fmt(Formats.MXFP8_E4M3, false, false), fmt(Formats.MXFP8_E4M3, false, false)),
+                    GemmSpec.fake(fmt(Formats.MXFP8_E5M2, false, false), fmt(Formats.MXFP8_E4M3, false, false)));
+            case "mxfp4" -> MatmulPolicy.uniform(name, GemmSpec.fake(fmt(Formats.MXFP4, false, false), fmt(Formats.MXFP4, false, false)),
+                    GemmSpec.fake(fmt(Formats.MXFP8_E5M2, false, false), fmt(Formats.MXFP8_E5M2, false, false)));
+            case "nvfp4" -> {
+                OperandSpec nv = fmt(Formats.NVFP4, false, false);
+                OperandSpec nvSr = fmt(Formats.NVFP4, false, true);
+                java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(GemmRole.class);
+                for (GemmRole r : GemmRole.values()) {
+                    GemmSpec s = r.isBackward() ? GemmSpec.fake(nvSr, nv) : GemmSpec.fake(nv, nv);
+                    m.put(r, r == GemmRole.GRAD_WEIGHT ? s.withHadamard() : s);
                 }
                 yield new MatmulPolicy(name, m);
             }
