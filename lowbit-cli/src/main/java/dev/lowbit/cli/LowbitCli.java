@@ -27,9 +27,12 @@ public final class LowbitCli implements Runnable {
         DemoCommand.class,
         UnpackCommand.class,
         EmbedCommand.class,
-        BenchCommand.class,
         CompareCommand.class,
+        TrainCommand.class,
         GenCommand.class,
+        BenchCommand.class,
+        QuantizeCommand.class,
+        FormatsCommand.class,
     };
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")

@@ -11,6 +11,7 @@ import dev.lowbit.io.Npy;
 import dev.lowbit.io.NpyArray;
 import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.Sqnr;
 import dev.lowbit.report.Json;
 import dev.lowbit.report.Table;
 import dev.lowbit.tensor.FloatMatrix;
@@ -93,7 +94,7 @@ final class UnpackCommand implements Callable<Integer> {
         Inputs.requireSameInner(a, lhs, w, rhs);
 
         ImUnpackResult r = ImUnpackGemm.multiply(a, w, ImUnpackSpec.of(qp, bits, strat), be, true);
-        double relErr = relativeError(r.outF64(), ScalarGemm.f64(a, w));
+        double relErr = Sqnr.relativeError(r.outF64(), ScalarGemm.f64(a, w));
         if (out != null) {
             Npy.write(out, NpyArray.of(r.out()));
         }
@@ -143,20 +144,5 @@ final class UnpackCommand implements Callable<Integer> {
     private static void addOperand(Table t, String name, OperandStats s) {
         t.row(name, s.rows(), s.cols(), s.unpackedRows(), s.rows() == 0 ? 1.0 : (double) s.unpackedRows() / s.rows(),
                 s.heavyHitters(), s.heavyHitterFraction(), s.alpha(), s.scale());
-    }
-
-    /** ‖x − ref‖_F / ‖ref‖_F; 0 when both are zero, NaN (JSON null) when only the reference is. */
-    static double relativeError(double[] x, double[] ref) {
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < ref.length; i++) {
-            double d = x[i] - ref[i];
-            num += d * d;
-            den += ref[i] * ref[i];
-        }
-        if (den == 0) {
-            return num == 0 ? 0.0 : Double.NaN;
-        }
-        return Math.sqrt(num / den);
     }
 }

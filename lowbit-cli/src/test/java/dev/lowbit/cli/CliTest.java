@@ -117,13 +117,14 @@ class CliTest {
     @Test
     void demoRunsAndPlots() throws IOException {
         Path png = dir.resolve("demo.png");
-        Run r = run("demo", "--size", "16x12x24", "--plot", png.toString());
+        Run r = run("demo", "--size", "16x12x24", "--train-steps", "3", "--plot", png.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("gaussian").contains("heavy-tailed").contains("outlier-channels").doesNotContain(" NO ");
+        assertThat(r.out()).contains("gaussian").contains("heavy-tailed").contains("outlier-channels").doesNotContain(" NO ")
+                .contains("Short training run").contains("rtn-clip sample:");
         byte[] head = Files.readAllBytes(png);
         assertThat(head.length).isGreaterThan(1000);
         assertThat(new String(head, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PNG");
-        Run j = run("demo", "--size", "8x8x16", "--json");
+        Run j = run("demo", "--size", "8x8x16", "--train-steps", "0", "--json");
         assertThat(j.out().strip()).startsWith("{\"shape\":\"8x8x16\"").contains("\"exact\":true").doesNotContain("\"exact\":false");
         assertOneLineError(run("demo", "--size", "8x8"), "shape must be MxNxK");
         assertOneLineError(run("demo", "--size", "8x8x8", "--plot", dir.resolve("x.jpg").toString()), "PNG");
@@ -157,6 +158,31 @@ class CliTest {
         assertOneLineError(run("gen", "--kind", "zipf", "--shape", "5x7", "--out", g1.toString()), "unknown kind");
         assertOneLineError(run("gen", "--kind", "gaussian", "--shape", "5", "--out", g1.toString()), "--shape must be RxC");
         assertOneLineError(run("gen", "--kind", "gaussian", "--shape", "5x7", "--out", dir.resolve("no/such/dir.npy").toString()), "does not exist");
+    }
+
+    @Test
+    void trainPrintsTheContractJson() throws IOException {
+        Path json = dir.resolve("run.json");
+        Path png = dir.resolve("loss.png");
+        Run r = run("train", "--task", "kjv-gpt", "--policy", "imunpack", "--steps", "3", "--layers", "1", "--dim", "16", "--heads", "2",
+                "--context", "16", "--batch", "4", "--eval-every", "2", "--out", json.toString(), "--plot", png.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        String out = r.out().strip();
+        assertThat(out).startsWith("{\"task\":\"kjv-gpt\",\"policy\":\"imunpack\",\"steps\":3,\"seed\":7,\"trainLoss\":[")
+                .contains("\"valLoss\":[[2,").contains("\"final\":{\"valLoss\":").contains("\"accuracy\":null")
+                .contains("\"tokensPerSecond\":").contains("\"unpack\":{\"byRole\":{").contains("\"grad-weight\":{\"gemms\":")
+                .contains("\"attn-score\":");
+        assertThat(Files.readString(json).strip()).isEqualTo(out);
+        assertThat(Files.size(png)).isGreaterThan(1000);
+        Run two = run("train", "--task", "kjv-gpt", "--policies", "fp32,rtn-clip", "--steps", "2", "--layers", "1", "--dim", "16",
+                "--heads", "2", "--context", "16", "--batch", "4", "--table");
+        assertThat(two.code()).as(two.err()).isZero();
+        assertThat(two.out()).contains("fp32").contains("rtn-clip").contains("final val loss");
+        assertOneLineError(run("train", "--task", "mnist"), "unknown task");
+        assertOneLineError(run("train", "--task", "kjv-gpt", "--policy", "magic"), "unknown policy");
+        assertOneLineError(run("train", "--task", "fashion-vit", "--steps", "1", "--data", dir.resolve("nowhere").toString()),
+                "dataset-fashion-mnist");
+        assertOneLineError(run("train", "--task", "kjv-gpt", "--steps", "2", "--resume"), "--resume needs --checkpoint");
     }
 
     @Test

@@ -29,4 +29,67 @@ public interface GemmBackend {
      * k must split k or fall back to a wider path.
      */
     void gemmInt(IntMatrix a, IntMatrix b, int bits, LongMatrix out);
+
+    /**
+     * {@code out = a·b} in float32 arithmetic with b stored k×n (the NN layout). The default transposes b
+     * and calls {@link #gemmF32}.
+     */
+    default void gemmF32Nn(FloatMatrix a, FloatMatrix b, FloatMatrix out) {
+        FloatMatrix bt = FloatMatrix.zeros(b.cols(), b.rows());
+        for (int p = 0; p < b.rows(); p++) {
+            for (int j = 0; j < b.cols(); j++) {
+                bt.set(j, p, b.get(p, j));
+            }
+        }
+        gemmF32(a, bt, out);
+    }
+
+    /**
+     * {@code out = a·bᵀ} exactly into int32, for b-bit operands whose exact result provably fits:
+     * the caller guarantees {@code k·(2^(b−1) − 1)² < 2^31} (see {@link Gemm#fitsInt32}). The default
+     * computes the int64 result and narrows it.
+     */
+    default void gemmInt(IntMatrix a, IntMatrix b, int bits, IntMatrix out) {
+        LongMatrix wide = LongMatrix.zeros(out.rows(), out.cols());
+        gemmInt(a, b, bits, wide);
+        for (int i = 0; i < out.rows(); i++) {
+            for (int j = 0; j < out.cols(); j++) {
+                out.set(i, j, Math.toIntExact(wide.get(i, j)));
+            }
+        }
+    }
+
+    /**
+     * The IM-Unpack fold fused with the low-bit GEMM: for each column group g of {@code fold},
+     * {@code out[fold.lhsRow[r], fold.rhsRow[t]] += (a_g·b_gᵀ)[r,t] · 2^fold.shift(r, t, groupExp[g])}, exact in int64 (an overflow is a {@link dev.lowbit.LowbitException},
+     * never a wrap). {@code out} is m×n of the original GEMM and is added to, not overwritten. The default
+     * computes each group's m'×n' product with {@link #gemmInt} and applies {@link FoldMap#apply}.
+     */
+    default void gemmIntFold(IntMatrix a, IntMatrix b, int bits, FoldMap fold, LongMatrix out) {
+        LongMatrix p = LongMatrix.zeros(a.rows(), b.rows());
+        for (int g = 0; g < fold.groups(); g++) {
+            int start = fold.colGroupStart()[g];
+            int len = fold.colGroupStart()[g + 1] - start;
+            if (len > 0) {
+                gemmInt(a.view(0, start, a.rows(), len), b.view(0, start, b.rows(), len), bits, p);
+                fold.apply(p, g, out);
+            }
+        }
+    }
+
+    /**
+     * The fold followed by the rescale: {@code out[i,j] = (float) (C[i,j] / (lhsScale[i] · rhsScale[j]))}
+     * with C the exact int64 fold of {@link #gemmIntFold} into a zero m×n matrix (out is m×n). The
+     * default computes C and then rescales; a backend may finish each output tile in its epilogue.
+     */
+    default void gemmIntFoldScaled(IntMatrix a, IntMatrix b, int bits, FoldMap fold, double[] lhsScale, double[] rhsScale,
+                                   FloatMatrix out) {
+        LongMatrix c = LongMatrix.zeros(out.rows(), out.cols());
+        gemmIntFold(a, b, bits, fold, c);
+        for (int i = 0; i < out.rows(); i++) {
+            for (int j = 0; j < out.cols(); j++) {
+                out.set(i, j, (float) (c.get(i, j) / (lhsScale[i] * rhsScale[j])));
+            }
+        }
+    }
 }

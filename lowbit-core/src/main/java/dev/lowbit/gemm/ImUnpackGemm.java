@@ -14,6 +14,7 @@ import dev.lowbit.unpack.UnpackStats;
 import dev.lowbit.unpack.UnpackStrategy;
 import dev.lowbit.unpack.Unpacked;
 import dev.lowbit.unpack.Unpacker;
+import java.util.Arrays;
 import java.util.TreeSet;
 
 /**
@@ -31,48 +32,34 @@ import java.util.TreeSet;
 public final class ImUnpackGemm {
     private ImUnpackGemm() {}
 
-    /** Folds the low-bit products of {@code u} back into the exact m×n int64 result. */
+    /**
+     * Folds the low-bit products of {@code u} back into the exact m×n int64 result with one
+     * {@link GemmBackend#gemmIntFold} over all column groups (the backend may fuse the fold into its GEMM).
+     */
     public static LongMatrix fold(Unpacked u, GemmBackend backend) {
         UnpackPlan plan = u.plan();
-        int mm = plan.unpackedM();
-        int nn = plan.unpackedN();
         LongMatrix c = LongMatrix.zeros(plan.m(), plan.n());
-        LongMatrix p = LongMatrix.zeros(mm, nn);
-        int shift = plan.digitShift();
-        int[] srcA = plan.lhsRowSource();
-        int[] srcB = plan.rhsRowSource();
-        int[] expA = plan.lhsRowExp();
-        int[] expB = plan.rhsRowExp();
-        long[] cd = c.data();
-        long[] pd = p.data();
-        int n = plan.n();
-        try {
-            for (int g = 0; g < plan.groups(); g++) {
-                int start = plan.colGroupStart()[g];
-                int len = plan.colGroupStart()[g + 1] - start;
-                if (len == 0) {
-                    continue;
-                }
-                int eg = plan.colExp()[start];
-                IntMatrix lg = u.lhs().view(0, start, mm, len);
-                IntMatrix rg = u.rhs().view(0, start, nn, len);
-                Gemm.checkOut(lg, rg, p);
-                backend.gemmInt(lg, rg, plan.bits(), p);
-                for (int r = 0; r < mm; r++) {
-                    int rowBase = srcA[r] * n;
-                    for (int t = 0; t < nn; t++) {
-                        long v = pd[r * nn + t];
-                        if (v != 0) {
-                            int at = rowBase + srcB[t];
-                            cd[at] = Math.addExact(cd[at], Digits.shiftExact(v, shift * (expA[r] + expB[t] + eg)));
-                        }
-                    }
-                }
-            }
-        } catch (ArithmeticException e) {
-            throw new LowbitException("int64 accumulator overflow in the IM-Unpack fold: the exact integer GEMM result does not fit in 64 bits");
+        if (plan.unpackedK() > 0) {
+            Gemm.checkShapes(u.lhs(), u.rhs());
+            backend.gemmIntFold(u.lhs(), u.rhs(), plan.bits(), foldMap(plan), c);
         }
         return c;
+    }
+
+    /** The fold map of a plan: row sources/exponents, column groups, and whether int64 overflow is impossible. */
+    static FoldMap foldMap(UnpackPlan plan) {
+        // |code| < S^D with D = 1 + (largest row digit exponent) + (largest column digit exponent)
+        int maxCol = Arrays.stream(plan.colExp()).max().orElse(0);
+        double maxA = Math.pow(2, plan.digitShift() * (1.0 + Arrays.stream(plan.lhsRowExp()).max().orElse(0) + maxCol));
+        double maxB = Math.pow(2, plan.digitShift() * (1.0 + Arrays.stream(plan.rhsRowExp()).max().orElse(0) + maxCol));
+        boolean safe = FoldMap.noOverflowBound(plan.k(), maxA, maxB);
+        int[] starts = plan.colGroupStart();
+        int[] exps = new int[plan.groups()];
+        for (int g = 0; g < exps.length; g++) {
+            exps[g] = starts[g] < plan.unpackedK() ? plan.colExp()[starts[g]] : 0;
+        }
+        return new FoldMap(plan.lhsRowSource(), plan.lhsRowExp(), plan.rhsRowSource(), plan.rhsRowExp(), plan.digitShift(),
+                starts, exps, safe);
     }
 
     /** Unpacks integer codes and folds their low-bit product: must equal {@code ScalarGemm.exact(a, b)}. */
@@ -117,10 +104,14 @@ public final class ImUnpackGemm {
                 exact &= folded.contentEquals(ScalarGemm.exact(ca, cw));
             }
             long[] fd = folded.data();
+            double[] sw = new double[n];
+            for (int j = 0; j < n; j++) {
+                sw[j] = qw.scale(j, c0);
+            }
             for (int i = 0; i < m; i++) {
                 double sa = qa.scale(i, c0);
                 for (int j = 0; j < n; j++) {
-                    out[i * n + j] += fd[i * n + j] / (sa * qw.scale(j, c0));
+                    out[i * n + j] += fd[i * n + j] / (sa * sw[j]);
                 }
             }
         }
@@ -139,6 +130,47 @@ public final class ImUnpackGemm {
         UnpackStats stats = new UnpackStats(operandStats(qa, rowsA, s), operandStats(qw, rowsB, s), k, kk,
                 base == 0 ? 1.0 : work / base, strategies.size() == 1 ? strategies.first() : "mixed");
         return new ImUnpackResult(FloatMatrix.wrap(outF, m, n), out, stats, verify ? exact : null, qa, qw);
+    }
+
+    /**
+     * The same pipeline with only the float32 result: {@code out} (m×n, not aliasing the inputs) receives
+     * exactly {@code multiply(a, w, spec, backend, false).out()}, without the float64 copy and the
+     * statistics. Returns the unpack ratio m'n'k'/mnk.
+     */
+    public static double multiplyInto(FloatMatrix a, FloatMatrix w, ImUnpackSpec spec, GemmBackend backend, FloatMatrix out) {
+        Gemm.checkOut(a, w, out);
+        int m = a.rows();
+        int n = w.rows();
+        int k = a.cols();
+        int[] cuts = segmentCuts(k, spec.lhs().granularity(), spec.rhs().granularity());
+        if (cuts.length != 2) {
+            ImUnpackResult r = multiply(a, w, spec, backend, false);
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(r.out().data(), i * n, out.data(), out.index(i, 0), n);
+            }
+            return r.stats().ratio();
+        }
+        QuantizedMatrix qa = RtnQuantizer.quantize(a, spec.lhs(), "lhs");
+        QuantizedMatrix qw = RtnQuantizer.quantize(w, spec.rhs(), "rhs");
+        Unpacked u = Unpacker.unpack(qa.codes(), qw.codes(), spec.bits(), spec.strategy());
+        double[] sa = new double[m];
+        for (int i = 0; i < m; i++) {
+            sa[i] = qa.scale(i, 0);
+        }
+        double[] sw = new double[n];
+        for (int j = 0; j < n; j++) {
+            sw[j] = qw.scale(j, 0);
+        }
+        UnpackPlan plan = u.plan();
+        if (plan.unpackedK() == 0) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0f);
+            }
+        } else {
+            // 0.0 + x in multiply() is x here: the codes' scales are positive, so x is never −0.0
+            backend.gemmIntFoldScaled(u.lhs(), u.rhs(), plan.bits(), foldMap(plan), sa, sw, out);
+        }
+        return u.plan().ratio();
     }
 
     private static OperandStats operandStats(QuantizedMatrix q, long unpackedRows, long s) {

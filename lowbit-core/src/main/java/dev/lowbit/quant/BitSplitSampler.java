@@ -1,5 +1,7 @@
 package dev.lowbit.quant;
 
+import dev.lowbit.round.CounterRandom;
+
 /**
  * The INT4 training paper's gradient quantizer (Xi et al. 2023): bit splitting plus leverage-score
  * sampling (LSS) of an output gradient dY (N×C).
@@ -109,10 +111,6 @@ public final class BitSplitSampler {
 
     /** Uniform in [0, 1) from SplitMix64 of (seed, index). */
     static double uniform(long seed, long index) {
-        long z = seed + (index + 1) * 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z = z ^ (z >>> 31);
-        return (z >>> 11) * 0x1.0p-53;
+        return CounterRandom.uniform(seed, index);
     }
 }

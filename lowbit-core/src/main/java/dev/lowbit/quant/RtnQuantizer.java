@@ -51,17 +51,33 @@ public final class RtnQuantizer {
                 int c0 = sc * gw;
                 int c1 = Math.min(cols, c0 + gw);
                 float[] mags = new float[(r1 - r0) * Math.max(0, c1 - c0)];
+                float[] xd = x.data();
                 int n = 0;
                 for (int r = r0; r < r1; r++) {
-                    for (int c = c0; c < c1; c++) {
-                        mags[n++] = Math.abs(x.get(r, c));
+                    for (int c = c0, at = x.index(r, c0); c < c1; c++, at++) {
+                        mags[n++] = Math.abs(xd[at]);
                     }
                 }
                 double alpha = percentileAlpha(mags, p.beta());
                 double s = (p.levels() / 2.0) / alpha;
                 alphas[sr * sCols + sc] = alpha;
                 scales[sr * sCols + sc] = s;
+                long[] cd = codes.data();
                 for (int r = r0; r < r1; r++) {
+                    int at = x.index(r, c0);
+                    int ct = codes.index(r, c0);
+                    if (!p.clip()) {
+                        // fast pass (no branch per element); the rare overflow is located below
+                        double big = 0;
+                        for (int c = c0; c < c1; c++) {
+                            double q = Math.rint(xd[at + c - c0] * s);
+                            big = Math.max(big, Math.abs(q));
+                            cd[ct + c - c0] = (long) q;
+                        }
+                        if (big <= MAX_CODE) {
+                            continue;
+                        }
+                    }
                     for (int c = c0; c < c1; c++) {
                         double q = Math.rint(x.get(r, c) * s);
                         if (p.clip()) {
@@ -98,18 +114,26 @@ public final class RtnQuantizer {
             alpha = max;
         } else {
             // the kTop-th largest is the (n − kTop)-th smallest (0-based)
-            alpha = Selection.select(mags, (int) (n - kTop));
+            alpha = Selection.selectNonNegative(mags, (int) (n - kTop));
         }
         return alpha < MIN_ALPHA ? MIN_ALPHA : alpha;
     }
 
     /** Throws a one-line error naming the first NaN or infinite entry. */
     public static void requireFinite(FloatMatrix x, String what) {
+        float[] d = x.data();
         for (int r = 0; r < x.rows(); r++) {
+            int at = x.index(r, 0);
+            float sum = 0;
             for (int c = 0; c < x.cols(); c++) {
-                float v = x.get(r, c);
-                if (!Float.isFinite(v)) {
-                    throw new LowbitException(what + ": non-finite value " + v + " at (" + r + ", " + c + ")");
+                sum += d[at + c] * 0f; // NaN iff some entry is NaN or infinite
+            }
+            if (sum != 0f) {
+                for (int c = 0; c < x.cols(); c++) {
+                    float v = x.get(r, c);
+                    if (!Float.isFinite(v)) {
+                        throw new LowbitException(what + ": non-finite value " + v + " at (" + r + ", " + c + ")");
+                    }
                 }
             }
         }

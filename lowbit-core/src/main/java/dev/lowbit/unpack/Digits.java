@@ -51,6 +51,20 @@ public final class Digits {
         return q % base(bits);
     }
 
+    /**
+     * The same digit as {@link #digit} by shifts and masks: {@code sign(v)·((|v| >> (b−1)·j) & (S − 1))},
+     * because truncating division keeps the sign and the remainder of |v| is its low bits. v must not be
+     * {@code Long.MIN_VALUE}.
+     */
+    public static int digitFast(long v, int shift, long mask) {
+        if (shift >= 63) {
+            return 0;
+        }
+        long sign = v >> 63; // 0 or −1: branch-free |v| and sign restore
+        long d = (((v ^ sign) - sign) >>> shift) & mask;
+        return (int) ((d ^ sign) - sign);
+    }
+
     /** {@code v · 2^shift}, or an error when the result does not fit in a long. */
     public static long shiftExact(long v, int shift) {
         if (v == 0 || shift == 0) {

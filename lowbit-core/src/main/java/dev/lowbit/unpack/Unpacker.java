@@ -31,8 +31,14 @@ public final class Unpacker {
     }
 
     private static void checkRange(LongMatrix x, String what) {
+        long[] xd = x.data();
         for (int r = 0; r < x.rows(); r++) {
+            boolean bad = false;
+            int at = x.index(r, 0);
             for (int c = 0; c < x.cols(); c++) {
+                bad |= xd[at + c] == Long.MIN_VALUE;
+            }
+            for (int c = 0; bad && c < x.cols(); c++) {
                 if (x.get(r, c) == Long.MIN_VALUE) {
                     throw new LowbitException(what + ": value at (" + r + ", " + c + ") is -2^63, outside the supported code range");
                 }
@@ -45,10 +51,12 @@ public final class Unpacker {
     /** Digit counts D(max_j |x[r,j]|) per row. */
     public static int[] rowDigitCounts(LongMatrix x, int bits) {
         int[] d = new int[x.rows()];
+        long[] xd = x.data();
         for (int r = 0; r < x.rows(); r++) {
             long max = 0;
+            int at = x.index(r, 0);
             for (int c = 0; c < x.cols(); c++) {
-                max = Math.max(max, Math.abs(x.get(r, c)));
+                max = Math.max(max, Math.abs(xd[at + c]));
             }
             d[r] = Digits.count(max, bits);
         }
@@ -58,9 +66,11 @@ public final class Unpacker {
     /** Digit counts D(max_r |x[r,c]|) per column. */
     public static int[] columnDigitCounts(LongMatrix x, int bits) {
         long[] max = new long[x.cols()];
+        long[] xd = x.data();
         for (int r = 0; r < x.rows(); r++) {
+            int at = x.index(r, 0);
             for (int c = 0; c < x.cols(); c++) {
-                max[c] = Math.max(max[c], Math.abs(x.get(r, c)));
+                max[c] = Math.max(max[c], Math.abs(xd[at + c]));
             }
         }
         int[] d = new int[x.cols()];
@@ -84,13 +94,20 @@ public final class Unpacker {
         int[] source = new int[total];
         int[] exp = new int[total];
         int out = 0;
+        long[] xd = x.data();
+        int[] ld = low.data();
+        int k = x.cols();
+        long mask = Digits.base(bits) - 1;
         for (int j = 0; j < maxD; j++) {
+            int shift = (bits - 1) * j;
             for (int r = 0; r < x.rows(); r++) {
                 if (d[r] > j) {
                     source[out] = r;
                     exp[out] = j;
-                    for (int c = 0; c < x.cols(); c++) {
-                        low.set(out, c, (int) Digits.digit(x.get(r, c), j, bits));
+                    int at = x.index(r, 0);
+                    int o = out * k;
+                    for (int c = 0; c < k; c++) {
+                        ld[o + c] = Digits.digitFast(xd[at + c], shift, mask);
                     }
                     out++;
                 }
@@ -136,26 +153,39 @@ public final class Unpacker {
         }
         Integer[] order = IntStream.range(0, kk).boxed().toArray(Integer[]::new);
         Arrays.sort(order, Comparator.comparingInt(i -> pDigit[i] + qDigit[i])); // stable: keeps (c, p) order
-        IntMatrix la = IntMatrix.zeros(a.rows(), kk);
-        IntMatrix lb = IntMatrix.zeros(b.rows(), kk);
         int[] src = new int[kk];
         int[] exp = new int[kk];
+        int[] ps = new int[kk];
+        int[] qs = new int[kk];
         for (int col = 0; col < kk; col++) {
             int i = order[col];
             src[col] = colSource[i];
             exp[col] = pDigit[i] + qDigit[i];
-            fillDigitColumn(a, colSource[i], pDigit[i], bits, la, col);
-            fillDigitColumn(b, colSource[i], qDigit[i], bits, lb, col);
+            ps[col] = pDigit[i] * (bits - 1);
+            qs[col] = qDigit[i] * (bits - 1);
         }
+        IntMatrix la = digitColumns(a, src, ps, bits);
+        IntMatrix lb = digitColumns(b, src, qs, bits);
         UnpackPlan plan = new UnpackPlan(bits, a.rows(), b.rows(), k, identity(a.rows()), new int[a.rows()],
                 identity(b.rows()), new int[b.rows()], src, exp, groupStarts(exp), UnpackStrategy.COLUMN);
         return new Unpacked(la, lb, plan);
     }
 
-    private static void fillDigitColumn(LongMatrix x, int c, int digit, int bits, IntMatrix out, int col) {
+    /** out[r][col] = digit of x[r][src[col]] at bit shift shifts[col], row by row (row-major, one pass). */
+    private static IntMatrix digitColumns(LongMatrix x, int[] src, int[] shifts, int bits) {
+        int kk = src.length;
+        IntMatrix out = IntMatrix.zeros(x.rows(), kk);
+        long[] xd = x.data();
+        int[] od = out.data();
+        long mask = Digits.base(bits) - 1;
         for (int r = 0; r < x.rows(); r++) {
-            out.set(r, col, (int) Digits.digit(x.get(r, c), digit, bits));
+            int at = x.index(r, 0);
+            int o = r * kk;
+            for (int col = 0; col < kk; col++) {
+                od[o + col] = Digits.digitFast(xd[at + src[col]], shifts[col], mask);
+            }
         }
+        return out;
     }
 
     // ---------------------------------------------------------------- BOTH (Algorithm 4, greedy)

@@ -49,13 +49,23 @@ public final class Ops {
         return out;
     }
 
-    /** A compact transposed copy. */
+    /** A compact transposed copy (blocked 32×32 so both sides stay in cache). */
     public static FloatMatrix transpose(FloatMatrix m) {
-        FloatMatrix t = FloatMatrix.zeros(m.cols(), m.rows());
+        int rows = m.rows();
+        int cols = m.cols();
+        FloatMatrix t = FloatMatrix.zeros(cols, rows);
         float[] td = t.data();
-        for (int r = 0; r < m.rows(); r++) {
-            for (int c = 0; c < m.cols(); c++) {
-                td[c * m.rows() + r] = m.get(r, c);
+        float[] md = m.data();
+        for (int r0 = 0; r0 < rows; r0 += 32) {
+            for (int c0 = 0; c0 < cols; c0 += 32) {
+                int r1 = Math.min(rows, r0 + 32);
+                int c1 = Math.min(cols, c0 + 32);
+                for (int r = r0; r < r1; r++) {
+                    int src = m.index(r, 0);
+                    for (int c = c0; c < c1; c++) {
+                        td[c * rows + r] = md[src + c];
+                    }
+                }
             }
         }
         return t;
@@ -118,12 +128,15 @@ public final class Ops {
         }
     }
 
-    /** GELU with the exact erf: {@code 0.5·x·(1 + erf(x/√2))}. */
+    private static final double INV_SQRT2 = 1 / Math.sqrt(2);
+    private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+    /** GELU with erf (not the tanh approximation): {@code 0.5·x·(1 + erf(x/√2))}, erf to 1.5e-7. */
     public static Tensor gelu(Tensor x) {
         float[] y = new float[x.size()];
         for (int i = 0; i < y.length; i++) {
             double v = x.data[i];
-            y[i] = (float) (0.5 * v * (1 + Erf.erf(v / Math.sqrt(2))));
+            y[i] = (float) (0.5 * v * (1 + Erf.erfFloat(v * INV_SQRT2)));
         }
         Tensor out = Tensor.result(x.rows, x.cols, y, x);
         out.onBackward(() -> {
@@ -131,7 +144,7 @@ public final class Ops {
             float[] gx = x.grad();
             for (int i = 0; i < g.length; i++) {
                 double v = x.data[i];
-                double d = 0.5 * (1 + Erf.erf(v / Math.sqrt(2))) + v * Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+                double d = 0.5 * (1 + Erf.erfFloat(v * INV_SQRT2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI;
                 gx[i] += (float) (g[i] * d);
             }
         });

@@ -1,19 +1,21 @@
 package dev.lowbit.autograd;
 
-/** Counter-based random numbers: SplitMix64 of (seed, index), so results never depend on thread count. */
+import dev.lowbit.round.CounterRandom;
+
+/**
+ * Counter-based random numbers for training ({@link CounterRandom}: SplitMix64 of (seed, index)), so
+ * initialization, data order, dropout and stochastic rounding never depend on thread count.
+ */
 public final class Rng {
     private Rng() {}
 
     public static long mix(long seed, long index) {
-        long z = seed + (index + 1) * 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return CounterRandom.bits(seed, index);
     }
 
     /** Uniform in [0, 1). */
     public static double uniform(long seed, long index) {
-        return (mix(seed, index) >>> 11) * 0x1.0p-53;
+        return CounterRandom.uniform(seed, index);
     }
 
     /** Standard normal (Box–Muller on two counter-based uniforms). */

@@ -19,6 +19,9 @@ public final class GemmExecutor {
     private final GemmBackend backend;
     private final Map<String, RoleStats> stats = new TreeMap<>();
     private boolean recording = true;
+    private long seed;
+    private long step;
+    private long calls;
 
     public GemmExecutor(MatmulPolicy policy, GemmBackend backend) {
         this.policy = policy;
@@ -27,6 +30,13 @@ public final class GemmExecutor {
 
     public MatmulPolicy policy() {
         return policy;
+    }
+
+    /** Sets the training step (and seed) that counter-based stochastic quantizers draw from. */
+    public void setStep(long seed, long step) {
+        this.seed = seed;
+        this.step = step;
+        this.calls = 0;
     }
 
     /** Whether to record statistics (off during evaluation). */
@@ -42,6 +52,7 @@ public final class GemmExecutor {
     /** {@code C = A·Bᵀ} for {@code role} in {@code layer}. */
     public FloatMatrix gemm(GemmRole role, String layer, FloatMatrix a, FloatMatrix b) {
         GemmSpec spec = policy.spec(role);
+        long t0 = System.nanoTime();
         FloatMatrix out;
         double ratio = 1;
         double hhA = 0;
@@ -56,14 +67,56 @@ public final class GemmExecutor {
             hhB = r.stats().rhs().heavyHitterFraction();
         } else {
             String what = layer + " " + role.label();
-            out = Gemm.f32(spec.lhs().fakeQuantize(a, what + " lhs"), spec.rhs().fakeQuantize(b, what + " rhs"), backend);
+            int layerIndex = layerIndex(layer);
+            FloatMatrix ha = a;
+            FloatMatrix hb = b;
+            int block = spec.hadamard() ? hadamardBlock(a.cols()) : 1;
+            if (block > 1) {
+                ha = hadamard(a, block);
+                hb = hadamard(b, block);
+            }
+            FloatMatrix qa = spec.lhs().fakeQuantize(ha, new OperandSpec.Context(what + " lhs", seed, step, layerIndex, calls++));
+            FloatMatrix qb = spec.rhs().fakeQuantize(hb, new OperandSpec.Context(what + " rhs", seed, step, layerIndex, calls++));
+            out = Gemm.f32(qa, qb, backend);
         }
         if (recording) {
             double ops = 2.0 * a.rows() * b.rows() * a.cols();
-            stats.computeIfAbsent(role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB);
-            stats.computeIfAbsent(layer + "/" + role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB);
+            double sec = (System.nanoTime() - t0) / 1e9;
+            stats.computeIfAbsent(role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB, sec);
+            stats.computeIfAbsent(layer + "/" + role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB, sec);
         }
         return out;
+    }
+
+    /** Block index from a layer name like {@code h3.attn}: 3; −1 for layers outside the blocks. */
+    static int layerIndex(String layer) {
+        if (layer.length() > 1 && layer.charAt(0) == 'h' && Character.isDigit(layer.charAt(1))) {
+            int end = 1;
+            while (end < layer.length() && Character.isDigit(layer.charAt(end))) {
+                end++;
+            }
+            return Integer.parseInt(layer.substring(1, end));
+        }
+        return -1;
+    }
+
+    /** The largest power of two up to 64 dividing k. */
+    static int hadamardBlock(int k) {
+        int b = 64;
+        while (b > 1 && k % b != 0) {
+            b >>= 1;
+        }
+        return b;
+    }
+
+    private static FloatMatrix hadamard(FloatMatrix m, int block) {
+        double[] d = dev.lowbit.quant.Sqnr.toDouble(m);
+        dev.lowbit.quant.HadamardQuantizer.transformRowsInPlace(d, m.rows(), m.cols(), block);
+        float[] f = new float[d.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return FloatMatrix.wrap(f, m.rows(), m.cols());
     }
 
     /** Running totals for one role: GEMM count, operations, and work-weighted unpack statistics. */
@@ -74,14 +127,38 @@ public final class GemmExecutor {
         double heavyA;
         double heavyB;
         double maxRatio;
+        double seconds;
 
-        void add(double o, double ratio, double hhA, double hhB) {
+        void add(double o, double ratio, double hhA, double hhB, double sec) {
             count++;
+            seconds += sec;
             ops += o;
             unpackedOps += o * ratio;
             heavyA += hhA * o;
             heavyB += hhB * o;
             maxRatio = Math.max(maxRatio, ratio);
+        }
+
+        /** A copy of these totals. */
+        public RoleStats copy() {
+            return new RoleStats().plus(this);
+        }
+
+        /** Adds {@code o}'s totals into this one and returns it. */
+        public RoleStats plus(RoleStats o) {
+            count += o.count;
+            ops += o.ops;
+            unpackedOps += o.unpackedOps;
+            heavyA += o.heavyA;
+            heavyB += o.heavyB;
+            maxRatio = Math.max(maxRatio, o.maxRatio);
+            seconds += o.seconds;
+            return this;
+        }
+
+        /** Wall time spent in these GEMMs (quantization, unpacking and fold included). */
+        public double seconds() {
+            return seconds;
         }
 
         public long count() {

@@ -13,11 +13,13 @@ import dev.lowbit.unpack.UnpackStrategy;
  *     operands' RTN codes run as exact b-bit integer GEMMs through IM-Unpack
  * @param bits b for {@code IMUNPACK}
  * @param strategy unpacking strategy for {@code IMUNPACK}
+ * @param hadamard apply a block Hadamard transform along k to both operands first ({@code (A·H)(B·H)ᵀ = A·Bᵀ}),
+ *     with the largest power-of-two block up to 64 that divides k
  */
-public record GemmSpec(OperandSpec lhs, OperandSpec rhs, Exec exec, int bits, UnpackStrategy strategy) {
+public record GemmSpec(OperandSpec lhs, OperandSpec rhs, Exec exec, int bits, UnpackStrategy strategy, boolean hadamard) {
     public enum Exec { FLOAT, IMUNPACK }
 
-    public static final GemmSpec FP32 = new GemmSpec(OperandSpec.FP32, OperandSpec.FP32, Exec.FLOAT, 0, UnpackStrategy.AUTO);
+    public static final GemmSpec FP32 = new GemmSpec(OperandSpec.FP32, OperandSpec.FP32, Exec.FLOAT, 0, UnpackStrategy.AUTO, false);
 
     public GemmSpec {
         if (exec == Exec.IMUNPACK) {
@@ -29,10 +31,18 @@ public record GemmSpec(OperandSpec lhs, OperandSpec rhs, Exec exec, int bits, Un
     }
 
     public static GemmSpec fake(OperandSpec lhs, OperandSpec rhs) {
-        return new GemmSpec(lhs, rhs, Exec.FLOAT, 0, UnpackStrategy.AUTO);
+        return new GemmSpec(lhs, rhs, Exec.FLOAT, 0, UnpackStrategy.AUTO, false);
+    }
+
+    public static GemmSpec imunpack(OperandSpec lhs, OperandSpec rhs, int bits) {
+        return new GemmSpec(lhs, rhs, Exec.IMUNPACK, bits, UnpackStrategy.AUTO, false);
+    }
+
+    public GemmSpec withHadamard() {
+        return new GemmSpec(lhs, rhs, exec, bits, strategy, true);
     }
 
     public String label() {
-        return lhs.label() + " x " + rhs.label() + (exec == Exec.IMUNPACK ? " (imunpack b=" + bits + ", " + strategy.label() + ")" : "");
+        return (hadamard ? "hadamard, " : "") + lhs.label() + " x " + rhs.label() + (exec == Exec.IMUNPACK ? " (imunpack b=" + bits + ", " + strategy.label() + ")" : "");
     }
 }

@@ -135,5 +135,8 @@ class OpsGradTest {
         assertThat(Erf.erf(2.4999)).isCloseTo(0.9995928300996666, within(1e-13)); // references: Python math.erf
         assertThat(Erf.erf(3)).isCloseTo(0.9999779095030014, within(1e-15));
         assertThat(Erf.erf(-1.5)).isCloseTo(-0.9661051464753108, within(1e-15));
+        for (double x = -6; x <= 6; x += 1e-3) {
+            assertThat(Erf.erfFloat(x)).as("x = %s", x).isCloseTo(Erf.erf(x), within(1.5e-7));
+        }
     }
 }

@@ -1,0 +1,347 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.gemm.Gemm;
+import dev.lowbit.gemm.ImUnpackGemm;
+import dev.lowbit.gemm.ImUnpackResult;
+import dev.lowbit.gemm.ImUnpackSpec;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.report.Json;
+import dev.lowbit.simd.OpenBlas;
+import dev.lowbit.simd.SimdGemmBackend;
+import dev.lowbit.simd.Species;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.IntMatrix;
+import dev.lowbit.tensor.LongMatrix;
+import dev.lowbit.tensor.RandomMatrices;
+import dev.lowbit.unpack.UnpackStrategy;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lowbit bench gemm}: lowbit's FP32 GEMM, its exact low-bit integer GEMMs, an end-to-end IM-Unpack
+ * GEMM, and the system OpenBLAS SGEMM (through FFM), measured in one run, round-robin, so that every entry
+ * sees the same machine conditions. Every entry counts 2·M·N·K operations.
+ */
+@Command(name = "gemm", mixinStandardHelpOptions = true,
+        description = {"Measure lowbit's GEMMs against OpenBLAS SGEMM in the same run; prints one JSON object:",
+            "{\"shape\":…,\"threads\":…,\"results\":[{\"name\":…,\"opsPerSecond\":…,\"seconds\":…},…]}.",
+            "Entries: lowbit-fp32, lowbit-int8-exact, lowbit-int4-exact, lowbit-int2-exact (exact int32 results),",
+            "lowbit-imunpack-b4 (quantize → unpack → low-bit GEMM → fold → rescale on a heavy-tailed input),",
+            "openblas-sgemm (or the reason it is missing). Repetitions run round-robin; medians are reported."},
+        footer = {"", "Examples:", "  ./lowbit bench gemm --shape 4096x1536x384 --threads 1",
+            "  ./lowbit bench gemm --shape 1024x1024x1024 --threads 2 --reps 9",
+            "  ./lowbit bench gemm --shape 4096x1536x384 --layout nn --only lowbit-fp32,openblas-sgemm"})
+final class BenchGemmCommand implements Callable<Integer> {
+    static final List<String> NAMES = List.of("lowbit-fp32", "lowbit-int8-exact", "lowbit-int4-exact", "lowbit-int2-exact",
+            "lowbit-imunpack-b4", "openblas-sgemm");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--shape", defaultValue = "4096x1536x384", paramLabel = "MxNxK",
+            description = "C (M×N) = A (M×K) · Bᵀ (B is N×K, the nn.Linear layout) (default: ${DEFAULT-VALUE}).")
+    String shape;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Threads for lowbit and OpenBLAS (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--layout", defaultValue = "nt", description = "nt (B is N×K) or nn (B is K×N) for the FP32 entries (default: ${DEFAULT-VALUE}).")
+    String layout;
+
+    @Option(names = "--reps", defaultValue = "7", description = "Timed repetitions per entry; the median is reported (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--rep-seconds", defaultValue = "0.3", description = "Each repetition repeats the call for at least this long (default: ${DEFAULT-VALUE}).")
+    double repSeconds;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Seconds of JIT warm-up per entry before timing (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--only", split = ",", paramLabel = "NAME", description = "Run only these entries (default: all).")
+    List<String> only;
+
+    @Option(names = "--sweep", description = "Also run IM-Unpack end to end on inputs with larger unpack ratios.")
+    boolean sweep;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the random operands (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    /** One benchmark entry: a call to time plus what to report about it. */
+    record Entry(String name, Runnable call, Map<String, Object> info) {}
+
+    @Override
+    public Integer call() {
+        int[] s = BenchShapes.parse(shape);
+        int m = s[0];
+        int n = s[1];
+        int k = s[2];
+        if (threads < 1) {
+            throw new LowbitException("--threads must be at least 1, got " + threads);
+        }
+        if (reps < 1 || repSeconds <= 0 || warmup < 0) {
+            throw new LowbitException("--reps must be ≥ 1, --rep-seconds > 0 and --warmup ≥ 0");
+        }
+        boolean nn = switch (layout.toLowerCase(Locale.ROOT)) {
+            case "nt" -> false;
+            case "nn" -> true;
+            default -> throw new LowbitException("--layout must be nt or nn, got '" + layout + "'");
+        };
+        if (only != null) {
+            for (String o : only) {
+                if (!NAMES.contains(o)) {
+                    throw new LowbitException("unknown entry '" + o + "' (known: " + String.join(", ", NAMES) + ")");
+                }
+            }
+        }
+        double ops = 2.0 * m * n * k;
+        SimdGemmBackend be = new SimdGemmBackend(threads);
+        List<Entry> entries = new ArrayList<>();
+        Map<String, Object> openblasInfo = new LinkedHashMap<>();
+        try (Arena arena = Arena.ofConfined()) {
+            FloatMatrix a = RandomMatrices.gaussian(m, k, seed);
+            FloatMatrix b = nn ? RandomMatrices.gaussian(k, n, seed + 1) : RandomMatrices.gaussian(n, k, seed + 1);
+            if (wanted("lowbit-fp32")) {
+                FloatMatrix c = FloatMatrix.zeros(m, n);
+                entries.add(new Entry("lowbit-fp32", nn ? () -> be.gemmF32Nn(a, b, c) : () -> be.gemmF32(a, b, c),
+                        info("layout", nn ? "nn" : "nt", "vectorBits", Species.BITS)));
+            }
+            for (int bits : new int[] {8, 4, 2}) {
+                String name = "lowbit-int" + bits + "-exact";
+                if (wanted(name)) {
+                    entries.add(intEntry(name, be, m, n, k, bits));
+                }
+            }
+            if (wanted("lowbit-imunpack-b4")) {
+                entries.add(imUnpackEntry(be, m, n, k));
+            }
+            if (sweep) {
+                entries.addAll(sweepEntries(be, m, n, k));
+            }
+            if (wanted("openblas-sgemm")) {
+                Optional<OpenBlas> blas = OpenBlas.load();
+                if (blas.isPresent()) {
+                    OpenBlas ob = blas.get();
+                    ob.setThreads(threads);
+                    MemorySegment sa = arena.allocate(4L * m * k, 64);
+                    MemorySegment sb = arena.allocate(4L * n * k, 64);
+                    MemorySegment sc = arena.allocate(4L * m * n, 64);
+                    MemorySegment.copy(a.data(), 0, sa, ValueLayout.JAVA_FLOAT, 0, m * k);
+                    MemorySegment.copy(b.data(), 0, sb, ValueLayout.JAVA_FLOAT, 0, n * k);
+                    openblasInfo.putAll(info("installed", true, "library", ob.library(), "config", ob.config(), "core", ob.core()));
+                    entries.add(new Entry("openblas-sgemm", () -> ob.sgemm(!nn, m, n, k, sa, sb, sc),
+                            info("layout", nn ? "nn" : "nt", "library", ob.library(), "core", ob.core())));
+                } else {
+                    openblasInfo.putAll(info("installed", false, "reason", OpenBlas.whyMissing()));
+                }
+            }
+            List<Json> results = measure(entries, ops);
+            if (wanted("openblas-sgemm") && openblasInfo.get("installed") == Boolean.FALSE) {
+                results.add(Json.object().put("name", "openblas-sgemm").put("available", false).put("reason", OpenBlas.whyMissing()));
+            }
+            Json out = Json.object().put("shape", m + "x" + n + "x" + k).put("threads", threads).put("results", results)
+                    .put("layout", nn ? "nn" : "nt").put("openblas", openblasInfo.isEmpty() ? null : openblasInfo)
+                    .put("cpu", cpuName()).put("cores", Runtime.getRuntime().availableProcessors())
+                    .put("java", Runtime.version().toString()).put("vector", Species.describe())
+                    .put("method", "each entry: " + warmup + " s warm-up; then " + reps + " round-robin repetitions of ≥ " + repSeconds
+                            + " s each; seconds = median time per call; opsPerSecond = 2·M·N·K / seconds; foreignCores = median CPU"
+                            + " cores used by other processes during a repetition (from /proc/stat)");
+            spec.commandLine().getOut().println(out);
+        }
+        return 0;
+    }
+
+    private boolean wanted(String name) {
+        return only == null || only.contains(name);
+    }
+
+    static Map<String, Object> info(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    /** Random b-bit operands (uniform in ±(2^(b−1)−1)), int32 output; exactness is checked on sampled rows. */
+    private Entry intEntry(String name, SimdGemmBackend be, int m, int n, int k, int bits) {
+        SplittableRandom r = new SplittableRandom(seed + bits);
+        int lim = (1 << (bits - 1)) - 1;
+        IntMatrix a = IntMatrix.zeros(m, k);
+        IntMatrix b = IntMatrix.zeros(n, k);
+        for (int i = 0; i < a.data().length; i++) {
+            a.data()[i] = r.nextInt(2 * lim + 1) - lim;
+        }
+        for (int i = 0; i < b.data().length; i++) {
+            b.data()[i] = r.nextInt(2 * lim + 1) - lim;
+        }
+        boolean int32 = Gemm.fitsInt32(k, bits);
+        IntMatrix c32 = int32 ? IntMatrix.zeros(m, n) : null;
+        LongMatrix c64 = int32 ? null : LongMatrix.zeros(m, n);
+        Runnable call = int32 ? () -> be.gemmInt(a, b, bits, c32) : () -> be.gemmInt(a, b, bits, c64);
+        call.run();
+        // exactness: compare sampled rows with the int64 reference
+        int checked = Math.min(m, 8);
+        boolean exact = true;
+        for (int t = 0; t < checked; t++) {
+            int i = (int) ((long) t * m / checked);
+            for (int j = 0; j < n; j++) {
+                long acc = 0;
+                for (int p = 0; p < k; p++) {
+                    acc += (long) a.get(i, p) * b.get(j, p);
+                }
+                exact &= acc == (int32 ? c32.get(i, j) : c64.get(i, j));
+            }
+        }
+        if (!exact) {
+            throw new IllegalStateException(name + " is not exact: the kernel is broken");
+        }
+        return new Entry(name, call, info("bits", bits, "path", SimdGemmBackend.path(bits).name().toLowerCase(Locale.ROOT),
+                "output", int32 ? "int32" : "int64", "exactOnSampledRows", checked));
+    }
+
+    /**
+     * IM-Unpack end to end at b = 4 on LLM-like activations: A is N(0,1) with 1/12 of its channels scaled by
+     * 100 (the heavy tail sits in a few outlier channels), quantized p95/15 levels; W is N(0,1), quantized
+     * absmax/15 levels; COLUMN unpacking splits only the outlier channels (unpack ratio ≈ 1.09).
+     */
+    private Entry imUnpackEntry(SimdGemmBackend be, int m, int n, int k) {
+        int outliers = Math.max(1, k / 12);
+        FloatMatrix x = RandomMatrices.outlierChannels(m, k, outliers, 100, seed + 10);
+        FloatMatrix w = RandomMatrices.gaussian(n, k, seed + 11);
+        QuantParams wq = new QuantParams(1.0, 15, Granularity.TENSOR, false);
+        return imUnpack("lowbit-imunpack-b4", be, x, w, new ImUnpackSpec(QuantParams.P95_N15, wq, 4, UnpackStrategy.COLUMN),
+                "A: N(0,1) with " + outliers + " of " + k + " channels x100, p95/15 levels; W: N(0,1), absmax/15 levels");
+    }
+
+    /** Extra end-to-end inputs with larger unpack ratios (--sweep): how the time grows with m'n'k'/mnk. */
+    private List<Entry> sweepEntries(SimdGemmBackend be, int m, int n, int k) {
+        List<Entry> list = new ArrayList<>();
+        int outliers = Math.max(1, k / 12);
+        FloatMatrix x = RandomMatrices.outlierChannels(m, k, outliers, 100, seed + 10);
+        FloatMatrix w = RandomMatrices.gaussian(n, k, seed + 11);
+        list.add(imUnpack("lowbit-imunpack-b4-w-p95", be, x, w, ImUnpackSpec.of(QuantParams.P95_N15, 4, UnpackStrategy.COLUMN),
+                "A as lowbit-imunpack-b4; W: N(0,1), p95/15 levels (heavy hitters in every column)"));
+        list.add(imUnpack("lowbit-imunpack-b4-row", be, x, w, ImUnpackSpec.of(QuantParams.P95_N15, 4, UnpackStrategy.ROW),
+                "A and W as lowbit-imunpack-b4-w-p95, ROW unpacking"));
+        FloatMatrix tx = RandomMatrices.studentT(m, k, 3, seed + 12);
+        FloatMatrix tw = RandomMatrices.studentT(n, k, 3, seed + 13);
+        list.add(imUnpack("lowbit-imunpack-b4-student-t", be, tx, tw, ImUnpackSpec.of(QuantParams.P95_N15, 4, UnpackStrategy.AUTO),
+                "A, W: Student-t (nu = 3), p95/15 levels, AUTO unpacking"));
+        list.add(imUnpack("lowbit-imunpack-b8-student-t", be, tx, tw, ImUnpackSpec.of(QuantParams.P95_N15, 8, UnpackStrategy.AUTO),
+                "A, W: Student-t (nu = 3), p95/15 levels, AUTO unpacking, b = 8"));
+        return list;
+    }
+
+    private Entry imUnpack(String name, SimdGemmBackend be, FloatMatrix x, FloatMatrix w, ImUnpackSpec spec, String input) {
+        int m = x.rows();
+        int n = w.rows();
+        int k = x.cols();
+        ImUnpackResult check = ImUnpackGemm.multiply(x, w, spec, be, m * (double) n * k <= 3e9);
+        FloatMatrix out = FloatMatrix.zeros(m, n);
+        ImUnpackGemm.multiplyInto(x, w, spec, be, out);
+        if (!out.contentEquals(check.out())) {
+            throw new IllegalStateException(name + ": multiplyInto differs from multiply");
+        }
+        return new Entry(name, () -> ImUnpackGemm.multiplyInto(x, w, spec, be, out),
+                info("bits", spec.bits(), "strategy", check.stats().strategies(), "unpackRatio", check.stats().ratio(),
+                        "unpackedInnerDim", check.stats().unpackedInnerDim(), "exact", check.exact(), "input", input));
+    }
+
+    private List<Json> measure(List<Entry> entries, double ops) {
+        Progress progress = Progress.stderr(spec, "bench gemm", entries.size() * (reps + 1));
+        for (Entry e : entries) {
+            long end = System.nanoTime() + (long) (warmup * 1e9);
+            do {
+                e.call().run();
+            } while (System.nanoTime() < end);
+            progress.step();
+        }
+        double[][] secs = new double[entries.size()][reps];
+        double[][] foreign = new double[entries.size()][reps];
+        for (int r = 0; r < reps; r++) {
+            for (int i = 0; i < entries.size(); i++) {
+                Entry e = entries.get(i);
+                CpuLoad load = CpuLoad.start();
+                long t0 = System.nanoTime();
+                int calls = 0;
+                long t;
+                do {
+                    e.call().run();
+                    calls++;
+                    t = System.nanoTime();
+                } while (t - t0 < repSeconds * 1e9);
+                secs[i][r] = (t - t0) / 1e9 / calls;
+                foreign[i][r] = load.foreignCores();
+                if (e.name().startsWith("openblas")) {
+                    pause(); // OpenBLAS worker threads spin for a while after a call
+                }
+                progress.step();
+            }
+        }
+        progress.done();
+        List<Json> out = new ArrayList<>();
+        double fp32 = Double.NaN;
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i).name().equals("lowbit-fp32")) {
+                fp32 = median(secs[i]);
+            }
+        }
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            double med = median(secs[i]);
+            Json j = Json.object().put("name", e.name()).put("opsPerSecond", ops / med).put("seconds", med)
+                    .put("minSeconds", Arrays.stream(secs[i]).min().orElse(med)).put("maxSeconds", Arrays.stream(secs[i]).max().orElse(med))
+                    .put("reps", reps).put("foreignCores", median(foreign[i]));
+            if (!Double.isNaN(fp32)) {
+                j.put("speedupVsLowbitFp32", fp32 / med);
+            }
+            e.info().forEach(j::put);
+            out.add(j);
+        }
+        return out;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    static String cpuName() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).strip();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // fall through
+        }
+        return System.getProperty("os.arch");
+    }
+}
