@@ -1,7 +1,7 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.data.WordPieceTokenizer;
+import dev.lowbit.text.WordPieceTokenizer;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.io.DType;

@@ -1,7 +1,7 @@
 package dev.lowbit.onnx;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.data.WordPieceTokenizer;
+import dev.lowbit.text.WordPieceTokenizer;
 import dev.lowbit.nn.BertWeights;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.lowbit.onnx;
 
-import dev.lowbit.data.WordPieceTokenizer;
+import dev.lowbit.text.WordPieceTokenizer;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;

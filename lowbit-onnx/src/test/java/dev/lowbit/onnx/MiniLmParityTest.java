@@ -2,7 +2,7 @@ package dev.lowbit.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.lowbit.data.WordPieceTokenizer;
+import dev.lowbit.text.WordPieceTokenizer;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertConfig;

@@ -3,7 +3,7 @@ package dev.lowbit.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import dev.lowbit.data.WordPieceTokenizer;
+import dev.lowbit.text.WordPieceTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.lowbit.data;
+package dev.lowbit.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.lowbit.data;
+package dev.lowbit.text;
 
 import dev.lowbit.LowbitException;
 import java.util.ArrayList;
