@@ -38,8 +38,8 @@ public record TrainConfig(String task, String policy, int steps, long seed, int 
     /** A small, quick default per task. */
     public static TrainConfig defaults(String task, String policy) {
         return task.equals("fashion-vit")
-                ? new TrainConfig(task, policy, 600, 7, 64, 2, 2, 64, 4, 2e-3, 50, 100, 8, 4, null, null, 0)
-                : new TrainConfig(task, policy, 600, 7, 32, 64, 2, 96, 4, 2e-3, 50, 100, 8, 4, null, null, 0);
+                ? new TrainConfig(task, policy, 600, 7, 64, 2, 2, 64, 4, 2e-3, 50, 100, 8, 8, null, null, 0)
+                : new TrainConfig(task, policy, 600, 7, 32, 64, 2, 96, 4, 2e-3, 50, 100, 8, 8, null, null, 0);
     }
 
     public TrainConfig withPolicy(String p) {
