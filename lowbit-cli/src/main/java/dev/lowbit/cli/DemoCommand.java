@@ -136,14 +136,14 @@ final class DemoCommand implements Callable<Integer> {
             if (!runs.isEmpty()) {
                 pw.print("\nShort training run: character-level GPT on the KJV (1 layer, width 48, context 32, batch 16, " + trainSteps
                         + " steps), every GEMM incl. backward and attention under the policy:\n");
-                pw.print(TrainCommand.table("kjv-gpt", runs));
+                pw.print(TrainCommand.table("kjv-gpt", runs.stream().map(TrainCommand.Summary::of).toList()));
             }
             pw.print(FormatsDemo.table(formatRows, seed));
         }
         if (plot != null) {
             List<org.knowm.xchart.internal.chartpart.Chart<?, ?>> all = new ArrayList<>(charts(cells));
             if (!runs.isEmpty()) {
-                all.add(TrainCommand.chart("kjv-gpt", runs));
+                all.add(TrainCommand.chart("kjv-gpt", runs.stream().map(TrainCommand.Summary::of).toList()));
             }
             Plots.savePng(plot, all);
             if (!json) {

@@ -107,8 +107,21 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--table", description = "Print a summary table instead of JSON on stdout.")
     boolean table;
 
+    @Option(names = "--from", paramLabel = "run.json",
+            description = "Do not train: read runs saved with --out and print their table (and --plot their curves).")
+    Path from;
+
     @Override
     public Integer call() {
+        if (from != null) {
+            List<Summary> saved = readRuns(from);
+            if (plot != null) {
+                Plots.savePng(plot, List.of(chart(task, saved)));
+            }
+            spec.commandLine().getOut().print(table(task, saved));
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
         if (threads != null) {
             if (threads < 1) {
                 throw new LowbitException("--threads must be >= 1, got " + threads);
@@ -142,11 +155,11 @@ final class TrainCommand implements Callable<Integer> {
             AtomicFiles.write(out, o -> o.write((text + "\n").getBytes(StandardCharsets.UTF_8)));
         }
         if (plot != null) {
-            Plots.savePng(plot, List.of(chart(task, results)));
+            Plots.savePng(plot, List.of(chart(task, results.stream().map(Summary::of).toList())));
         }
         PrintWriter pw = spec.commandLine().getOut();
         if (table) {
-            pw.print(table(task, results));
+            pw.print(table(task, results.stream().map(Summary::of).toList()));
         } else {
             pw.println(text);
         }
@@ -154,20 +167,83 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** What the table and the plot need of a run, from a live result or from saved JSON. */
+    record Summary(String policy, int steps, double[] trainLoss, List<double[]> valLoss, double finalValLoss, double accuracy,
+                   double itemsPerSecond, double unpackRatio, String sample) {
+        static Summary of(RunResult r) {
+            GemmExecutor.RoleStats all = totalStats(r.unpack());
+            return new Summary(r.config().policy(), r.config().steps(), r.trainLoss(), r.valLoss(), r.finalValLoss(), r.accuracy(),
+                    r.tokensPerSecond(), all == null ? Double.NaN : all.ratio(), r.sample());
+        }
+
+        @SuppressWarnings("unchecked")
+        static Summary of(Map<String, Object> j) {
+            List<Object> tl = (List<Object>) j.get("trainLoss");
+            List<double[]> vl = new ArrayList<>();
+            for (Object o : (List<Object>) j.get("valLoss")) {
+                List<Object> pair = (List<Object>) o;
+                vl.add(new double[] {num(pair.get(0)), num(pair.get(1))});
+            }
+            Map<String, Object> fin = (Map<String, Object>) j.get("final");
+            double ops = 0;
+            double unpacked = 0;
+            for (Object o : ((Map<String, Object>) ((Map<String, Object>) j.get("unpack")).get("byRole")).values()) {
+                Map<String, Object> role = (Map<String, Object>) o;
+                ops += num(role.get("gflop"));
+                unpacked += num(role.get("gflop")) * num(role.get("ratio"));
+            }
+            return new Summary((String) j.get("policy"), (int) num(j.get("steps")), tl.stream().mapToDouble(Summary::num).toArray(), vl,
+                    num(fin.get("valLoss")), fin.get("accuracy") == null ? Double.NaN : num(fin.get("accuracy")),
+                    num(j.get("tokensPerSecond")), ops == 0 ? Double.NaN : unpacked / ops, (String) j.get("sample"));
+        }
+
+        private static double num(Object o) {
+            return ((Number) o).doubleValue();
+        }
+    }
+
+    /** The runs saved by {@code --out} (one run, or {@code {"task", "runs": [...]}}). */
+    @SuppressWarnings("unchecked")
+    static List<Summary> readRuns(Path file) {
+        String text;
+        try {
+            text = java.nio.file.Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new LowbitException(file + ": not valid JSON (not UTF-8 text)");
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new LowbitException(file + ": no such file");
+        } catch (java.io.IOException e) {
+            throw new LowbitException(file + ": cannot read: " + e.getMessage());
+        }
+        Object root;
+        try {
+            root = dev.lowbit.text.JsonReader.parse(text);
+        } catch (RuntimeException e) {
+            throw new LowbitException(file + ": not valid JSON: " + e.getMessage());
+        }
+        if (!(root instanceof Map<?, ?> m)) {
+            throw new LowbitException(file + ": expected a JSON object written by 'lowbit train --out'");
+        }
+        List<Object> runs = m.containsKey("runs") ? (List<Object>) m.get("runs") : List.of(m);
+        try {
+            return runs.stream().map(r -> Summary.of((Map<String, Object>) r)).toList();
+        } catch (RuntimeException e) {
+            throw new LowbitException(file + ": not a 'lowbit train' result (" + e.getMessage() + ")");
+        }
+    }
+
     /** Final losses, gap to the first policy, accuracy, throughput, unpack ratio; then each GPT's sample. */
-    static String table(String task, List<RunResult> results) {
+    static String table(String task, List<Summary> results) {
         Table t = new Table("policy", "steps", "final val loss", "vs first", "accuracy", task.equals("kjv-gpt") ? "tokens/s" : "images/s",
                 "unpack ratio");
         double base = results.getFirst().finalValLoss();
         StringBuilder samples = new StringBuilder();
-        for (RunResult r : results) {
-            GemmExecutor.RoleStats all = totalStats(r.unpack());
-            t.row(r.config().policy(), r.config().steps(), r.finalValLoss(),
-                    String.format(java.util.Locale.ROOT, "%+.2f%%", 100 * (r.finalValLoss() / base - 1)),
+        for (Summary r : results) {
+            t.row(r.policy(), r.steps(), r.finalValLoss(), String.format(java.util.Locale.ROOT, "%+.2f%%", 100 * (r.finalValLoss() / base - 1)),
                     Double.isNaN(r.accuracy()) ? "-" : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * r.accuracy()),
-                    r.tokensPerSecond(), all == null ? "-" : Table.format(all.ratio()));
+                    r.itemsPerSecond(), Double.isNaN(r.unpackRatio()) ? "-" : Table.format(r.unpackRatio()));
             if (r.sample() != null) {
-                samples.append(r.config().policy()).append(" sample: ").append(r.sample().replace('\n', ' ')).append('\n');
+                samples.append(r.policy()).append(" sample: ").append(r.sample().replace('\n', ' ')).append('\n');
             }
         }
         return t + samples.toString();
@@ -215,10 +291,10 @@ final class TrainCommand implements Callable<Integer> {
         return j;
     }
 
-    static XYChart chart(String task, List<RunResult> results) {
+    static XYChart chart(String task, List<Summary> results) {
         XYChart ch = new XYChartBuilder().width(900).height(520).title(task + ": loss per step (train: moving average of 20)")
                 .xAxisTitle("step").yAxisTitle("cross-entropy (nats)").build();
-        for (RunResult r : results) {
+        for (Summary r : results) {
             double[] tl = r.trainLoss();
             int n = tl.length;
             double[] xs = new double[n];
@@ -232,10 +308,10 @@ final class TrainCommand implements Callable<Integer> {
                 xs[i] = i + 1;
                 ys[i] = acc / Math.min(i + 1, 20);
             }
-            ch.addSeries(r.config().policy() + " train", xs, ys).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+            ch.addSeries(r.policy() + " train", xs, ys).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
             double[] vx = r.valLoss().stream().mapToDouble(v -> v[0]).toArray();
             double[] vy = r.valLoss().stream().mapToDouble(v -> v[1]).toArray();
-            ch.addSeries(r.config().policy() + " val", vx, vy);
+            ch.addSeries(r.policy() + " val", vx, vy);
         }
         return ch;
     }

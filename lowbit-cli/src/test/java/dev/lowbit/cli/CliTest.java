@@ -174,6 +174,12 @@ class CliTest {
                 .contains("\"attn-score\":");
         assertThat(Files.readString(json).strip()).isEqualTo(out);
         assertThat(Files.size(png)).isGreaterThan(1000);
+        Path png2 = dir.resolve("again.png");
+        Run again = run("train", "--task", "kjv-gpt", "--from", json.toString(), "--plot", png2.toString());
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.out()).contains("imunpack").contains("final val loss").contains("imunpack sample:");
+        assertThat(Files.size(png2)).isGreaterThan(1000);
+        assertOneLineError(run("train", "--task", "kjv-gpt", "--from", png.toString()), "not valid JSON");
         Run two = run("train", "--task", "kjv-gpt", "--policies", "fp32,rtn-clip", "--steps", "2", "--layers", "1", "--dim", "16",
                 "--heads", "2", "--context", "16", "--batch", "4", "--table");
         assertThat(two.code()).as(two.err()).isZero();
