@@ -4,11 +4,15 @@ import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.QuantizedMatrix;
+import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.simd.SimdGemmBackend;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.RandomMatrices;
 import dev.lowbit.unpack.UnpackStrategy;
+import dev.lowbit.unpack.Unpacked;
+import dev.lowbit.unpack.Unpacker;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -52,6 +56,9 @@ public class GemmBench {
     FloatMatrix x;
     FloatMatrix w;
     ImUnpackSpec spec;
+    QuantizedMatrix qa;
+    QuantizedMatrix qw;
+    Unpacked unpacked;
 
     @Setup
     public void setup() {
@@ -73,6 +80,9 @@ public class GemmBench {
         x = RandomMatrices.outlierChannels(m, k, Math.max(1, k / 12), 100, 5);
         w = RandomMatrices.gaussian(n, k, 6);
         spec = new ImUnpackSpec(QuantParams.P95_N15, new QuantParams(1.0, 15, Granularity.TENSOR, false), 4, UnpackStrategy.COLUMN);
+        qa = RtnQuantizer.quantize(x, spec.lhs());
+        qw = RtnQuantizer.quantize(w, spec.rhs());
+        unpacked = Unpacker.unpack(qa.codes(), qw.codes(), 4, spec.strategy());
     }
 
     static IntMatrix random(int rows, int cols, int bits, SplittableRandom r) {
@@ -111,6 +121,25 @@ public class GemmBench {
     @Benchmark
     public IntMatrix int2Exact() {
         be.gemmInt(ints[2], intsB[2], 2, ci);
+        return ci;
+    }
+
+    /** Stage 1 of {@link #imUnpackB4}: quantize both operands. */
+    @Benchmark
+    public Object imUnpackB4Quantize() {
+        return new Object[] {RtnQuantizer.quantize(x, spec.lhs()), RtnQuantizer.quantize(w, spec.rhs())};
+    }
+
+    /** Stage 2: unpack the codes. */
+    @Benchmark
+    public Unpacked imUnpackB4Unpack() {
+        return Unpacker.unpack(qa.codes(), qw.codes(), 4, spec.strategy());
+    }
+
+    /** Stage 3: the plain low-bit GEMM of the unpacked operands (no fold), int32 output. */
+    @Benchmark
+    public IntMatrix imUnpackB4GemmOnly() {
+        be.gemmInt(unpacked.lhs(), unpacked.rhs(), 4, ci);
         return ci;
     }
 
