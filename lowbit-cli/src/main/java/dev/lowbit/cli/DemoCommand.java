@@ -6,7 +6,12 @@ import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ImUnpackResult;
 import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.quant.QuantComparison;
+import dev.lowbit.train.RunResult;
+import dev.lowbit.train.TrainConfig;
+import dev.lowbit.train.Trainer;
 import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.Sqnr;
 import dev.lowbit.report.Json;
 import dev.lowbit.report.Plots;
 import dev.lowbit.report.Table;
@@ -18,8 +23,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -27,9 +32,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code lowbit demo}: what IM-Unpack does, on built-in synthetic matrices. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Show what IM-Unpack does on built-in matrices (Gaussian, heavy-tailed Student-t, and",
-            "activations with outlier channels): for b in {2,3,4,8} and each strategy, the unpack ratio",
-            "m'n'k'/mnk, the heavy-hitter fraction, and a check that the folded low-bit GEMM is exact."},
+        description = {"Show what IM-Unpack does, on built-in matrices.",
+            "",
+            "Three GEMMs (Gaussian, heavy-tailed Student-t, activations with outlier channels), each for",
+            "b in {2,3,4,8} and every strategy: the unpack ratio m'n'k'/mnk, the heavy-hitter fractions,",
+            "a check that the folded low-bit GEMM is exact, and the error vs float64.", ""},
         footer = {"", "Examples:", "  ./lowbit demo", "  ./lowbit demo --plot demo.png", "  ./lowbit demo --json > demo.json"})
 final class DemoCommand implements Callable<Integer> {
     static final int[] BITS = {2, 3, 4, 8};
@@ -49,6 +56,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--levels", defaultValue = "15", description = "Quantization levels (default: ${DEFAULT-VALUE}).")
     int levels;
+
+    @Option(names = "--train-steps", defaultValue = "150",
+            description = "Steps of the short training comparison (fp32 vs imunpack vs rtn-clip on a tiny GPT); 0 skips it (default: ${DEFAULT-VALUE}).")
+    int trainSteps;
 
     @Option(names = "--json", description = "Print one JSON object instead of the tables.")
     boolean json;
@@ -88,12 +99,26 @@ final class DemoCommand implements Callable<Integer> {
                     ImUnpackResult r = ImUnpackGemm.multiply(c.lhs(), c.rhs(), ImUnpackSpec.of(qp, b, s), be, true);
                     cells.add(new Cell(c.name(), b, s.label(), r.stats().strategies(), r.stats().ratio(),
                             r.stats().lhs().heavyHitterFraction(), r.stats().rhs().heavyHitterFraction(), r.exact(),
-                            UnpackCommand.relativeError(r.outF64(), ref)));
+                            Sqnr.relativeError(r.outF64(), ref)));
                     progress.step();
                 }
             }
         }
         progress.done();
+        List<FormatsDemo.Row> formatRows = FormatsDemo.run(seed);
+        Case cmpCase = cases(shape[0], shape[1], shape[2], seed).getLast();
+        List<QuantComparison.MethodResult> compared = QuantComparison.run(
+                new QuantComparison.Inputs(cmpCase.lhs(), cmpCase.rhs(), cmpCase.lhs(), 4, seed, be), QuantComparison.parseMethods("all"));
+        List<RunResult> runs = new ArrayList<>();
+        if (trainSteps > 0) {
+            for (String policy : List.of("fp32", "imunpack", "rtn-clip")) {
+                TrainConfig c = new TrainConfig("kjv-gpt", policy, trainSteps, seed, 16, 32, 1, 48, 4, 3e-3, Math.max(1, trainSteps / 10),
+                        Math.max(1, trainSteps / 5), 4, 4, null, null, 0);
+                Progress bar = Progress.stderr(spec, "demo training " + policy, trainSteps);
+                runs.add(Trainer.run(c, be, false, (st, total, loss, rate) -> bar.stepTo(st, String.format(java.util.Locale.ROOT, "loss %.3f", loss))));
+                bar.done();
+            }
+        }
         PrintWriter pw = spec.commandLine().getOut();
         if (json) {
             List<Json> list = cells.stream().map(c -> Json.object().put("matrix", c.matrix()).put("bits", c.bits())
@@ -101,12 +126,26 @@ final class DemoCommand implements Callable<Integer> {
                     .put("lhsHeavyHitterFraction", c.lhsHeavy()).put("rhsHeavyHitterFraction", c.rhsHeavy())
                     .put("exact", c.exact()).put("relErrorVsFp32", c.relError())).toList();
             pw.println(Json.object().put("shape", size).put("seed", seed).put("beta", beta).put("levels", levels)
-                    .put("backend", be.name()).put("results", list));
+                    .put("backend", be.name()).put("results", list).put("compare", CompareCommand.toJson(compared))
+                    .put("training", runs.stream().map(r -> TrainCommand.toJson(r, be)).toList())
+                    .put("formats", FormatsDemo.json(formatRows)));
         } else {
             pw.print(tables(shape, qp, be, cells));
+            pw.print("\nThe seeds' quantizers on the outlier-channels GEMM (4 bits where a method has a choice):\n");
+            pw.print(CompareCommand.table(compared));
+            if (!runs.isEmpty()) {
+                pw.print("\nShort training run: character-level GPT on the KJV (1 layer, width 48, context 32, batch 16, " + trainSteps
+                        + " steps), every GEMM incl. backward and attention under the policy:\n");
+                pw.print(TrainCommand.table("kjv-gpt", runs));
+            }
+            pw.print(FormatsDemo.table(formatRows, seed));
         }
         if (plot != null) {
-            Plots.savePng(plot, charts(cells));
+            List<org.knowm.xchart.internal.chartpart.Chart<?, ?>> all = new ArrayList<>(charts(cells));
+            if (!runs.isEmpty()) {
+                all.add(TrainCommand.chart("kjv-gpt", runs));
+            }
+            Plots.savePng(plot, all);
             if (!json) {
                 pw.println("plot written to " + plot);
             }
@@ -142,19 +181,19 @@ final class DemoCommand implements Callable<Integer> {
         return String.format(java.util.Locale.ROOT, "%.2f%%", 100 * f);
     }
 
-    private List<CategoryChart> charts(List<Cell> cells) {
-        List<CategoryChart> charts = new ArrayList<>();
+    private List<XYChart> charts(List<Cell> cells) {
+        List<XYChart> charts = new ArrayList<>();
         for (Case c : cases(0, 0, 0, seed)) {
-            CategoryChart ch = new CategoryChartBuilder().width(560).height(420).title(c.name())
+            XYChart ch = new XYChartBuilder().width(560).height(420).title(c.name() + " (" + size + ", " + levels + " levels)")
                     .xAxisTitle("bits b").yAxisTitle("unpack ratio m'n'k'/mnk (log)").build();
             ch.getStyler().setYAxisLogarithmic(true);
             ch.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
             for (UnpackStrategy s : STRATEGIES) {
-                List<String> xs = new ArrayList<>();
+                List<Double> xs = new ArrayList<>();
                 List<Double> ys = new ArrayList<>();
                 for (Cell x : cells) {
                     if (x.matrix().equals(c.name()) && x.strategy().equals(s.label())) {
-                        xs.add(String.valueOf(x.bits()));
+                        xs.add((double) x.bits());
                         ys.add(x.ratio());
                     }
                 }

@@ -17,8 +17,8 @@ import picocli.CommandLine.ScopeType;
  * internal failure; a stack trace only with {@code --debug}.
  */
 @Command(name = "lowbit", mixinStandardHelpOptions = true, versionProvider = LowbitCli.Version.class,
-        description = {"Arbitrarily-low-precision arithmetic for Transformers: quantize, unpack, and run GEMMs",
-            "exactly in low-bit integers (IM-Unpack) or in any number format.", ""},
+        description = {"Arbitrarily-low-precision arithmetic for Transformers.",
+            "Quantize, unpack, and run GEMMs exactly in low-bit integers (IM-Unpack) or in any number format.", ""},
         footer = {"", "Examples:", "  ./lowbit demo", "  ./lowbit unpack --lhs A.npy --rhs W.npy --bits 4 --strategy row --table",
             "", "Every verb has --help with an example. Data verbs print one JSON object on stdout."})
 public final class LowbitCli implements Runnable {
@@ -26,7 +26,12 @@ public final class LowbitCli implements Runnable {
     static final Class<?>[] SUBCOMMANDS = {
         DemoCommand.class,
         UnpackCommand.class,
+        CompareCommand.class,
+        TrainCommand.class,
+        GenCommand.class,
         BenchCommand.class,
+        QuantizeCommand.class,
+        FormatsCommand.class,
     };
 
     @Option(names = "--debug", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
@@ -61,6 +66,7 @@ public final class LowbitCli implements Runnable {
             cl.addSubcommand(sub);
         }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpWidth(110);
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
             String verb = c.getCommandSpec().qualifiedName(" ").replaceFirst("^lowbit ?", "");

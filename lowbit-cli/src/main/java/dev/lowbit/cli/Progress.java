@@ -12,6 +12,7 @@ final class Progress {
     private final String label;
     private final int total;
     private int done;
+    private long started;
 
     private Progress(PrintWriter err, String label, int total) {
         this.err = err;
@@ -32,9 +33,24 @@ final class Progress {
         }
     }
 
+    /** Shows step {@code n} of the total with a status text and a rough ETA. */
+    void stepTo(int n, String status) {
+        done = n;
+        if (err != null) {
+            long now = System.nanoTime();
+            if (started == 0) {
+                started = now;
+            }
+            double elapsed = (now - started) / 1e9;
+            double eta = n > 1 ? elapsed / (n - 1) * (total - n) : 0;
+            err.print(String.format(java.util.Locale.ROOT, "\r%s: %d/%d  %s  ETA %.0fs   ", label, n, total, status, eta));
+            err.flush();
+        }
+    }
+
     void done() {
         if (err != null) {
-            err.print("\r" + " ".repeat(label.length() + 24) + "\r");
+            err.print("\r" + " ".repeat(label.length() + 80) + "\r");
             err.flush();
         }
     }

@@ -11,6 +11,7 @@ import dev.lowbit.io.Npy;
 import dev.lowbit.io.NpyArray;
 import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.Sqnr;
 import dev.lowbit.report.Json;
 import dev.lowbit.report.Table;
 import dev.lowbit.tensor.FloatMatrix;
@@ -28,14 +29,20 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code lowbit unpack}: quantize two matrices, unpack to b bits, run the low-bit GEMM, fold, and check exactness. */
 @Command(name = "unpack", mixinStandardHelpOptions = true,
-        description = {"Quantize A (m×k) and W (n×k) with the RTN percentile quantizer, unpack both to b-bit integers,",
-            "run C = A·Wᵀ as low-bit GEMMs, fold back, and check the result against the int64 GEMM of the codes.",
-            "Prints one JSON object (unpack statistics, 'exact', relative error vs float64)."},
+        description = {"Run C = A·Wᵀ exactly as b-bit integer GEMMs (IM-Unpack) and report the unpack cost.",
+            "",
+            "Quantizes A (m×k) and W (n×k) with the RTN percentile quantizer (heavy hitters kept as large",
+            "integers), unpacks both to b-bit integers, runs the low-bit GEMMs, folds the result back, and",
+            "checks it against the int64 GEMM of the codes. Prints one JSON object: unpacked shapes,",
+            "heavy hitters, the work ratio m'n'k'/mnk, 'exact', and the relative error vs float64.", ""},
         footer = {"", "Examples:",
             "  ./lowbit unpack --lhs A.npy --rhs W.npy --bits 4 --strategy row",
             "  ./lowbit unpack --lhs A.npy --rhs W.npy --bits 8 --strategy column --beta 0.99 --table --out C.npy",
-            "", "Strategies: row (each row becomes its digit rows), column (inner index c becomes a_c·b_c digit-pair",
-            "columns), both (the paper's greedy mix), auto (the cheapest of the three by m'·n'·k').",
+            "", "Strategies:",
+            "  row     each row of A and W becomes its base-2^(b-1) digit rows",
+            "  column  inner index c becomes a_c·b_c digit-pair columns (good for outlier channels)",
+            "  both    the paper's greedy mix of row and column splits",
+            "  auto    the cheapest of the three by m'·n'·k', decided before any GEMM runs",
             "The result does not depend on --bits (unpacking is exact); only the unpacked size does."})
 final class UnpackCommand implements Callable<Integer> {
     @Spec
@@ -87,7 +94,7 @@ final class UnpackCommand implements Callable<Integer> {
         Inputs.requireSameInner(a, lhs, w, rhs);
 
         ImUnpackResult r = ImUnpackGemm.multiply(a, w, ImUnpackSpec.of(qp, bits, strat), be, true);
-        double relErr = relativeError(r.outF64(), ScalarGemm.f64(a, w));
+        double relErr = Sqnr.relativeError(r.outF64(), ScalarGemm.f64(a, w));
         if (out != null) {
             Npy.write(out, NpyArray.of(r.out()));
         }
@@ -137,20 +144,5 @@ final class UnpackCommand implements Callable<Integer> {
     private static void addOperand(Table t, String name, OperandStats s) {
         t.row(name, s.rows(), s.cols(), s.unpackedRows(), s.rows() == 0 ? 1.0 : (double) s.unpackedRows() / s.rows(),
                 s.heavyHitters(), s.heavyHitterFraction(), s.alpha(), s.scale());
-    }
-
-    /** ‖x − ref‖_F / ‖ref‖_F; 0 when both are zero, NaN (JSON null) when only the reference is. */
-    static double relativeError(double[] x, double[] ref) {
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < ref.length; i++) {
-            double d = x[i] - ref[i];
-            num += d * d;
-            den += ref[i] * ref[i];
-        }
-        if (den == 0) {
-            return num == 0 ? 0.0 : Double.NaN;
-        }
-        return Math.sqrt(num / den);
     }
 }

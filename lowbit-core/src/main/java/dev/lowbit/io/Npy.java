@@ -39,7 +39,7 @@ public final class Npy {
 
     /** Reads one array from a stream; {@code name} is used in error messages. */
     public static NpyArray read(InputStream in, String name) throws IOException {
-        byte[] magic = readFully(in, 8, name, "header");
+        byte[] magic = readFully(in, 8, name, "magic");
         for (int i = 0; i < MAGIC.length; i++) {
             if (magic[i] != MAGIC[i]) {
                 throw new LowbitException(name + ": not a .npy file (bad magic)");
@@ -140,7 +140,8 @@ public final class Npy {
         try {
             new java.io.DataInputStream(in).readFully(b);
         } catch (EOFException e) {
-            throw new LowbitException(name + ": truncated .npy file (" + part + " ends early)");
+            throw new LowbitException(name + (part.equals("magic") ? ": not a .npy file (too short)"
+                    : ": truncated .npy file (" + part + " ends early)"));
         }
         return b;
     }

@@ -19,7 +19,8 @@ public abstract sealed class MatrixLayout permits FloatMatrix, IntMatrix, LongMa
         if (offset < 0 || stride < cols) {
             throw new IllegalArgumentException("bad layout: offset " + offset + ", stride " + stride + " for " + cols + " columns");
         }
-        long last = rows == 0 || cols == 0 ? offset : offset + (long) (rows - 1) * stride + cols;
+        // an empty view may sit anywhere (e.g. a column run of a matrix with no rows)
+        long last = rows == 0 || cols == 0 ? 0 : offset + (long) (rows - 1) * stride + cols;
         if (last > backingLength) {
             throw new IllegalArgumentException("layout " + rows + "x" + cols + " (offset " + offset + ", stride " + stride
                     + ") exceeds backing array of length " + backingLength);

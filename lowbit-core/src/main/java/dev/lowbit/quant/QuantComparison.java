@@ -1,0 +1,159 @@
+package dev.lowbit.quant;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.gemm.ImUnpackGemm;
+import dev.lowbit.gemm.ImUnpackResult;
+import dev.lowbit.gemm.ImUnpackSpec;
+import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.unpack.UnpackStrategy;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Applies the seeds' quantizers to the same GEMM {@code Y = X·Wᵀ} and measures each: relative error of
+ * the output against float64, SQNR of each operand, and storage bits per element (including scales,
+ * outlier copies and, for IM-Unpack, the unpacked digits).
+ */
+public final class QuantComparison {
+    private QuantComparison() {}
+
+    /** One method's outcome. SQNR is +∞ (JSON null) for an operand the method leaves in float32. */
+    public record MethodResult(String name, String description, double relErrorVsFp32, double lhsSqnrDb, double rhsSqnrDb,
+                               double lhsBitsPerElement, double rhsBitsPerElement, Double unpackRatio) {}
+
+    /** Inputs shared by every method. */
+    public record Inputs(FloatMatrix x, FloatMatrix w, FloatMatrix calib, int bits, long seed, GemmBackend backend) {}
+
+    /** Method names, in display order, with what they do. */
+    public static final Map<String, String> METHODS = new LinkedHashMap<>();
+
+    static {
+        METHODS.put("imunpack", "IM-Unpack RTN p95/15 levels, heavy hitters kept, exact b-bit GEMMs (auto strategy)");
+        METHODS.put("imunpack-row", "IM-Unpack RTN p95/15 levels with one scale per row (per token / output channel)");
+        METHODS.put("rtn-clip", "RTN p95/15 levels with heavy hitters clipped (IM-Unpack's ablation)");
+        METHODS.put("int8", "absmax INT8 (RTN beta 1, 255 levels) on both operands");
+        METHODS.put("llm-int8", "LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8 per row");
+        METHODS.put("gptq", "GPTQ weight-only, b bits per output row (asymmetric), X in float32");
+        METHODS.put("rtn-weight", "round-to-nearest weight-only on GPTQ's grid (the baseline GPTQ must beat)");
+        METHODS.put("hadamard", "Hadamard transform + LSQ-initialized INT4 on both operands (INT4 training forward)");
+        METHODS.put("bfp", "block floating point, b-bit sign+mantissa per value, 8-bit exponent per 16, stochastic rounding");
+    }
+
+    /** Parses {@code all} or a comma list of method names. */
+    public static List<String> parseMethods(String spec) {
+        if (spec.strip().equalsIgnoreCase("all")) {
+            return new ArrayList<>(METHODS.keySet());
+        }
+        List<String> out = new ArrayList<>();
+        for (String s : spec.split(",")) {
+            String m = s.strip().toLowerCase(java.util.Locale.ROOT);
+            if (!METHODS.containsKey(m)) {
+                throw new LowbitException("unknown method '" + s.strip() + "' (available: all, " + String.join(", ", METHODS.keySet()) + ")");
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    public static List<MethodResult> run(Inputs in, List<String> methods) {
+        double[] ref = ScalarGemm.f64(in.x(), in.w());
+        double[] xd = Sqnr.toDouble(in.x());
+        double[] wd = Sqnr.toDouble(in.w());
+        int k = in.x().cols();
+        List<MethodResult> out = new ArrayList<>();
+        for (String m : methods) {
+            out.add(switch (m) {
+                case "imunpack" -> imUnpack(m, in, QuantParams.P95_N15, in.bits(), ref);
+                case "imunpack-row" -> imUnpack(m, in, QuantParams.P95_N15.withGranularity(Granularity.ROW), in.bits(), ref);
+                case "rtn-clip" -> imUnpack(m, in, QuantParams.P95_N15.withClip(true), 16, ref);
+                case "int8" -> imUnpack(m, in, QuantParams.of(1.0, 255), 16, ref);
+                case "llm-int8" -> {
+                    LlmInt8Quantizer.Result r = LlmInt8Quantizer.multiply(in.x(), in.w(), LlmInt8Quantizer.DEFAULT_THRESHOLD);
+                    double frac = r.outlierFraction();
+                    double[] xq = dequantRows(r.xCodes(), r.xScales(), xd, r.outlierColumns());
+                    double[] wq = dequantRows(r.wCodes(), r.wScales(), null, new int[0]);
+                    yield new MethodResult(m, METHODS.get(m), Sqnr.relativeError(r.y(), ref), Sqnr.db(xd, xq), Sqnr.db(wd, wq),
+                            8 * (1 - frac) + 16 * frac + 32.0 / Math.max(1, k), 8 + 16 * frac + 32.0 / Math.max(1, k), null);
+                }
+                case "gptq", "rtn-weight" -> {
+                    GptqQuantizer.Result r = m.equals("gptq")
+                            ? GptqQuantizer.quantize(in.w(), in.calib(), GptqQuantizer.Spec.of(in.bits()))
+                            : GptqQuantizer.rtn(in.w(), in.bits(), -1);
+                    double[] y = ScalarGemm.f64(in.x(), r.toFloatMatrix());
+                    yield new MethodResult(m, METHODS.get(m), Sqnr.relativeError(y, ref), Double.POSITIVE_INFINITY,
+                            Sqnr.db(wd, r.dequantized()), 32, in.bits() + 32.0 / Math.max(1, k), null);
+                }
+                case "hadamard" -> {
+                    HadamardQuantizer.Operand[] q = HadamardQuantizer.quantizePair(in.x(), in.w());
+                    double[] y = product(q[0].dequantized(), q[1].dequantized(), in.x().rows(), in.w().rows(), k);
+                    yield new MethodResult(m, METHODS.get(m) + " (block " + q[0].block() + ")", Sqnr.relativeError(y, ref),
+                            Sqnr.db(xd, q[0].dequantized()), Sqnr.db(wd, q[1].dequantized()), 4 + 32.0 / Math.max(1, xd.length),
+                            4 + 32.0 / Math.max(1, wd.length), null);
+                }
+                case "bfp" -> {
+                    double[] xq = BfpQuantizer.round(xd, in.x().rows(), k, in.bits() - 1, 16, true, in.seed());
+                    double[] wq = BfpQuantizer.round(wd, in.w().rows(), k, in.bits() - 1, 16, true, in.seed() + 1);
+                    double[] y = product(xq, wq, in.x().rows(), in.w().rows(), k);
+                    yield new MethodResult(m, METHODS.get(m), Sqnr.relativeError(y, ref), Sqnr.db(xd, xq), Sqnr.db(wd, wq),
+                            in.bits() + 8 / 16.0, in.bits() + 8 / 16.0, null);
+                }
+                default -> throw new LowbitException("unknown method '" + m + "'");
+            });
+        }
+        return out;
+    }
+
+    private static MethodResult imUnpack(String name, Inputs in, QuantParams p, int bits, double[] ref) {
+        ImUnpackResult r = ImUnpackGemm.multiply(in.x(), in.w(), ImUnpackSpec.of(p, bits, UnpackStrategy.AUTO), in.backend(), false);
+        var st = r.stats();
+        double mk = (double) st.lhs().rows() * st.innerDim();
+        double nk = (double) st.rhs().rows() * st.innerDim();
+        int storedBits = p.clip() || name.equals("int8") ? (int) Math.ceil(Math.log(p.levels()) / Math.log(2)) : bits;
+        double lhsScales = 32.0 * r.lhsQuant().scales().length;
+        double rhsScales = 32.0 * r.rhsQuant().scales().length;
+        double lhsBits = p.clip() || name.equals("int8") ? storedBits + lhsScales / Math.max(1, mk)
+                : (bits * st.lhs().unpackedRows() * (double) st.unpackedInnerDim() + lhsScales) / Math.max(1, mk);
+        double rhsBits = p.clip() || name.equals("int8") ? storedBits + rhsScales / Math.max(1, nk)
+                : (bits * st.rhs().unpackedRows() * (double) st.unpackedInnerDim() + rhsScales) / Math.max(1, nk);
+        Function<QuantizedMatrix, double[]> deq = q -> Sqnr.toDouble(q.dequantize());
+        return new MethodResult(name, METHODS.get(name) + (name.startsWith("imunpack") ? " at b = " + bits + ", " + st.strategies() : ""),
+                Sqnr.relativeError(r.outF64(), ref), Sqnr.db(Sqnr.toDouble(in.x()), deq.apply(r.lhsQuant())),
+                Sqnr.db(Sqnr.toDouble(in.w()), deq.apply(r.rhsQuant())), lhsBits, rhsBits,
+                name.startsWith("imunpack") ? st.ratio() : null);
+    }
+
+    private static double[] dequantRows(dev.lowbit.tensor.IntMatrix codes, double[] scales, double[] original, int[] floatCols) {
+        int rows = codes.rows();
+        int cols = codes.cols();
+        double[] out = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[r * cols + c] = codes.get(r, c) * scales[r] / 127.0;
+            }
+            for (int c : floatCols) {
+                out[r * cols + c] = original[r * cols + c];
+            }
+        }
+        return out;
+    }
+
+    /** {@code a·bᵀ} in float64 for row-major a (m×k) and b (n×k). */
+    static double[] product(double[] a, double[] b, int m, int n, int k) {
+        double[] y = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += a[i * k + p] * b[j * k + p];
+                }
+                y[i * n + j] = s;
+            }
+        }
+        return y;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.lowbit.autograd;
+
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.train.GemmExecutor;
+import dev.lowbit.train.GemmRole;
+
+/**
+ * Multi-head scaled dot-product attention as one differentiable op, with every GEMM through the
+ * executor: per sequence b and head h, {@code S = Q·Kᵀ/√d} (ATTN_SCORE), causal mask, two-pass
+ * softmax P, {@code O = P·V} (ATTN_VALUE). Backward: {@code dP = dO·Vᵀ}, {@code dVᵀ = dOᵀ·P}
+ * (ATTN_VALUE_GRAD), {@code dS = P∘(dP − rowsum(dP∘P))/√d}, {@code dQ = dS·K}, {@code dK = dSᵀ·Q}
+ * (ATTN_SCORE_GRAD) — the gradient is always the left operand.
+ */
+public final class Attention {
+    private Attention() {}
+
+    /**
+     * @param qkv (B·T)×3D: queries, keys and values side by side
+     * @return (B·T)×D
+     */
+    public static Tensor apply(GemmExecutor ex, String layer, Tensor qkv, int batch, int t, int heads, boolean causal) {
+        int d = qkv.cols / 3;
+        int dh = d / heads;
+        if (qkv.cols != 3 * d || d % heads != 0 || qkv.rows != batch * t) {
+            throw new IllegalArgumentException("attention: " + qkv + " with B=" + batch + " T=" + t + " heads=" + heads);
+        }
+        FloatMatrix all = qkv.matrix();
+        float scale = (float) (1 / Math.sqrt(dh));
+        float[] out = new float[batch * t * d];
+        float[][] probs = new float[batch * heads][];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                FloatMatrix q = all.view(b * t, h * dh, t, dh);
+                FloatMatrix k = all.view(b * t, d + h * dh, t, dh);
+                FloatMatrix v = all.view(b * t, 2 * d + h * dh, t, dh);
+                float[] s = ex.gemm(GemmRole.ATTN_SCORE, layer, q, k).data();
+                float[] p = new float[t * t];
+                for (int i = 0; i < t; i++) {
+                    int len = causal ? i + 1 : t;
+                    for (int j = 0; j < len; j++) {
+                        s[i * t + j] *= scale;
+                    }
+                    Softmax.rowInto(s, i * t, len, p, i * t);
+                }
+                probs[b * heads + h] = p;
+                float[] o = ex.gemm(GemmRole.ATTN_VALUE, layer, FloatMatrix.wrap(p, t, t), Ops.transpose(v)).data();
+                for (int i = 0; i < t; i++) {
+                    System.arraycopy(o, i * dh, out, (b * t + i) * d + h * dh, dh);
+                }
+            }
+        }
+        Tensor res = Tensor.result(batch * t, d, out, qkv);
+        res.onBackward(() -> {
+            float[] g = res.grad();
+            float[] gqkv = qkv.grad();
+            for (int b = 0; b < batch; b++) {
+                for (int h = 0; h < heads; h++) {
+                    FloatMatrix q = all.view(b * t, h * dh, t, dh);
+                    FloatMatrix k = all.view(b * t, d + h * dh, t, dh);
+                    FloatMatrix v = all.view(b * t, 2 * d + h * dh, t, dh);
+                    FloatMatrix dOut = FloatMatrix.wrap(g, batch * t, d).view(b * t, h * dh, t, dh);
+                    FloatMatrix p = FloatMatrix.wrap(probs[b * heads + h], t, t);
+                    float[] dp = ex.gemm(GemmRole.ATTN_VALUE_GRAD, layer, dOut, v).data();
+                    float[] dvT = ex.gemm(GemmRole.ATTN_VALUE_GRAD, layer, Ops.transpose(dOut), Ops.transpose(p)).data();
+                    float[] ds = new float[t * t];
+                    float[] pd = p.data();
+                    for (int i = 0; i < t; i++) {
+                        double dot = 0;
+                        for (int j = 0; j < t; j++) {
+                            dot += (double) dp[i * t + j] * pd[i * t + j];
+                        }
+                        for (int j = 0; j < t; j++) {
+                            ds[i * t + j] = (float) (pd[i * t + j] * (dp[i * t + j] - dot) * scale);
+                        }
+                    }
+                    FloatMatrix dsm = FloatMatrix.wrap(ds, t, t);
+                    float[] dq = ex.gemm(GemmRole.ATTN_SCORE_GRAD, layer, dsm, Ops.transpose(k)).data();
+                    float[] dk = ex.gemm(GemmRole.ATTN_SCORE_GRAD, layer, Ops.transpose(dsm), Ops.transpose(q)).data();
+                    for (int i = 0; i < t; i++) {
+                        int row = (b * t + i) * 3 * d;
+                        for (int j = 0; j < dh; j++) {
+                            gqkv[row + h * dh + j] += dq[i * dh + j];
+                            gqkv[row + d + h * dh + j] += dk[i * dh + j];
+                            gqkv[row + 2 * d + h * dh + j] += dvT[j * t + i];
+                        }
+                    }
+                }
+            }
+        });
+        return res;
+    }
+}

@@ -1,0 +1,2 @@
+/** Training data: the King James Bible as a character corpus (shipped), Fashion-MNIST (from Debian). */
+package dev.lowbit.data;

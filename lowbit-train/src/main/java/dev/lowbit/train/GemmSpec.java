@@ -1,0 +1,48 @@
+package dev.lowbit.train;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.unpack.Digits;
+import dev.lowbit.unpack.UnpackStrategy;
+
+/**
+ * How one GEMM role runs.
+ *
+ * @param lhs quantization of A
+ * @param rhs quantization of B
+ * @param exec {@code FLOAT}: the (fake-)quantized operands go to the float32 GEMM; {@code IMUNPACK}: both
+ *     operands' RTN codes run as exact b-bit integer GEMMs through IM-Unpack
+ * @param bits b for {@code IMUNPACK}
+ * @param strategy unpacking strategy for {@code IMUNPACK}
+ * @param hadamard apply a block Hadamard transform along k to both operands first ({@code (A·H)(B·H)ᵀ = A·Bᵀ}),
+ *     with the largest power-of-two block up to 64 that divides k
+ */
+public record GemmSpec(OperandSpec lhs, OperandSpec rhs, Exec exec, int bits, UnpackStrategy strategy, boolean hadamard) {
+    public enum Exec { FLOAT, IMUNPACK }
+
+    public static final GemmSpec FP32 = new GemmSpec(OperandSpec.FP32, OperandSpec.FP32, Exec.FLOAT, 0, UnpackStrategy.AUTO, false);
+
+    public GemmSpec {
+        if (exec == Exec.IMUNPACK) {
+            if (!(lhs instanceof OperandSpec.Rtn) || !(rhs instanceof OperandSpec.Rtn)) {
+                throw new LowbitException("IM-Unpack execution needs RTN quantization on both operands");
+            }
+            Digits.checkBits(bits);
+        }
+    }
+
+    public static GemmSpec fake(OperandSpec lhs, OperandSpec rhs) {
+        return new GemmSpec(lhs, rhs, Exec.FLOAT, 0, UnpackStrategy.AUTO, false);
+    }
+
+    public static GemmSpec imunpack(OperandSpec lhs, OperandSpec rhs, int bits) {
+        return new GemmSpec(lhs, rhs, Exec.IMUNPACK, bits, UnpackStrategy.AUTO, false);
+    }
+
+    public GemmSpec withHadamard() {
+        return new GemmSpec(lhs, rhs, exec, bits, strategy, true);
+    }
+
+    public String label() {
+        return (hadamard ? "hadamard, " : "") + lhs.label() + " x " + rhs.label() + (exec == Exec.IMUNPACK ? " (imunpack b=" + bits + ", " + strategy.label() + ")" : "");
+    }
+}

@@ -1,0 +1,143 @@
+package dev.lowbit.train;
+
+import dev.lowbit.autograd.Rng;
+import dev.lowbit.format.BlockFormat;
+import dev.lowbit.format.NumberFormat;
+import dev.lowbit.round.Rounding;
+import dev.lowbit.quant.BfpQuantizer;
+import dev.lowbit.quant.BitSplitSampler;
+import dev.lowbit.quant.FastSchedule;
+import dev.lowbit.quant.HadamardQuantizer;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.quant.Sqnr;
+import dev.lowbit.tensor.FloatMatrix;
+
+/** How one GEMM operand is quantized. */
+public sealed interface OperandSpec {
+    /** Left in float32. */
+    record Fp32() implements OperandSpec {}
+
+    /** RTN percentile quantization (IM-Unpack's quantizer; heavy hitters kept unless clipping). */
+    record Rtn(QuantParams params) implements OperandSpec {}
+
+    /**
+     * Symmetric INT4 on [−8, 7] with the LSQ step rule {@code s = 2·mean|x|/√7}, re-estimated per GEMM
+     * (the INT4 paper learns s from this initialization; we keep the initialization rule dynamic).
+     */
+    record Lsq4() implements OperandSpec {}
+
+    /**
+     * The INT4 paper's gradient quantizer: bit splitting into two INT4 halves plus leverage-score
+     * sampling of N of the 2N rows (unbiased). With {@code transposed} the samples are the columns
+     * (the gradient arrives as dYᵀ in the grad-weight GEMM).
+     */
+    record BitSplitLss(boolean transposed) implements OperandSpec {}
+
+    /** Block floating point (one exponent per 16 values along k), stochastic rounding, FAST schedule bits. */
+    record Bfp(FastSchedule schedule) implements OperandSpec {}
+
+    /**
+     * A number format from {@code dev.lowbit.format} (blocks along k, the GEMM's reduction axis). With
+     * {@code tensorScale}, x is first scaled so that max|x| maps to the format's largest finite value
+     * (per-tensor FP8 scaling). Block formats get k padded with zeros to whole blocks internally (zeros
+     * change neither the block scales nor the product). {@code stochastic} rounds with counter-based
+     * stochastic rounding instead of nearest-even.
+     */
+    record Format(NumberFormat format, boolean tensorScale, boolean stochastic) implements OperandSpec {}
+
+    OperandSpec FP32 = new Fp32();
+
+    /** Where and when a GEMM runs: for messages and for counter-based randomness. */
+    record Context(String what, long seed, long step, int layer, long call) {
+        long stream() {
+            return Rng.mix(Rng.mix(seed, step), call);
+        }
+    }
+
+    /** The operand as the GEMM sees it, in float32 (fake quantization: decode(encode(x))). */
+    default FloatMatrix fakeQuantize(FloatMatrix x, Context ctx) {
+        return switch (this) {
+            case Fp32 f -> x;
+            case Rtn r -> RtnQuantizer.quantize(x, r.params(), ctx.what()).dequantize();
+            case Lsq4 l -> {
+                double[] d = Sqnr.toDouble(x);
+                HadamardQuantizer.lsqRoundInPlace(d, HadamardQuantizer.lsqInitStep(d));
+                yield toFloat(d, x.rows(), x.cols());
+            }
+            case BitSplitLss b -> {
+                FloatMatrix g = b.transposed() ? transpose(x) : x;
+                double[] d = Sqnr.toDouble(g);
+                double[] split = BitSplitSampler.split(d, g.rows(), g.cols(), ctx.stream());
+                FloatMatrix est = toFloat(BitSplitSampler.sample(split, g.rows(), g.cols(), null, ctx.stream() + 1), g.rows(), g.cols());
+                yield b.transposed() ? transpose(est) : est;
+            }
+            case Format f -> formatRound(f, x, ctx);
+            case Bfp b -> {
+                int bits = b.schedule().mantissaBits(ctx.step(), Math.max(0, ctx.layer()));
+                yield toFloat(BfpQuantizer.round(Sqnr.toDouble(x), x.rows(), x.cols(), bits, 16, true, ctx.stream()), x.rows(), x.cols());
+            }
+        };
+    }
+
+    default String label() {
+        return switch (this) {
+            case Fp32 f -> "fp32";
+            case Rtn r -> r.params().label();
+            case Lsq4 l -> "lsq-int4";
+            case BitSplitLss b -> "bitsplit-lss";
+            case Bfp b -> "bfp-fast";
+            case Format f -> f.format().name() + (f.tensorScale() ? "/tensor-scaled" : "") + (f.stochastic() ? "/sr" : "");
+        };
+    }
+
+    private static FloatMatrix formatRound(Format f, FloatMatrix x, Context ctx) {
+        int rows = x.rows();
+        int cols = x.cols();
+        int block = f.format() instanceof BlockFormat bf ? bf.blockSize() : 1;
+        int padded = (cols + block - 1) / block * block;
+        float[] in = new float[rows * padded];
+        double amax = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                float v = x.get(r, c);
+                in[r * padded + c] = v;
+                amax = Math.max(amax, Math.abs(v));
+            }
+        }
+        double scale = f.tensorScale() && amax > 0 ? f.format().info().maxFinite() / amax : 1;
+        if (scale != 1) {
+            for (int i = 0; i < in.length; i++) {
+                in[i] = (float) (in[i] * scale);
+            }
+        }
+        float[] out = new float[in.length];
+        Rounding rounding = f.stochastic() ? new Rounding.Stochastic(ctx.stream()) : new Rounding.NearestEven();
+        f.format().round(in, out, rows, padded, rounding, 1);
+        FloatMatrix res = FloatMatrix.zeros(rows, cols);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                res.set(r, c, (float) (out[r * padded + c] / scale));
+            }
+        }
+        return res;
+    }
+
+    private static FloatMatrix toFloat(double[] d, int rows, int cols) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return FloatMatrix.wrap(f, rows, cols);
+    }
+
+    private static FloatMatrix transpose(FloatMatrix m) {
+        FloatMatrix t = FloatMatrix.zeros(m.cols(), m.rows());
+        for (int r = 0; r < m.rows(); r++) {
+            for (int c = 0; c < m.cols(); c++) {
+                t.set(c, r, m.get(r, c));
+            }
+        }
+        return t;
+    }
+}

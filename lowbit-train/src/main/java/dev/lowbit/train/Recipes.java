@@ -1,0 +1,105 @@
+package dev.lowbit.train;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.format.Formats;
+import dev.lowbit.quant.FastSchedule;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantParams;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Named training policies. Backward roles quantize the gradient (left operand) with their own settings
+ * and the saved forward operand (right) with the forward settings, as in the IM-Unpack training code.
+ *
+ * <p>Defaults follow {@code shared/reference/measurements.md}: forward p95 / 15 levels keeps 4-bit-like
+ * GEMMs lossless when heavy hitters are kept, but gradients need many more levels — p95 / 16383 reaches
+ * FP32 parity, 15 levels diverges.
+ */
+public final class Recipes {
+    /** Forward RTN setting of the IM-Unpack recipes. */
+    public static final QuantParams FWD = QuantParams.P95_N15;
+    /** Backward (gradient) RTN setting: 16383 levels, heavy hitters kept. */
+    public static final QuantParams BWD = new QuantParams(0.95, 16383, Granularity.TENSOR, false);
+
+    private Recipes() {}
+
+    private static OperandSpec fmt(dev.lowbit.format.NumberFormat f, boolean tensorScale, boolean stochastic) {
+        return new OperandSpec.Format(f, tensorScale, stochastic);
+    }
+
+    /** Recipe names with a one-line description. */
+    public static Map<String, String> describe() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("fp32", "every GEMM in float32");
+        m.put("imunpack", "RTN p95/15 forward, p95/16383 gradients, heavy hitters kept; every GEMM executed exactly as b-bit integer GEMMs");
+        m.put("imunpack-sim", "the same quantization simulated in float (fake-quant), for speed comparisons");
+        m.put("rtn-clip", "RTN p95/15 forward with heavy hitters clipped (the ablation), gradients as imunpack");
+        m.put("int8", "absmax INT8 (beta 1, 255 levels) forward and backward");
+        m.put("rtn-15", "RTN p95/15 forward and backward, heavy hitters kept (gradients with too few levels)");
+        m.put("int4-hq", "INT4 training paper: Hadamard + LSQ-step INT4 forward, bit splitting + leverage-score sampling for gradients");
+        m.put("fp8", "E4M3 forward, E5M2 gradients, per-tensor scaling (amax to the format's max)");
+        m.put("mxfp8", "OCP MXFP8: E4M3 forward, E5M2 gradients, blocks of 32 along each GEMM's reduction axis");
+        m.put("mxfp4", "OCP MXFP4 (E2M1) forward, MXFP8 E5M2 gradients");
+        m.put("nvfp4", "NVFP4 (E2M1, 16-blocks, E4M3 block scale, FP32 tensor scale) everywhere; gradients stochastically rounded, Hadamard on grad-weight GEMMs");
+        m.put("bfp-fast", "FAST-style block floating point (16-blocks, stochastic rounding), mantissa 2 -> 4 -> 6 bits over training");
+        return m;
+    }
+
+    /** The policy for a recipe name; {@code bits} is the IM-Unpack bit-width. */
+    public static MatmulPolicy byName(String name, int bits) {
+        return byName(name, bits, 1, 1);
+    }
+
+    /** As {@link #byName(String, int)}; {@code steps} and {@code layers} shape schedule-based recipes (bfp-fast). */
+    public static MatmulPolicy byName(String name, int bits, long steps, int layers) {
+        OperandSpec fwd = new OperandSpec.Rtn(FWD);
+        OperandSpec bwd = new OperandSpec.Rtn(BWD);
+        return switch (name) {
+            case "fp32" -> MatmulPolicy.uniform(name, GemmSpec.FP32, GemmSpec.FP32);
+            case "imunpack" -> MatmulPolicy.uniform(name,
+                    GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.imunpack(bwd, fwd, bits));
+            case "imunpack-sim" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(bwd, fwd));
+            case "rtn-clip" -> {
+                OperandSpec clip = new OperandSpec.Rtn(FWD.withClip(true));
+                yield MatmulPolicy.uniform(name, GemmSpec.fake(clip, clip), GemmSpec.fake(bwd, clip));
+            }
+            case "int8" -> {
+                OperandSpec i8 = new OperandSpec.Rtn(QuantParams.of(1.0, 255));
+                yield MatmulPolicy.uniform(name, GemmSpec.fake(i8, i8), GemmSpec.fake(i8, i8));
+            }
+            case "rtn-15" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(fwd, fwd));
+            case "int4-hq" -> {
+                OperandSpec lsq = new OperandSpec.Lsq4();
+                java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(GemmRole.class);
+                for (GemmRole r : GemmRole.values()) {
+                    m.put(r, r.isBackward()
+                            ? GemmSpec.fake(new OperandSpec.BitSplitLss(r == GemmRole.GRAD_WEIGHT), lsq)
+                            : GemmSpec.fake(lsq, lsq).withHadamard());
+                }
+                yield new MatmulPolicy(name, m);
+            }
+            case "fp8" -> MatmulPolicy.uniform(name, GemmSpec.fake(fmt(Formats.E4M3, true, false), fmt(Formats.E4M3, true, false)),
+                    GemmSpec.fake(fmt(Formats.E5M2, true, false), fmt(Formats.E4M3, true, false)));
+            case "mxfp8" -> MatmulPolicy.uniform(name, GemmSpec.fake(fmt(Formats.MXFP8_E4M3, false, false), fmt(Formats.MXFP8_E4M3, false, false)),
+                    GemmSpec.fake(fmt(Formats.MXFP8_E5M2, false, false), fmt(Formats.MXFP8_E4M3, false, false)));
+            case "mxfp4" -> MatmulPolicy.uniform(name, GemmSpec.fake(fmt(Formats.MXFP4, false, false), fmt(Formats.MXFP4, false, false)),
+                    GemmSpec.fake(fmt(Formats.MXFP8_E5M2, false, false), fmt(Formats.MXFP8_E5M2, false, false)));
+            case "nvfp4" -> {
+                OperandSpec nv = fmt(Formats.NVFP4, false, false);
+                OperandSpec nvSr = fmt(Formats.NVFP4, false, true);
+                java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(GemmRole.class);
+                for (GemmRole r : GemmRole.values()) {
+                    GemmSpec s = r.isBackward() ? GemmSpec.fake(nvSr, nv) : GemmSpec.fake(nv, nv);
+                    m.put(r, r == GemmRole.GRAD_WEIGHT ? s.withHadamard() : s);
+                }
+                yield new MatmulPolicy(name, m);
+            }
+            case "bfp-fast" -> {
+                OperandSpec bfp = new OperandSpec.Bfp(new FastSchedule(2, 6, 2, Math.max(1, steps), Math.max(1, layers), 1));
+                yield MatmulPolicy.uniform(name, GemmSpec.fake(bfp, bfp), GemmSpec.fake(bfp, bfp));
+            }
+            default -> throw new LowbitException("unknown policy '" + name + "' (available: " + String.join(", ", describe().keySet()) + ")");
+        };
+    }
+}

@@ -1,0 +1,55 @@
+package dev.lowbit.train;
+
+import dev.lowbit.LowbitException;
+import java.nio.file.Path;
+
+/**
+ * Everything that determines a training run. Same config (and same seed) ⇒ the same bits, whatever the
+ * thread count.
+ *
+ * @param task {@code kjv-gpt} or {@code fashion-vit}
+ * @param policy a recipe name from {@link Recipes}
+ * @param bits IM-Unpack bit-width for the {@code imunpack} recipe
+ * @param evalEvery validation every this many steps (and at the end)
+ * @param evalBatches batches per validation
+ * @param dataDir Fashion-MNIST directory (null: Debian's location)
+ * @param checkpointDir where to write checkpoints (null: none)
+ * @param checkpointEvery write a checkpoint every this many steps (and at the end)
+ */
+public record TrainConfig(String task, String policy, int steps, long seed, int batch, int context, int layers, int dim,
+                          int heads, double lr, int warmup, int evalEvery, int evalBatches, int bits, Path dataDir,
+                          Path checkpointDir, int checkpointEvery) {
+    public TrainConfig {
+        if (!task.equals("kjv-gpt") && !task.equals("fashion-vit")) {
+            throw new LowbitException("unknown task '" + task + "' (use kjv-gpt or fashion-vit)");
+        }
+        if (steps < 1 || batch < 1 || context < 2 || layers < 1 || dim < 1 || heads < 1 || evalEvery < 1 || evalBatches < 1) {
+            throw new LowbitException("steps, batch, layers, width, heads, eval interval must be positive and context >= 2");
+        }
+        if (dim % heads != 0) {
+            throw new LowbitException("--dim " + dim + " is not a multiple of --heads " + heads);
+        }
+        if (!(lr > 0)) {
+            throw new LowbitException("--lr must be positive, got " + lr);
+        }
+        Recipes.byName(policy, bits); // validates the name and bits
+    }
+
+    /** A small, quick default per task. */
+    public static TrainConfig defaults(String task, String policy) {
+        return task.equals("fashion-vit")
+                ? new TrainConfig(task, policy, 600, 7, 64, 2, 2, 64, 4, 2e-3, 50, 100, 8, 8, null, null, 0)
+                : new TrainConfig(task, policy, 600, 7, 32, 64, 2, 96, 4, 2e-3, 50, 100, 8, 8, null, null, 0);
+    }
+
+    public TrainConfig withPolicy(String p) {
+        return new TrainConfig(task, p, steps, seed, batch, context, layers, dim, heads, lr, warmup, evalEvery, evalBatches, bits,
+                dataDir, checkpointDir, checkpointEvery);
+    }
+
+    /** What must match for a checkpoint to be resumed. */
+    String identity() {
+        return task + "|" + policy + "|" + seed + "|" + batch + "|" + context + "|" + layers + "|" + dim + "|" + heads + "|" + lr
+                + "|" + warmup + "|" + steps + "|" + bits;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.lowbit.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.gemm.GemmBackends;
+import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.quant.QuantizedMatrix;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.LongMatrix;
+import dev.lowbit.tensor.RandomMatrices;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingTest {
+    @TempDir
+    Path dir;
+
+    static TrainConfig tiny(String policy, int steps, Path ckpt, int every) {
+        return new TrainConfig("kjv-gpt", policy, steps, 3, 4, 16, 1, 16, 2, 3e-3, 2, 3, 2, 4, null, ckpt, every);
+    }
+
+    /** Every role's IM-Unpack GEMM gives exactly (float) of the int64 GEMM of the codes over the scales. */
+    @Test
+    void imunpackGemmsAreBitIdenticalToTheLongReference() {
+        MatmulPolicy p = Recipes.byName("imunpack", 4);
+        GemmExecutor ex = new GemmExecutor(p, GemmBackends.preferred());
+        FloatMatrix a = RandomMatrices.outlierChannels(12, 40, 2, 30, 1);
+        FloatMatrix b = RandomMatrices.studentT(9, 40, 3, 2);
+        for (GemmRole role : GemmRole.values()) {
+            GemmSpec s = p.spec(role);
+            QuantizedMatrix qa = RtnQuantizer.quantize(a, ((OperandSpec.Rtn) s.lhs()).params());
+            QuantizedMatrix qb = RtnQuantizer.quantize(b, ((OperandSpec.Rtn) s.rhs()).params());
+            LongMatrix exact = ScalarGemm.exact(qa.codes(), qb.codes());
+            float[] expected = new float[12 * 9];
+            for (int i = 0; i < 12; i++) {
+                for (int j = 0; j < 9; j++) {
+                    expected[i * 9 + j] = (float) (exact.get(i, j) / (qa.scales()[0] * qb.scales()[0]));
+                }
+            }
+            assertArrayEquals(expected, ex.gemm(role, "t", a, b).data(), role.label());
+        }
+        assertThat(ex.stats().get("output").ratio()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void trainingReducesTheLoss() {
+        RunResult r = Trainer.run(tiny("fp32", 40, null, 0), GemmBackends.preferred(), false, null);
+        double first = (r.trainLoss()[0] + r.trainLoss()[1] + r.trainLoss()[2]) / 3;
+        double last = (r.trainLoss()[37] + r.trainLoss()[38] + r.trainLoss()[39]) / 3;
+        assertThat(last).isLessThan(first - 0.5);
+        assertThat(r.valLoss()).isNotEmpty();
+        assertThat(r.sample()).startsWith("And the LORD said unto ").hasSizeGreaterThan(100);
+    }
+
+    @Test
+    void sameSeedSameBitsForAnyThreadCount() {
+        GemmBackend be = GemmBackends.preferred();
+        String saved = System.getProperty("lowbit.threads");
+        try {
+            System.setProperty("lowbit.threads", "1");
+            RunResult one = Trainer.run(tiny("imunpack", 6, null, 0), be, false, null);
+            System.setProperty("lowbit.threads", "2");
+            RunResult two = Trainer.run(tiny("imunpack", 6, null, 0), be, false, null);
+            assertArrayEquals(one.trainLoss(), two.trainLoss());
+            assertThat(one.finalValLoss()).isEqualTo(two.finalValLoss());
+        } finally {
+            if (saved == null) {
+                System.clearProperty("lowbit.threads");
+            } else {
+                System.setProperty("lowbit.threads", saved);
+            }
+        }
+    }
+
+    static final class Interrupt extends RuntimeException {}
+
+    @Test
+    void resumeAfterAnInterruptionContinuesBitIdentically() {
+        GemmBackend be = GemmBackends.preferred();
+        RunResult straight = Trainer.run(tiny("imunpack-sim", 8, null, 0), be, false, null);
+        Path b = dir.resolve("ck");
+        b.toFile().mkdirs();
+        TrainConfig c = tiny("imunpack-sim", 8, b, 5);
+        assertThatThrownBy(() -> Trainer.run(c, be, false, (s, total, loss, rate) -> {
+            if (s == 6) {
+                throw new Interrupt();
+            }
+        })).isInstanceOf(Interrupt.class);
+        RunResult resumed = Trainer.run(c, be, true, null);
+        assertThat(resumed.resumedFrom()).isEqualTo(5);
+        assertArrayEquals(straight.trainLoss(), resumed.trainLoss());
+        assertThat(resumed.finalValLoss()).isEqualTo(straight.finalValLoss());
+        assertThatThrownBy(() -> Trainer.run(tiny("fp32", 8, b, 5), be, true, null)).isInstanceOf(LowbitException.class)
+                .hasMessageContaining("no checkpoint");
+    }
+
+    @Test
+    void everyRecipeTrainsDeterministically() {
+        for (String name : Recipes.describe().keySet()) {
+            RunResult a = Trainer.run(tiny(name, 4, null, 0), GemmBackends.preferred(), false, null);
+            RunResult b = Trainer.run(tiny(name, 4, null, 0), GemmBackends.preferred(), false, null);
+            assertArrayEquals(a.trainLoss(), b.trainLoss(), name);
+            assertThat(a.finalValLoss()).as(name).isFinite();
+            // 4 steps from the same initialization: every recipe starts near ln(vocab)
+            assertThat(a.trainLoss()[0]).as(name).isBetween(3.5, 5.0);
+        }
+    }
+
+    @Test
+    void layerIndexAndHadamardBlock() {
+        assertThat(GemmExecutor.layerIndex("h12.attn.qkv")).isEqualTo(12);
+        assertThat(GemmExecutor.layerIndex("head")).isEqualTo(-1);
+        assertThat(GemmExecutor.hadamardBlock(96)).isEqualTo(32);
+        assertThat(GemmExecutor.hadamardBlock(256)).isEqualTo(64);
+        assertThat(GemmExecutor.hadamardBlock(15)).isEqualTo(1);
+    }
+
+    @Test
+    void configValidation() {
+        assertThatThrownBy(() -> tiny("nope", 5, null, 0)).isInstanceOf(LowbitException.class).hasMessageContaining("unknown policy");
+        assertThatThrownBy(() -> new TrainConfig("mnist", "fp32", 5, 1, 4, 16, 1, 16, 2, 1e-3, 1, 1, 1, 4, null, null, 0))
+                .hasMessageContaining("unknown task");
+        assertThatThrownBy(() -> new TrainConfig("kjv-gpt", "fp32", 5, 1, 4, 16, 1, 18, 4, 1e-3, 1, 1, 1, 4, null, null, 0))
+                .hasMessageContaining("multiple of --heads");
+    }
+
+    @Test
+    void scheduleWarmsUpThenDecays() {
+        LrSchedule s = new LrSchedule(1.0, 10, 110, 0.1);
+        assertThat(s.at(0)).isEqualTo(0.1);
+        assertThat(s.at(9)).isEqualTo(1.0);
+        assertThat(s.at(60)).isCloseTo(0.55, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(s.at(110)).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-12));
+    }
+}
