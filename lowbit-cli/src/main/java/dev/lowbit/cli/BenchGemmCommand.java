@@ -165,8 +165,22 @@ final class BenchGemmCommand implements Callable<Integer> {
                     MemorySegment.copy(a.data(), 0, sa, ValueLayout.JAVA_FLOAT, 0, m * k);
                     MemorySegment.copy(b.data(), 0, sb, ValueLayout.JAVA_FLOAT, 0, n * k);
                     openblasInfo.putAll(info("installed", true, "library", ob.library(), "config", ob.config(), "core", ob.core()));
+                    // sanity check outside the timing: OpenBLAS and lowbit FP32 agree to float32 rounding
+                    ob.sgemm(!nn, m, n, k, sa, sb, sc);
+                    FloatMatrix mine = FloatMatrix.zeros(m, n);
+                    if (nn) {
+                        be.gemmF32Nn(a, b, mine);
+                    } else {
+                        be.gemmF32(a, b, mine);
+                    }
+                    double maxRel = 0;
+                    double scale = Math.sqrt(k);
+                    for (int i = 0; i < m * n; i++) {
+                        maxRel = Math.max(maxRel, Math.abs(sc.getAtIndex(ValueLayout.JAVA_FLOAT, i) - mine.data()[i]) / scale);
+                    }
                     entries.add(new Entry("openblas-sgemm", () -> ob.sgemm(!nn, m, n, k, sa, sb, sc),
-                            info("layout", nn ? "nn" : "nt", "library", ob.library(), "core", ob.core())));
+                            info("layout", nn ? "nn" : "nt", "library", ob.library(), "core", ob.core(),
+                                    "maxDiffVsLowbitOverSqrtK", maxRel)));
                 } else {
                     openblasInfo.putAll(info("installed", false, "reason", whyMissing()));
                 }
