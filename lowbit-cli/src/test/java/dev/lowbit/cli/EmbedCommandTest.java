@@ -1,0 +1,91 @@
+package dev.lowbit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lowbit.io.DType;
+import dev.lowbit.io.Npy;
+import dev.lowbit.io.NpyArray;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code embed} contract: JSON summary, [N, 384] float32 rows in line order, one-line errors, no partial file. */
+class EmbedCommandTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = LowbitCli.execute(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Path write(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text, StandardCharsets.UTF_8);
+        return p;
+    }
+
+    @Test
+    void embedsEveryLineInOrder() throws IOException {
+        Path in = write("s.txt", "\uFEFFA man is playing a guitar.\r\n\nThe cat sat on the mat.\n" + "word ".repeat(300) + "\nA man is playing a guitar.\n");
+        Path out = dir.resolve("E.npy");
+        Run r = run("embed", "--in", in.toString(), "--out", out.toString(), "--batch", "2", "--threads", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().strip()).matches(Pattern.compile("\\{\"count\":5,\"precision\":\"fp32\",\"seconds\":[0-9.E-]+,"
+                + "\"sentencesPerSecond\":[0-9.E-]+,\"dim\":384,.*\"truncated\":1,\"emptyLines\":1,.*\\}"));
+        NpyArray e = Npy.read(out);
+        assertThat(e.dtype()).isEqualTo(DType.F32);
+        assertThat(e.shape()).containsExactly(5, 384);
+        double[] f = e.floats();
+        double norm0 = 0;
+        double same = 0;
+        for (int c = 0; c < 384; c++) {
+            norm0 += f[c] * f[c];
+            same += Math.abs(f[c] - f[4 * 384 + c]);
+        }
+        assertThat(norm0).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(same).as("line 1 and line 5 are the same text (BOM and CRLF removed)").isZero();
+    }
+
+    @Test
+    void imunpackReportsStatsAndCosine() throws IOException {
+        Path in = write("s.txt", "Hello world!\nLow-bit arithmetic on a real model.\n");
+        Path out = dir.resolve("E.npy");
+        Run r = run("embed", "--in", in.toString(), "--out", out.toString(), "--precision", "imunpack", "--bits", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"precision\":\"imunpack\"").contains("\"bits\":3").contains("\"minCosineToFp32\":0.9")
+                .contains("\"layer\":5").contains("\"pv\":{\"ratio\":");
+        assertThat(Npy.read(out).shape()).containsExactly(2, 384);
+    }
+
+    @Test
+    void errorsAreOneLineAndLeaveNoFile() throws IOException {
+        Path out = dir.resolve("E.npy");
+        Run missing = run("embed", "--in", dir.resolve("nope.txt").toString(), "--out", out.toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err().strip()).isEqualTo("lowbit: cannot read " + dir.resolve("nope.txt") + ": no such file");
+        Path bad = dir.resolve("bad.txt");
+        Files.write(bad, new byte[] {'o', 'k', '\n', (byte) 0xC3, (byte) 0x28, '\n'});
+        Run notUtf8 = run("embed", "--in", bad.toString(), "--out", out.toString());
+        assertThat(notUtf8.code()).isEqualTo(2);
+        assertThat(notUtf8.err()).contains("not valid UTF-8");
+        Run precision = run("embed", "--in", bad.toString(), "--out", out.toString(), "--precision", "nvfp4");
+        assertThat(precision.code()).isEqualTo(2);
+        assertThat(precision.err().strip().lines()).hasSize(1);
+        assertThat(precision.err()).contains("unknown precision 'nvfp4'");
+        assertThat(out).doesNotExist();
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("bad.txt");
+        }
+    }
+}

@@ -1,0 +1,503 @@
+package dev.lowbit.nn;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.gemm.Gemm;
+import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.gemm.GemmBackends;
+import dev.lowbit.gemm.ImUnpackGemm;
+import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.QuantizedMatrix;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.LongMatrix;
+import dev.lowbit.unpack.Digits;
+import dev.lowbit.unpack.UnpackPlan;
+import dev.lowbit.unpack.Unpacked;
+import dev.lowbit.unpack.Unpacker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
+
+/**
+ * BERT encoder inference with sentence pooling (all-MiniLM-L6-v2's sentence-transformers head).
+ *
+ * <p>For a batch of B sequences padded to length L with an attention mask (1 = token, 0 = padding):
+ * <pre>
+ *   x_t   = LN(word[id_t] + type[type_t] + pos[t])                        t = absolute position in the row
+ *   layer: q,k,v = x·Wqᵀ+bq, x·Wkᵀ+bk, x·Wvᵀ+bv
+ *          per head h: P = softmax(q_h·k_hᵀ / √d_h + mask),  c_h = P·v_h
+ *          a = LN1(x + c·Woᵀ + bo);  x = LN2(a + GELU(a·W1ᵀ + b1)·W2ᵀ + b2)
+ *   e     = Σ_{t: mask_t=1} x_t / max(Σ mask, 1e-9);   out = e / max(‖e‖₂, 1e-12)
+ * </pre>
+ * The additive mask is −∞ in effect (ONNX exports use −3.4e38 or −1e4; either gives exactly zero weight
+ * after the softmax in float32), so masked keys are simply left out: only the positions with mask 1 are
+ * computed, packed row after row into one T×d matrix, which gives the same pooled result as computing the
+ * padding and ignoring it. The linear layers run as one GEMM over all T tokens of the batch; attention
+ * runs per (sequence, head), in parallel over {@code threads} workers.
+ *
+ * <p>In the low-bit precisions each GEMM {@code A·Bᵀ} is quantized (weights once, at construction;
+ * activations per call, per row), its integer codes are unpacked to b-bit operands and multiplied
+ * exactly by the backend ({@link ImUnpackGemm#fold}), and the int64 result is rescaled by the two
+ * scales. Per-site statistics (unpack ratio, heavy hitters) are accumulated for {@link #stats()}.
+ *
+ * <p>Results do not depend on the batch composition or the thread count: quantization scales are per
+ * row, integer products are exact, and attention per sequence is independent.
+ */
+public final class Bert implements AutoCloseable {
+    private final BertWeights w;
+    private final BertConfig c;
+    private final Precision precision;
+    private final GemmBackend backend;
+    private final ForkJoinPool pool;
+    private final QuantizedMatrix[][] quantizedWeights;
+    private final GemmSiteStats[][] stats;
+    private final boolean verifyExact;
+    private final java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The pooled, L2-normalized embeddings (B × d) and the packed last hidden state. */
+    public record Output(float[][] embeddings, FloatMatrix lastHidden, int[] sequenceStart, int[] sequenceLength) {}
+
+    public Bert(BertWeights weights, Precision precision, GemmBackend backend, int threads) {
+        this(weights, precision, backend, threads, false);
+    }
+
+    /**
+     * @param verifyExact also compute every low-bit GEMM's int64 reference ({@link ScalarGemm#exact}) and
+     *     fail if the IM-Unpack fold differs in any bit (slow; for tests)
+     */
+    public Bert(BertWeights weights, Precision precision, GemmBackend backend, int threads, boolean verifyExact) {
+        this.verifyExact = verifyExact;
+        this.w = weights;
+        this.c = weights.config();
+        this.precision = precision;
+        this.backend = backend;
+        if (threads < 1) {
+            throw new LowbitException("threads must be >= 1, got " + threads);
+        }
+        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
+        this.stats = new GemmSiteStats[c.layers()][GemmRole.values().length];
+        for (int l = 0; l < c.layers(); l++) {
+            for (GemmRole r : GemmRole.values()) {
+                stats[l][r.ordinal()] = new GemmSiteStats(l, r, 0, 0, 0, 0, 0, 0, 0);
+            }
+        }
+        this.quantizedWeights = new QuantizedMatrix[c.layers()][GemmRole.LINEAR.size()];
+        if (precision.quantized()) {
+            for (int l = 0; l < c.layers(); l++) {
+                for (GemmRole r : GemmRole.LINEAR) {
+                    if (!precision.quantizes(r)) {
+                        continue;
+                    }
+                    quantizedWeights[l][r.ordinal()] = RtnQuantizer.quantize(weights.layers().get(l).linear(r).weight(),
+                            precision.weights(), "layer " + l + " " + r.label() + " weight");
+                }
+            }
+        }
+    }
+
+    /** FP32 on the preferred backend, one thread. */
+    public static Bert fp32(BertWeights weights) {
+        return new Bert(weights, Precision.fp32(), GemmBackends.preferred(), 1);
+    }
+
+    public BertConfig config() {
+        return c;
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    public GemmBackend backend() {
+        return backend;
+    }
+
+    /** Embeds unpadded sequences of token ids (each already with [CLS] … [SEP]). */
+    public float[][] embed(List<int[]> sequences) {
+        int b = sequences.size();
+        int len = 0;
+        for (int[] s : sequences) {
+            len = Math.max(len, s.length);
+        }
+        int[][] ids = new int[b][len];
+        int[][] mask = new int[b][len];
+        for (int i = 0; i < b; i++) {
+            int[] s = sequences.get(i);
+            System.arraycopy(s, 0, ids[i], 0, s.length);
+            for (int t = 0; t < s.length; t++) {
+                mask[i][t] = 1;
+            }
+        }
+        return forward(ids, mask, null).embeddings();
+    }
+
+    /**
+     * Runs the encoder on a padded batch.
+     *
+     * @param ids B × L token ids
+     * @param mask B × L attention mask (0 or 1)
+     * @param typeIds B × L token type ids, or null for all zeros
+     */
+    public Output forward(int[][] ids, int[][] mask, int[][] typeIds) {
+        int b = ids.length;
+        int d = c.hidden();
+        int[] start = new int[b];
+        int[] length = new int[b];
+        int total = 0;
+        for (int i = 0; i < b; i++) {
+            if (mask[i].length != ids[i].length || (typeIds != null && typeIds[i].length != ids[i].length)) {
+                throw new LowbitException("sequence " + i + ": ids, mask and type ids differ in length");
+            }
+            if (ids[i].length > c.maxPositions()) {
+                throw new LowbitException("sequence " + i + " has " + ids[i].length + " positions, the model supports "
+                        + c.maxPositions());
+            }
+            start[i] = total;
+            for (int t = 0; t < ids[i].length; t++) {
+                if (mask[i][t] != 0 && mask[i][t] != 1) {
+                    throw new LowbitException("attention mask must be 0 or 1, got " + mask[i][t] + " at (" + i + ", " + t + ")");
+                }
+                length[i] += mask[i][t];
+            }
+            total += length[i];
+        }
+        // embeddings of the kept positions, packed: x is total × d
+        float[] x = new float[total * d];
+        float[] word = w.wordEmbeddings().data();
+        for (int i = 0; i < b; i++) {
+            int row = start[i];
+            for (int t = 0; t < ids[i].length; t++) {
+                if (mask[i][t] == 0) {
+                    continue;
+                }
+                int id = ids[i][t];
+                int type = typeIds == null ? 0 : typeIds[i][t];
+                if (id < 0 || id >= c.vocabSize()) {
+                    throw new LowbitException("token id " + id + " at (" + i + ", " + t + ") is outside the vocabulary [0, "
+                            + c.vocabSize() + ")");
+                }
+                if (type < 0 || type >= c.typeVocabSize()) {
+                    throw new LowbitException("token type " + type + " at (" + i + ", " + t + ") is outside [0, " + c.typeVocabSize() + ")");
+                }
+                int wo = w.wordEmbeddings().index(id, 0);
+                int to = w.tokenTypeEmbeddings().index(type, 0);
+                int po = w.positionEmbeddings().index(t, 0);
+                float[] typ = w.tokenTypeEmbeddings().data();
+                float[] pos = w.positionEmbeddings().data();
+                int o = row * d;
+                for (int j = 0; j < d; j++) {
+                    x[o + j] = (word[wo + j] + typ[to + j]) + pos[po + j];
+                }
+                row++;
+            }
+        }
+        layerNorm(w.embeddingNorm(), x, total);
+        int[] blocks = new int[b + 1]; // row ranges of the sequences: activation quantization blocks
+        for (int i = 0; i < b; i++) {
+            blocks[i] = start[i];
+        }
+        blocks[b] = total;
+
+        for (int l = 0; l < c.layers(); l++) {
+            BertLayerWeights lw = w.layers().get(l);
+            float[] q = linear(l, GemmRole.Q, x, total, blocks);
+            float[] k = linear(l, GemmRole.K, x, total, blocks);
+            float[] v = linear(l, GemmRole.V, x, total, blocks);
+            float[] ctx = attention(l, q, k, v, start, length, total);
+            float[] a = linear(l, GemmRole.O, ctx, total, blocks);
+            residualNorm(lw.attentionNorm(), a, x, total);
+            float[] h = linear(l, GemmRole.FFN1, a, total, blocks);
+            int width = c.intermediate();
+            float[] hh = h;
+            forRows(total, (r0, r1) -> Activations.geluInPlace(hh, r0 * width, r1 * width));
+            float[] y = linear(l, GemmRole.FFN2, h, total, blocks);
+            residualNorm(lw.outputNorm(), y, a, total);
+            x = y;
+        }
+
+        float[][] emb = new float[b][d];
+        for (int i = 0; i < b; i++) {
+            double[] sum = new double[d];
+            for (int t = 0; t < length[i]; t++) {
+                int o = (start[i] + t) * d;
+                for (int j = 0; j < d; j++) {
+                    sum[j] += x[o + j];
+                }
+            }
+            double cnt = Math.max(length[i], 1e-9);
+            double norm = 0;
+            for (int j = 0; j < d; j++) {
+                sum[j] /= cnt;
+                norm += sum[j] * sum[j];
+            }
+            double inv = 1.0 / Math.max(Math.sqrt(norm), 1e-12);
+            for (int j = 0; j < d; j++) {
+                emb[i][j] = (float) (sum[j] * inv);
+            }
+        }
+        return new Output(emb, FloatMatrix.wrap(x, total, d), start, length);
+    }
+
+    /** {@code x = LN(x + skip)} row by row, in parallel over row chunks. */
+    private void residualNorm(LayerNormWeights p, float[] x, float[] skip, int rows) {
+        int d = c.hidden();
+        forRows(rows, (r0, r1) -> {
+            for (int i = r0 * d; i < r1 * d; i++) {
+                x[i] += skip[i];
+            }
+            p.applyInPlace(x, r0, r1);
+        });
+    }
+
+    private void layerNorm(LayerNormWeights p, float[] x, int rows) {
+        forRows(rows, (r0, r1) -> p.applyInPlace(x, r0, r1));
+    }
+
+    private interface RowRange {
+        void run(int r0, int r1);
+    }
+
+    /** Runs {@code body} on chunks of rows, in parallel when there are several threads; rows are independent. */
+    private void forRows(int rows, RowRange body) {
+        int chunk = 32;
+        int chunks = (rows + chunk - 1) / chunk;
+        if (pool == null || chunks <= 1) {
+            body.run(0, rows);
+            return;
+        }
+        runInPool(() -> IntStream.range(0, chunks).parallel().forEach(ch -> body.run(ch * chunk, Math.min(rows, (ch + 1) * chunk))));
+    }
+
+    private void runInPool(Runnable r) {
+        try {
+            pool.submit(r).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LowbitException("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** {@code x (rows × in) · Wᵀ + b} for the linear layer {@code role} of layer {@code l}. */
+    private float[] linear(int l, GemmRole role, float[] x, int rows, int[] blocks) {
+        LinearWeights lw = w.layers().get(l).linear(role);
+        int n = lw.out();
+        FloatMatrix a = FloatMatrix.wrap(x, rows, lw.in());
+        float[] out;
+        if (precision.quantizes(role)) {
+            out = quantizedProduct(l, role, a, blocks, null, quantizedWeights[l][role.ordinal()]);
+        } else {
+            out = new float[rows * n];
+            if (rows > 0) {
+                Gemm.f32(a, lw.weight(), FloatMatrix.wrap(out, rows, n), backend);
+            }
+        }
+        float[] bias = lw.bias();
+        float[] res = out;
+        forRows(rows, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = r * n;
+                for (int j = 0; j < n; j++) {
+                    res[o + j] += bias[j];
+                }
+            }
+        });
+        return out;
+    }
+
+    /** {@code a·bᵀ} of two activations in the model's precision. */
+    private float[] product(int l, GemmRole role, FloatMatrix a, FloatMatrix b) {
+        if (precision.quantizes(role)) {
+            return quantizedProduct(l, role, a, new int[] {0, a.rows()}, b, null);
+        }
+        float[] out = new float[a.rows() * b.rows()];
+        Gemm.f32(a, b, FloatMatrix.wrap(out, a.rows(), b.rows()), backend);
+        return out;
+    }
+
+    /**
+     * Quantized {@code a·bᵀ}: a is quantized per block of rows ({@code blockStart}: row offsets plus the
+     * end; one scale per block, computed over the block), b is either pre-quantized ({@code qb}) or
+     * quantized as one block. The integer product is exact (IM-Unpack fold), then rescaled per row pair.
+     */
+    private float[] quantizedProduct(int l, GemmRole role, FloatMatrix a, int[] blockStart, FloatMatrix b, QuantizedMatrix qb) {
+        QuantParams act = precision.activations();
+        String what = "layer " + l + " " + role.label();
+        int m = a.rows();
+        int k = a.cols();
+        LongMatrix codesA = LongMatrix.zeros(m, k);
+        double[] rowScaleA = new double[m];
+        for (int blk = 0; blk + 1 < blockStart.length; blk++) {
+            int r0 = blockStart[blk];
+            int rows = blockStart[blk + 1] - r0;
+            if (rows == 0) {
+                continue;
+            }
+            QuantizedMatrix q = RtnQuantizer.quantize(a.view(r0, 0, rows, k), act, what + " input");
+            for (int r = 0; r < rows; r++) {
+                rowScaleA[r0 + r] = q.scale(r, 0);
+                for (int c = 0; c < k; c++) {
+                    codesA.set(r0 + r, c, q.codes().get(r, c));
+                }
+            }
+        }
+        if (qb == null) {
+            qb = RtnQuantizer.quantize(b, act, what + " right operand");
+        }
+        int n = qb.rows();
+        float[] out = new float[m * n];
+        if (m == 0 || n == 0) {
+            return out;
+        }
+        Unpacked u = Unpacker.unpack(codesA, qb.codes(), precision.bits(), precision.strategy());
+        LongMatrix exact = ImUnpackGemm.fold(u, backend);
+        if (verifyExact) {
+            if (!exact.contentEquals(ScalarGemm.exact(codesA, qb.codes()))) {
+                throw new IllegalStateException(what + ": IM-Unpack fold differs from the int64 GEMM");
+            }
+            verified.incrementAndGet();
+        }
+        long[] e = exact.data();
+        double[] colScale = new double[n];
+        for (int j = 0; j < n; j++) {
+            colScale[j] = qb.scale(j, 0);
+        }
+        for (int i = 0; i < m; i++) {
+            double sa = rowScaleA[i];
+            for (int j = 0; j < n; j++) {
+                out[i * n + j] = (float) (e[i * n + j] / (sa * colScale[j]));
+            }
+        }
+        UnpackPlan plan = u.plan();
+        long s = Digits.base(precision.bits());
+        double mnk = (double) m * n * k;
+        long lh = 0;
+        long[] ca = codesA.data();
+        for (long v : ca) {
+            if (Math.abs(v) >= s) {
+                lh++;
+            }
+        }
+        long rh = qb.countAtLeast(s);
+        synchronized (stats) {
+            stats[l][role.ordinal()] = stats[l][role.ordinal()].plus(mnk, plan.work(), lh, (long) m * k, rh, qb.codes().size());
+        }
+        return out;
+    }
+
+    /** Multi-head attention of every sequence: returns the concatenated head contexts (total × d). */
+    private float[] attention(int l, float[] q, float[] k, float[] v, int[] start, int[] length, int total) {
+        int d = c.hidden();
+        int hd = c.headDim();
+        int heads = c.heads();
+        float scale = (float) Math.sqrt(hd);
+        float[] ctx = new float[total * d];
+        int jobs = start.length * heads;
+        IntStream range = IntStream.range(0, jobs);
+        IntStream work = pool == null ? range : range.parallel();
+        Runnable all = () -> work.forEach(job -> {
+            int s = job / heads;
+            int h = job % heads;
+            int len = length[s];
+            if (len == 0) {
+                return;
+            }
+            int off = start[s] * d + h * hd;
+            // views: rows = tokens of sequence s, cols = the dims of head h; stride d
+            FloatMatrix qh = new FloatMatrix(q, len, hd, off, d);
+            FloatMatrix kh = new FloatMatrix(k, len, hd, off, d);
+            float[] p = product(l, GemmRole.QK, qh, kh); // len × len
+            for (int r = 0; r < len; r++) {
+                for (int t = 0; t < len; t++) {
+                    p[r * len + t] /= scale;
+                }
+                Activations.softmaxInPlace(p, r * len, len);
+            }
+            float[] vt = new float[hd * len]; // v_hᵀ: hd × len, so that P·v_h is the NT product P·(v_hᵀ)ᵀ
+            for (int t = 0; t < len; t++) {
+                for (int j = 0; j < hd; j++) {
+                    vt[j * len + t] = v[off + t * d + j];
+                }
+            }
+            float[] o = product(l, GemmRole.PV, FloatMatrix.wrap(p, len, len), FloatMatrix.wrap(vt, hd, len)); // len × hd
+            for (int t = 0; t < len; t++) {
+                System.arraycopy(o, t * hd, ctx, off + t * d, hd);
+            }
+        });
+        if (pool == null) {
+            all.run();
+        } else {
+            runInPool(all);
+        }
+        return ctx;
+    }
+
+    /** Per-site statistics of the low-bit GEMMs so far (all zeros in FP32), layer-major, roles in order. */
+    public List<GemmSiteStats> stats() {
+        List<GemmSiteStats> out = new ArrayList<>();
+        synchronized (stats) {
+            for (GemmSiteStats[] row : stats) {
+                out.addAll(List.of(row));
+            }
+        }
+        return out;
+    }
+
+    /** Number of low-bit GEMMs checked bit for bit against the int64 reference (with verifyExact). */
+    public long verifiedGemms() {
+        return verified.get();
+    }
+
+    /** Clears the statistics. */
+    public void resetStats() {
+        synchronized (stats) {
+            for (int l = 0; l < stats.length; l++) {
+                for (GemmRole r : GemmRole.values()) {
+                    stats[l][r.ordinal()] = new GemmSiteStats(l, r, 0, 0, 0, 0, 0, 0, 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * Bytes of the linear weights as stored for this precision: float32 for FP32; otherwise the codes
+     * as b-bit digits (each weight row takes as many b-bit digit rows as its largest code needs) plus
+     * one float64 scale per matrix.
+     */
+    public long linearWeightBytes() {
+        long bytes = 0;
+        for (int l = 0; l < c.layers(); l++) {
+            for (GemmRole r : GemmRole.LINEAR) {
+                LinearWeights lw = w.layers().get(l).linear(r);
+                if (!precision.quantizes(r)) {
+                    bytes += 4L * lw.weight().size();
+                } else {
+                    QuantizedMatrix q = quantizedWeights[l][r.ordinal()];
+                    long digitRows = 0;
+                    for (int dgt : Unpacker.rowDigitCounts(q.codes(), precision.bits())) {
+                        digitRows += dgt;
+                    }
+                    bytes += (digitRows * q.cols() * precision.bits() + 7) / 8 + 8L * q.scales().length;
+                }
+            }
+        }
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdown();
+        }
+    }
+}

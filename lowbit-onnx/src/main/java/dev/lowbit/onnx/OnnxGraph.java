@@ -1,0 +1,227 @@
+package dev.lowbit.onnx;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import dev.lowbit.LowbitException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * An index over an ONNX graph: which node produces and which nodes consume each value, the initializers
+ * and the outputs of {@code Constant} nodes, with typed accessors for tensor data.
+ */
+public final class OnnxGraph {
+    private final ModelProto model;
+    private final GraphProto graph;
+    private final Map<String, NodeProto> producer = new HashMap<>();
+    private final Map<String, List<NodeProto>> consumers = new HashMap<>();
+    private final Map<String, TensorProto> initializers = new HashMap<>();
+    private final Map<String, TensorProto> constants = new HashMap<>();
+    private final Set<String> inputs = new LinkedHashSet<>();
+    private final Set<String> outputs = new LinkedHashSet<>();
+
+    public OnnxGraph(ModelProto model) {
+        this.model = model;
+        this.graph = model.getGraph();
+        for (TensorProto t : graph.getInitializerList()) {
+            initializers.put(t.getName(), t);
+        }
+        for (ValueInfoProto v : graph.getInputList()) {
+            if (!initializers.containsKey(v.getName())) {
+                inputs.add(v.getName());
+            }
+        }
+        for (ValueInfoProto v : graph.getOutputList()) {
+            outputs.add(v.getName());
+        }
+        for (NodeProto n : graph.getNodeList()) {
+            for (String o : n.getOutputList()) {
+                producer.put(o, n);
+            }
+            for (String i : n.getInputList()) {
+                consumers.computeIfAbsent(i, key -> new ArrayList<>()).add(n);
+            }
+            if (n.getOpType().equals("Constant")) {
+                for (AttributeProto a : n.getAttributeList()) {
+                    if (a.getName().equals("value") && a.hasT()) {
+                        constants.put(n.getOutput(0), a.getT());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Parses a model; a malformed file is a one-line error. */
+    public static OnnxGraph parse(InputStream in, String what) {
+        try {
+            return new OnnxGraph(ModelProto.parseFrom(in));
+        } catch (IOException e) {
+            throw new LowbitException("cannot parse ONNX model " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    public ModelProto model() {
+        return model;
+    }
+
+    public Set<String> inputs() {
+        return inputs;
+    }
+
+    public Set<String> outputs() {
+        return outputs;
+    }
+
+    public int nodeCount() {
+        return graph.getNodeCount();
+    }
+
+    public int initializerCount() {
+        return initializers.size();
+    }
+
+    public Optional<NodeProto> producer(String value) {
+        return Optional.ofNullable(producer.get(value));
+    }
+
+    public List<NodeProto> consumers(String value) {
+        return consumers.getOrDefault(value, List.of());
+    }
+
+    /** Consumers of {@code value} with the given op type. */
+    public List<NodeProto> consumers(String value, String opType) {
+        return consumers(value).stream().filter(n -> n.getOpType().equals(opType)).toList();
+    }
+
+    public boolean isInitializer(String value) {
+        return initializers.containsKey(value);
+    }
+
+    /** An initializer or the output of a Constant node. */
+    public Optional<TensorProto> constant(String value) {
+        TensorProto t = initializers.get(value);
+        return Optional.ofNullable(t != null ? t : constants.get(value));
+    }
+
+    public TensorProto initializer(String value) {
+        TensorProto t = initializers.get(value);
+        if (t == null) {
+            throw new LowbitException("ONNX: '" + value + "' is not an initializer");
+        }
+        return t;
+    }
+
+    public static long[] dims(TensorProto t) {
+        return t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    public static long numel(TensorProto t) {
+        long n = 1;
+        for (long d : dims(t)) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** The data of a FLOAT tensor (raw little-endian bytes or float_data). */
+    public static float[] floats(TensorProto t) {
+        if (t.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
+            throw new LowbitException("ONNX tensor '" + t.getName() + "' has data type " + t.getDataType() + ", expected FLOAT");
+        }
+        long n = numel(t);
+        if (n > Integer.MAX_VALUE) {
+            throw new LowbitException("ONNX tensor '" + t.getName() + "' is too large");
+        }
+        float[] out = new float[(int) n];
+        if (!t.getRawData().isEmpty()) {
+            ByteBuffer bb = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            if (bb.remaining() != 4L * n) {
+                throw new LowbitException("ONNX tensor '" + t.getName() + "' has " + bb.remaining() + " raw bytes, expected " + 4L * n);
+            }
+            bb.asFloatBuffer().get(out);
+        } else {
+            if (t.getFloatDataCount() != n) {
+                throw new LowbitException("ONNX tensor '" + t.getName() + "' has " + t.getFloatDataCount() + " floats, expected " + n);
+            }
+            for (int i = 0; i < n; i++) {
+                out[i] = t.getFloatData(i);
+            }
+        }
+        return out;
+    }
+
+    /** The data of an INT64 tensor. */
+    public static long[] longs(TensorProto t) {
+        if (t.getDataType() != TensorProto.DataType.INT64_VALUE) {
+            throw new LowbitException("ONNX tensor '" + t.getName() + "' has data type " + t.getDataType() + ", expected INT64");
+        }
+        int n = (int) numel(t);
+        long[] out = new long[n];
+        if (!t.getRawData().isEmpty()) {
+            t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
+        } else {
+            for (int i = 0; i < n; i++) {
+                out[i] = t.getInt64Data(i);
+            }
+        }
+        return out;
+    }
+
+    /** The value of a one-element FLOAT constant, if {@code value} is one. */
+    public Optional<Float> scalar(String value) {
+        return constant(value).filter(t -> t.getDataType() == TensorProto.DataType.FLOAT_VALUE && numel(t) == 1)
+                .map(t -> floats(t)[0]);
+    }
+
+    /** An integer attribute, or {@code dflt}. */
+    public static long intAttribute(NodeProto n, String name, long dflt) {
+        for (AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getI();
+            }
+        }
+        return dflt;
+    }
+
+    /** A float attribute, or {@code dflt}. */
+    public static float floatAttribute(NodeProto n, String name, float dflt) {
+        for (AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getF();
+            }
+        }
+        return dflt;
+    }
+
+    /** An ints attribute, or an empty array. */
+    public static long[] intsAttribute(NodeProto n, String name) {
+        for (AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getIntsList().stream().mapToLong(Long::longValue).toArray();
+            }
+        }
+        return new long[0];
+    }
+
+    /** Op type histogram, for messages. */
+    public Map<String, Integer> opCounts() {
+        Map<String, Integer> m = new java.util.TreeMap<>();
+        for (NodeProto n : graph.getNodeList()) {
+            m.merge(n.getOpType(), 1, Integer::sum);
+        }
+        return m;
+    }
+}

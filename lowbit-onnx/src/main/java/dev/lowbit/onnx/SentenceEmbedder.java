@@ -1,0 +1,73 @@
+package dev.lowbit.onnx;
+
+import dev.lowbit.text.WordPieceTokenizer;
+import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.nn.Bert;
+import dev.lowbit.nn.BertWeights;
+import dev.lowbit.nn.Precision;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Text → sentence embeddings: WordPiece (truncated at {@code maxLength} tokens including [CLS]/[SEP]),
+ * then {@link Bert} in batches of {@code batch} sentences; rows of the result follow the input order.
+ */
+public final class SentenceEmbedder implements AutoCloseable {
+    private final WordPieceTokenizer tokenizer;
+    private final Bert bert;
+    private final int batch;
+    private final int maxLength;
+    private long tokens;
+    private int truncated;
+
+    public SentenceEmbedder(WordPieceTokenizer tokenizer, BertWeights weights, Precision precision, GemmBackend backend,
+                            int threads, int batch, int maxLength) {
+        if (batch < 1) {
+            throw new dev.lowbit.LowbitException("batch must be >= 1, got " + batch);
+        }
+        this.tokenizer = tokenizer;
+        this.bert = new Bert(weights, precision, backend, threads);
+        this.batch = batch;
+        this.maxLength = Math.min(maxLength, weights.config().maxPositions());
+    }
+
+    /** Embeds all sentences; {@code onBatch} (nullable) is called after each batch with the number done. */
+    public float[][] embed(List<String> sentences, java.util.function.IntConsumer onBatch) {
+        float[][] out = new float[sentences.size()][];
+        for (int from = 0; from < sentences.size(); from += batch) {
+            int to = Math.min(sentences.size(), from + batch);
+            List<int[]> ids = new ArrayList<>(to - from);
+            for (String s : sentences.subList(from, to)) {
+                WordPieceTokenizer.Encoding e = tokenizer.encode(s, maxLength);
+                tokens += e.length();
+                truncated += e.truncated() ? 1 : 0;
+                ids.add(e.ids());
+            }
+            float[][] e = bert.embed(ids);
+            System.arraycopy(e, 0, out, from, e.length);
+            if (onBatch != null) {
+                onBatch.accept(to);
+            }
+        }
+        return out;
+    }
+
+    public Bert bert() {
+        return bert;
+    }
+
+    /** Tokens encoded so far ([CLS]/[SEP] included). */
+    public long tokens() {
+        return tokens;
+    }
+
+    /** Sentences cut at maxLength so far. */
+    public int truncated() {
+        return truncated;
+    }
+
+    @Override
+    public void close() {
+        bert.close();
+    }
+}
