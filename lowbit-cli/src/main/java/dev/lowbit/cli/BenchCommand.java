@@ -9,8 +9,8 @@ import picocli.CommandLine.Spec;
  * {@code subcommands} list). Benchmarks print one JSON object; they are measurements, never tests.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmarks (one JSON object on stdout). Peers are measured in the same run; on a shared",
-            "machine repeat the run and compare ratios, not absolute numbers."},
+        description = {"Benchmarks, one JSON object on stdout each.",
+            "Peers are measured in the same run: on a shared machine, repeat and compare ratios."},
         subcommands = {BenchGemmCommand.class, BenchEmbedCommand.class},
         footer = {"", "Examples:", "  ./lowbit bench gemm --shape 4096x1536x384 --threads 1",
             "  ./lowbit bench embed --batch 32 --seq 128 --threads 2"})

@@ -61,6 +61,18 @@ public final class OpenBlas {
         return Optional.empty();
     }
 
+    /** OpenBLAS from a given library name or path, or empty when it cannot be loaded. */
+    public static Optional<OpenBlas> load(String nameOrPath) {
+        try {
+            SymbolLookup lookup = nameOrPath.contains("/")
+                    ? SymbolLookup.libraryLookup(java.nio.file.Path.of(nameOrPath), Arena.global())
+                    : SymbolLookup.libraryLookup(nameOrPath, Arena.global());
+            return Optional.of(new OpenBlas(nameOrPath, lookup));
+        } catch (Throwable e) {
+            return Optional.empty();
+        }
+    }
+
     /** Why {@link #load()} found nothing, as a sentence for reports. */
     public static String whyMissing() {
         return "OpenBLAS is not installed (no " + String.join(" / ", NAMES)

@@ -100,7 +100,13 @@ public final class SimdGemmBackend implements GemmBackend {
     /** int32 output on a chosen path; the caller guarantees that results fit ({@code Gemm.fitsInt32}). */
     public void gemmInt(IntMatrix a, IntMatrix b, int bits, IntMatrix out, Path path) {
         if (path == Path.F64) {
-            GemmBackend.super.gemmInt(a, b, bits, out);
+            LongMatrix wide = LongMatrix.zeros(out.rows(), out.cols());
+            F64Gemm.exactInt(a, b, maxAbs(bits), wide, threads);
+            for (int i = 0; i < out.rows(); i++) {
+                for (int j = 0; j < out.cols(); j++) {
+                    out.set(i, j, Math.toIntExact(wide.get(i, j)));
+                }
+            }
         } else {
             run(a, b, bits, IntSink.of(out), path);
         }
