@@ -28,6 +28,7 @@ public final class LowbitCli implements Runnable {
         UnpackCommand.class,
         EmbedCommand.class,
         CompareCommand.class,
+        MiniLmGemmCommand.class,
         TrainCommand.class,
         GenCommand.class,
         BenchCommand.class,

@@ -192,6 +192,12 @@ class CliTest {
     }
 
     @Test
+    void miniLmGemmRejectsBadArgumentsBeforeLoadingTheModel() {
+        assertOneLineError(run("minilm-gemm", "--layer", "6", "--out-lhs", "x.npy", "--out-rhs", "w.npy"), "--layer must be in 0..5");
+        assertOneLineError(run("minilm-gemm", "--weight", "ffn", "--out-lhs", "x.npy", "--out-rhs", "w.npy"), "unknown --weight 'ffn'");
+    }
+
+    @Test
     void helpAndVersion() {
         Run h = run("--help");
         assertThat(h.code()).isZero();
