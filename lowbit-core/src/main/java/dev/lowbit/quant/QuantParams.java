@@ -11,10 +11,18 @@ import dev.lowbit.LowbitException;
  * @param granularity which elements share a scale
  * @param clip false (IM-Unpack): heavy hitters stay large integers; true (ablation): clamp codes to
  *     ±floor((n−1)/2)
+ * @param nonZeroAlpha when the percentile falls on zeros (alpha &lt; 1e-20, a mostly-zero tensor such as
+ *     a gradient that only reaches a few rows), take the percentile over the non-zero magnitudes instead
+ *     of flooring alpha at 1e-20 (the reference code's ViT-training variant)
  */
-public record QuantParams(double beta, int levels, Granularity granularity, boolean clip) {
+public record QuantParams(double beta, int levels, Granularity granularity, boolean clip, boolean nonZeroAlpha) {
     /** IM-Unpack's default for forward GEMMs: p95, 15 levels, per tensor, heavy hitters kept. */
     public static final QuantParams P95_N15 = new QuantParams(0.95, 15, Granularity.TENSOR, false);
+
+    /** The reference semantics: alpha floors at 1e-20. */
+    public QuantParams(double beta, int levels, Granularity granularity, boolean clip) {
+        this(beta, levels, granularity, clip, false);
+    }
 
     public QuantParams {
         if (!(beta > 0 && beta <= 1)) {
@@ -33,11 +41,15 @@ public record QuantParams(double beta, int levels, Granularity granularity, bool
     }
 
     public QuantParams withGranularity(Granularity g) {
-        return new QuantParams(beta, levels, g, clip);
+        return new QuantParams(beta, levels, g, clip, nonZeroAlpha);
     }
 
     public QuantParams withClip(boolean c) {
-        return new QuantParams(beta, levels, granularity, c);
+        return new QuantParams(beta, levels, granularity, c, nonZeroAlpha);
+    }
+
+    public QuantParams withNonZeroAlpha(boolean z) {
+        return new QuantParams(beta, levels, granularity, clip, z);
     }
 
     /** Short name as in the paper's configs, e.g. {@code p95-n15} (with {@code -clip} when clipping). */

@@ -59,6 +59,9 @@ public final class RtnQuantizer {
                     }
                 }
                 double alpha = percentileAlpha(mags, p.beta());
+                if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
+                    alpha = percentileAlpha(nonZero(mags), p.beta());
+                }
                 double s = (p.levels() / 2.0) / alpha;
                 alphas[sr * sCols + sc] = alpha;
                 scales[sr * sCols + sc] = s;
@@ -117,6 +120,22 @@ public final class RtnQuantizer {
             alpha = Selection.selectNonNegative(mags, (int) (n - kTop));
         }
         return alpha < MIN_ALPHA ? MIN_ALPHA : alpha;
+    }
+
+    /** The non-zero entries of {@code mags} (a fresh array; a single 0 when there are none). */
+    static float[] nonZero(float[] mags) {
+        int n = 0;
+        for (float v : mags) {
+            n += v != 0 ? 1 : 0;
+        }
+        float[] out = new float[Math.max(1, n)];
+        int i = 0;
+        for (float v : mags) {
+            if (v != 0) {
+                out[i++] = v;
+            }
+        }
+        return out;
     }
 
     /** Throws a one-line error naming the first NaN or infinite entry. */

@@ -120,6 +120,26 @@ class RtnQuantizerTest {
     }
 
     @Test
+    void nonZeroVariantTakesThePercentileOverNonZeros() {
+        // 98 zeros and two values: the reference semantics overflow, the non-zero variant uses alpha over {1, 3}
+        float[] v = new float[100];
+        v[10] = 1;
+        v[20] = -3;
+        FloatMatrix x = FloatMatrix.wrap(v, 10, 10);
+        assertThatThrownBy(() -> RtnQuantizer.quantize(x, QuantParams.P95_N15)).isInstanceOf(LowbitException.class);
+        QuantizedMatrix q = RtnQuantizer.quantize(x, QuantParams.P95_N15.withNonZeroAlpha(true));
+        // k_top = floor(2·0.05) = 0 → alpha = max = 3, s = 7.5/3 = 2.5: codes 2.5 → 2 (even) and −7.5 → −8
+        assertThat(q.alphas()[0]).isEqualTo(3.0);
+        assertThat(q.codes().get(1, 0)).isEqualTo(2);
+        assertThat(q.codes().get(2, 0)).isEqualTo(-8);
+        // a dense tensor is unaffected
+        FloatMatrix d = RandomMatrices.gaussian(8, 8, 1);
+        assertArrayEquals(RtnQuantizer.quantize(d, QuantParams.P95_N15).codes().toArray(),
+                RtnQuantizer.quantize(d, QuantParams.P95_N15.withNonZeroAlpha(true)).codes().toArray());
+        assertThat(RtnQuantizer.quantize(FloatMatrix.zeros(2, 2), QuantParams.P95_N15.withNonZeroAlpha(true)).maxAbs()).isZero();
+    }
+
+    @Test
     void granularitiesUseTheirOwnCells() {
         FloatMatrix x = RandomMatrices.gaussian(6, 10, 3);
         for (int r = 0; r < 6; r++) {

@@ -12,15 +12,19 @@ import java.util.Map;
  * Named training policies. Backward roles quantize the gradient (left operand) with their own settings
  * and the saved forward operand (right) with the forward settings, as in the IM-Unpack training code.
  *
+ * <p>Training tensors can be mostly zero (the gradient below a CLS-token readout reaches one row in
+ * fifty), so the percentile is taken over non-zero magnitudes when it would otherwise fall on zeros, as
+ * in the reference code's ViT training variant.
+ *
  * <p>Defaults follow {@code shared/reference/measurements.md}: forward p95 / 15 levels keeps 4-bit-like
  * GEMMs lossless when heavy hitters are kept, but gradients need many more levels — p95 / 16383 reaches
  * FP32 parity, 15 levels diverges.
  */
 public final class Recipes {
     /** Forward RTN setting of the IM-Unpack recipes. */
-    public static final QuantParams FWD = QuantParams.P95_N15;
+    public static final QuantParams FWD = QuantParams.P95_N15.withNonZeroAlpha(true);
     /** Backward (gradient) RTN setting: 16383 levels, heavy hitters kept. */
-    public static final QuantParams BWD = new QuantParams(0.95, 16383, Granularity.TENSOR, false);
+    public static final QuantParams BWD = new QuantParams(0.95, 16383, Granularity.TENSOR, false, true);
 
     private Recipes() {}
 
@@ -65,7 +69,7 @@ public final class Recipes {
                 yield MatmulPolicy.uniform(name, GemmSpec.fake(clip, clip), GemmSpec.fake(bwd, clip));
             }
             case "int8" -> {
-                OperandSpec i8 = new OperandSpec.Rtn(QuantParams.of(1.0, 255));
+                OperandSpec i8 = new OperandSpec.Rtn(QuantParams.of(1.0, 255).withNonZeroAlpha(true));
                 yield MatmulPolicy.uniform(name, GemmSpec.fake(i8, i8), GemmSpec.fake(i8, i8));
             }
             case "rtn-15" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(fwd, fwd));
