@@ -49,6 +49,15 @@ class TrainingTest {
     }
 
     @Test
+    void imunpackTrainingDoesNotDependOnTheBitWidth() {
+        TrainConfig b4 = tiny("imunpack", 3, null, 0);
+        TrainConfig b8 = new TrainConfig(b4.task(), b4.policy(), b4.steps(), b4.seed(), b4.batch(), b4.context(), b4.layers(), b4.dim(),
+                b4.heads(), b4.lr(), b4.warmup(), b4.evalEvery(), b4.evalBatches(), 8, null, null, 0);
+        assertArrayEquals(Trainer.run(b4, GemmBackends.preferred(), false, null).trainLoss(),
+                Trainer.run(b8, GemmBackends.preferred(), false, null).trainLoss());
+    }
+
+    @Test
     void trainingReducesTheLoss() {
         RunResult r = Trainer.run(tiny("fp32", 40, null, 0), GemmBackends.preferred(), false, null);
         double first = (r.trainLoss()[0] + r.trainLoss()[1] + r.trainLoss()[2]) / 3;
