@@ -83,6 +83,8 @@ public final class ImUnpackGemm {
         double[] out = new double[m * n];
         long rowsA = 0;
         long rowsB = 0;
+        long elemsA = 0;
+        long elemsB = 0;
         long kk = 0;
         double work = 0;
         boolean exact = true;
@@ -97,6 +99,8 @@ public final class ImUnpackGemm {
             strategies.add(plan.strategy().label());
             rowsA += plan.unpackedM();
             rowsB += plan.unpackedN();
+            elemsA += (long) plan.unpackedM() * plan.unpackedK();
+            elemsB += (long) plan.unpackedN() * plan.unpackedK();
             kk += plan.unpackedK();
             work += plan.work();
             LongMatrix folded = fold(u, backend);
@@ -127,7 +131,7 @@ public final class ImUnpackGemm {
         }
         long s = Digits.base(spec.bits());
         double base = (double) m * n * k;
-        UnpackStats stats = new UnpackStats(operandStats(qa, rowsA, s), operandStats(qw, rowsB, s), k, kk,
+        UnpackStats stats = new UnpackStats(operandStats(qa, rowsA, elemsA, s), operandStats(qw, rowsB, elemsB, s), k, kk,
                 base == 0 ? 1.0 : work / base, strategies.size() == 1 ? strategies.first() : "mixed");
         return new ImUnpackResult(FloatMatrix.wrap(outF, m, n), out, stats, verify ? exact : null, qa, qw);
     }
@@ -173,7 +177,7 @@ public final class ImUnpackGemm {
         return u.plan().ratio();
     }
 
-    private static OperandStats operandStats(QuantizedMatrix q, long unpackedRows, long s) {
+    private static OperandStats operandStats(QuantizedMatrix q, long unpackedRows, long unpackedElements, long s) {
         long hh = q.countAtLeast(s);
         double numel = (double) q.rows() * q.cols();
         double alpha = 0;
@@ -182,7 +186,7 @@ public final class ImUnpackGemm {
             alpha = Math.max(alpha, q.alphas()[i]);
             scale = Math.min(scale, q.scales()[i]);
         }
-        return new OperandStats(q.rows(), q.cols(), unpackedRows, hh, numel == 0 ? 0 : hh / numel, alpha, scale);
+        return new OperandStats(q.rows(), q.cols(), unpackedRows, hh, numel == 0 ? 0 : hh / numel, alpha, scale, unpackedElements);
     }
 
     /** Cut points along k where either operand's scale column changes: {0, …, k}. */

@@ -35,6 +35,7 @@ public final class QuantComparison {
     static {
         METHODS.put("imunpack", "IM-Unpack RTN p95/15 levels, heavy hitters kept, exact b-bit GEMMs (auto strategy)");
         METHODS.put("imunpack-row", "IM-Unpack RTN p95/15 levels with one scale per row (per token / output channel)");
+        METHODS.put("imunpack-group", "IM-Unpack RTN p95/15 levels with one scale per row and group of 64 along k");
         METHODS.put("rtn-clip", "RTN p95/15 levels with heavy hitters clipped (IM-Unpack's ablation)");
         METHODS.put("int8", "absmax INT8 (RTN beta 1, 255 levels) on both operands");
         METHODS.put("llm-int8", "LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8 per row");
@@ -70,6 +71,7 @@ public final class QuantComparison {
             out.add(switch (m) {
                 case "imunpack" -> imUnpack(m, in, QuantParams.P95_N15, in.bits(), ref);
                 case "imunpack-row" -> imUnpack(m, in, QuantParams.P95_N15.withGranularity(Granularity.ROW), in.bits(), ref);
+                case "imunpack-group" -> imUnpack(m, in, QuantParams.P95_N15.withGranularity(Granularity.group(64)), in.bits(), ref);
                 case "rtn-clip" -> imUnpack(m, in, QuantParams.P95_N15.withClip(true), 16, ref);
                 case "int8" -> imUnpack(m, in, QuantParams.of(1.0, 255), 16, ref);
                 case "llm-int8" -> {
@@ -117,9 +119,9 @@ public final class QuantComparison {
         double lhsScales = 32.0 * r.lhsQuant().scales().length;
         double rhsScales = 32.0 * r.rhsQuant().scales().length;
         double lhsBits = p.clip() || name.equals("int8") ? storedBits + lhsScales / Math.max(1, mk)
-                : (bits * st.lhs().unpackedRows() * (double) st.unpackedInnerDim() + lhsScales) / Math.max(1, mk);
+                : (bits * (double) st.lhs().unpackedElements() + lhsScales) / Math.max(1, mk);
         double rhsBits = p.clip() || name.equals("int8") ? storedBits + rhsScales / Math.max(1, nk)
-                : (bits * st.rhs().unpackedRows() * (double) st.unpackedInnerDim() + rhsScales) / Math.max(1, nk);
+                : (bits * (double) st.rhs().unpackedElements() + rhsScales) / Math.max(1, nk);
         Function<QuantizedMatrix, double[]> deq = q -> Sqnr.toDouble(q.dequantize());
         return new MethodResult(name, METHODS.get(name) + (name.startsWith("imunpack") ? " at b = " + bits + ", " + st.strategies() : ""),
                 Sqnr.relativeError(r.outF64(), ref), Sqnr.db(Sqnr.toDouble(in.x()), deq.apply(r.lhsQuant())),

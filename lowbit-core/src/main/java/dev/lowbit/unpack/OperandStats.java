@@ -10,6 +10,7 @@ package dev.lowbit.unpack;
  * @param heavyHitterFraction heavyHitters / (rows·cols)
  * @param alpha the percentile magnitude (per tensor; the largest over cells otherwise)
  * @param scale the quantization scale (per tensor; the smallest over cells otherwise)
+ * @param unpackedElements entries of the unpacked operand, Σ over k-segments of rows'·k' (storage at b bits each)
  */
 public record OperandStats(int rows, int cols, long unpackedRows, long heavyHitters, double heavyHitterFraction,
-                           double alpha, double scale) {}
+                           double alpha, double scale, long unpackedElements) {}

@@ -71,6 +71,8 @@ class ImUnpackGemmTest {
         assertThat(r.stats().unpackedInnerDim()).isEqualTo(50);
         assertThat(r.stats().ratio()).isEqualTo((double) r.stats().lhs().unpackedRows() * r.stats().rhs().unpackedRows() / (40 * 30));
         assertThat(r.stats().strategies()).isEqualTo("row");
+        assertThat(r.stats().lhs().unpackedElements()).isEqualTo(r.stats().lhs().unpackedRows() * 50);
+        assertThat(r.stats().rhs().unpackedElements()).isEqualTo(r.stats().rhs().unpackedRows() * 50);
     }
 
     @Test
@@ -87,6 +89,8 @@ class ImUnpackGemmTest {
                 assertThat(r.outF64()[i]).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-9 * (1 + Math.abs(ref[i]))));
             }
             assertThat(relErr(r.outF64(), fp)).as("%s", g).isLessThan(0.02);
+            // COLUMN keeps the rows: storage is rows × (k' summed over segments)
+            assertThat(r.stats().lhs().unpackedElements()).isEqualTo(12L * r.stats().unpackedInnerDim());
         }
         assertThat(ImUnpackGemm.segmentCuts(37, Granularity.group(8), Granularity.ROW)).containsExactly(0, 8, 16, 24, 32, 37);
     }
