@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code lowbit formats}: the table of named number formats. */
 @Command(name = "formats", mixinStandardHelpOptions = true,
-        description = {"List every named number format: bits per element (block scales included), largest finite",
+        description = {"List every named number format and its range.", "",
+            "For each: bits per element (block scales included), largest finite",
             "value, smallest normal and subnormal, epsilon (the gap above 1), and whether it has inf / NaN.",
             "Integer formats and NVFP4 are in units of their scale. With --lmul, also measure L-Mul's error."},
         footer = {"", "Examples:", "  ./lowbit formats", "  ./lowbit formats --json", "  ./lowbit formats --lmul"})

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code lowbit quantize}: fake-quantize a float32 .npy to a number format (decode(encode(x))). */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
-        description = {"Fake-quantize a float32 .npy of any shape to a number format: each element becomes",
+        description = {"Fake-quantize a float32 .npy to any number format (fp8, MX, NVFP4, intN, eXmY, …).", "",
+            "Each element of an array of any shape becomes",
             "decode(encode(x)), written as float32 with the same shape. Block formats (MX, NVFP4, BFP) use blocks",
             "along the last axis; integer formats use per-tensor scales unless the name says -row, -col or -g<K>.",
             "Prints one JSON object: format, rounding, count, sqnrDb (null when there is no error or no signal),",
