@@ -45,11 +45,7 @@ public final class GptqQuantizer {
     /** The quantized weight, dequantized (n×k, float64 row-major), and the integer codes with their grids. */
     public record Result(double[] dequantized, int[] codes, int rows, int cols) {
         public FloatMatrix toFloatMatrix() {
-            float[] f = new float[dequantized.length];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = (float) dequantized[i];
-            }
-            return FloatMatrix.wrap(f, rows, cols);
+            return FloatMatrix.ofDoubles(dequantized, rows, cols);
         }
     }
 

@@ -24,6 +24,15 @@ public final class FloatMatrix extends MatrixLayout {
         return new FloatMatrix(data, rows, cols, 0, cols);
     }
 
+    /** A compact matrix holding {@code values} (row-major, rows·cols of them) rounded to float32. */
+    public static FloatMatrix ofDoubles(double[] values, int rows, int cols) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return wrap(f, rows, cols);
+    }
+
     /** Builds a matrix from rows given as arrays (copied); all rows must have the same length. */
     public static FloatMatrix of(float[]... rowArrays) {
         int r = rowArrays.length;

@@ -112,11 +112,7 @@ public final class GemmExecutor {
     private static FloatMatrix hadamard(FloatMatrix m, int block) {
         double[] d = dev.lowbit.quant.Sqnr.toDouble(m);
         dev.lowbit.quant.HadamardQuantizer.transformRowsInPlace(d, m.rows(), m.cols(), block);
-        float[] f = new float[d.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return FloatMatrix.wrap(f, m.rows(), m.cols());
+        return FloatMatrix.ofDoubles(d, m.rows(), m.cols());
     }
 
     /** Running totals for one role: GEMM count, operations, and work-weighted unpack statistics. */

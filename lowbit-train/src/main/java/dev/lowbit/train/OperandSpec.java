@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.autograd.Ops;
 import dev.lowbit.autograd.Rng;
 import dev.lowbit.format.BlockFormat;
 import dev.lowbit.format.NumberFormat;
@@ -63,19 +64,19 @@ public sealed interface OperandSpec {
             case Lsq4 l -> {
                 double[] d = Sqnr.toDouble(x);
                 HadamardQuantizer.lsqRoundInPlace(d, HadamardQuantizer.lsqInitStep(d));
-                yield toFloat(d, x.rows(), x.cols());
+                yield FloatMatrix.ofDoubles(d, x.rows(), x.cols());
             }
             case BitSplitLss b -> {
-                FloatMatrix g = b.transposed() ? transpose(x) : x;
+                FloatMatrix g = b.transposed() ? Ops.transpose(x) : x;
                 double[] d = Sqnr.toDouble(g);
                 double[] split = BitSplitSampler.split(d, g.rows(), g.cols(), ctx.stream());
-                FloatMatrix est = toFloat(BitSplitSampler.sample(split, g.rows(), g.cols(), null, ctx.stream() + 1), g.rows(), g.cols());
-                yield b.transposed() ? transpose(est) : est;
+                FloatMatrix est = FloatMatrix.ofDoubles(BitSplitSampler.sample(split, g.rows(), g.cols(), null, ctx.stream() + 1), g.rows(), g.cols());
+                yield b.transposed() ? Ops.transpose(est) : est;
             }
             case Format f -> formatRound(f, x, ctx);
             case Bfp b -> {
                 int bits = b.schedule().mantissaBits(ctx.step(), Math.max(0, ctx.layer()));
-                yield toFloat(BfpQuantizer.round(Sqnr.toDouble(x), x.rows(), x.cols(), bits, 16, true, ctx.stream()), x.rows(), x.cols());
+                yield FloatMatrix.ofDoubles(BfpQuantizer.round(Sqnr.toDouble(x), x.rows(), x.cols(), bits, 16, true, ctx.stream()), x.rows(), x.cols());
             }
         };
     }
@@ -121,23 +122,5 @@ public sealed interface OperandSpec {
             }
         }
         return res;
-    }
-
-    private static FloatMatrix toFloat(double[] d, int rows, int cols) {
-        float[] f = new float[d.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return FloatMatrix.wrap(f, rows, cols);
-    }
-
-    private static FloatMatrix transpose(FloatMatrix m) {
-        FloatMatrix t = FloatMatrix.zeros(m.cols(), m.rows());
-        for (int r = 0; r < m.rows(); r++) {
-            for (int c = 0; c < m.cols(); c++) {
-                t.set(c, r, m.get(r, c));
-            }
-        }
-        return t;
     }
 }
