@@ -9,6 +9,7 @@ import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantizedMatrix;
 import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.quant.Sqnr;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
@@ -88,7 +89,7 @@ class ImUnpackGemmTest {
             for (int i = 0; i < ref.length; i++) {
                 assertThat(r.outF64()[i]).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-9 * (1 + Math.abs(ref[i]))));
             }
-            assertThat(relErr(r.outF64(), fp)).as("%s", g).isLessThan(0.02);
+            assertThat(Sqnr.relativeError(r.outF64(), fp)).as("%s", g).isLessThan(0.02);
             // COLUMN keeps the rows: storage is rows × (k' summed over segments)
             assertThat(r.stats().lhs().unpackedElements()).isEqualTo(12L * r.stats().unpackedInnerDim());
         }
@@ -100,9 +101,9 @@ class ImUnpackGemmTest {
         FloatMatrix a = RandomMatrices.studentT(32, 64, 3, 8);
         FloatMatrix w = RandomMatrices.gaussian(24, 64, 9);
         double[] fp = ScalarGemm.f64(a, w);
-        double e15 = relErr(ImUnpackGemm.multiply(a, w, ImUnpackSpec.of(QuantParams.of(0.95, 15), 4, UnpackStrategy.ROW), SCALAR, false).outF64(), fp);
-        double e255 = relErr(ImUnpackGemm.multiply(a, w, ImUnpackSpec.of(QuantParams.of(0.95, 255), 4, UnpackStrategy.ROW), SCALAR, false).outF64(), fp);
-        double clip = relErr(ImUnpackGemm.multiply(a, w, ImUnpackSpec.of(QuantParams.of(0.95, 15).withClip(true), 4, UnpackStrategy.ROW), SCALAR, false).outF64(), fp);
+        double e15 = Sqnr.relativeError(ImUnpackGemm.multiply(a, w, ImUnpackSpec.of(QuantParams.of(0.95, 15), 4, UnpackStrategy.ROW), SCALAR, false).outF64(), fp);
+        double e255 = Sqnr.relativeError(ImUnpackGemm.multiply(a, w, ImUnpackSpec.of(QuantParams.of(0.95, 255), 4, UnpackStrategy.ROW), SCALAR, false).outF64(), fp);
+        double clip = Sqnr.relativeError(ImUnpackGemm.multiply(a, w, ImUnpackSpec.of(QuantParams.of(0.95, 15).withClip(true), 4, UnpackStrategy.ROW), SCALAR, false).outF64(), fp);
         assertThat(e255).isLessThan(e15 / 8);
         assertThat(clip).as("clipping heavy hitters hurts").isGreaterThan(2 * e15);
     }
@@ -143,15 +144,5 @@ class ImUnpackGemmTest {
         assertThat(GemmBackends.all()).extracting(GemmBackend::name).contains("scalar");
         assertThat(GemmBackends.scalar()).isInstanceOf(ScalarGemmBackend.class);
         assertThatThrownBy(() -> GemmBackends.byName("nope")).isInstanceOf(LowbitException.class).hasMessageContaining("available");
-    }
-
-    static double relErr(double[] x, double[] ref) {
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < x.length; i++) {
-            num += (x[i] - ref[i]) * (x[i] - ref[i]);
-            den += ref[i] * ref[i];
-        }
-        return Math.sqrt(num / den);
     }
 }
