@@ -69,6 +69,25 @@ class EmbedCommandTest {
     }
 
     @Test
+    void blockFormatPrecisionReportsWeightBytesAndCosine() throws IOException {
+        Path in = write("s.txt", "Hello world!\nLow-bit arithmetic on a real model.\n");
+        Path out = dir.resolve("E.npy");
+        Run r = run("embed", "--in", in.toString(), "--out", out.toString(), "--precision", "nvfp4", "--threads", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        // 4-bit elements + an E4M3 scale per 16 + a float tensor scale per matrix, for the 36 linear weights
+        assertThat(r.out()).contains("\"precision\":\"nvfp4\"").contains("\"linearWeightBytes\":5972112").contains("\"minCosineToFp32\":0.");
+        assertThat(Npy.read(out).shape()).containsExactly(2, 384);
+    }
+
+    @Test
+    void helpListsEveryPrecision() {
+        Run r = run("embed", "--help");
+        for (String p : new String[] {"fp32", "imunpack", "int8", "llm-int8", "gptq-w4", "fp8", "mxfp8", "mxfp4", "nvfp4"}) {
+            assertThat(r.out()).containsPattern("(?m)^  " + Pattern.quote(p) + " +\\S");
+        }
+    }
+
+    @Test
     void errorsAreOneLineAndLeaveNoFile() throws IOException {
         Path out = dir.resolve("E.npy");
         Run missing = run("embed", "--in", dir.resolve("nope.txt").toString(), "--out", out.toString());
@@ -79,10 +98,13 @@ class EmbedCommandTest {
         Run notUtf8 = run("embed", "--in", bad.toString(), "--out", out.toString());
         assertThat(notUtf8.code()).isEqualTo(2);
         assertThat(notUtf8.err()).contains("not valid UTF-8");
-        Run precision = run("embed", "--in", bad.toString(), "--out", out.toString(), "--precision", "nvfp4");
+        Run precision = run("embed", "--in", bad.toString(), "--out", out.toString(), "--precision", "fp4");
         assertThat(precision.code()).isEqualTo(2);
         assertThat(precision.err().strip().lines()).hasSize(1);
-        assertThat(precision.err()).contains("unknown precision 'nvfp4'");
+        assertThat(precision.err()).contains("unknown precision 'fp4' (available: fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4)");
+        Run bits = run("embed", "--in", bad.toString(), "--out", out.toString(), "--precision", "gptq-w4", "--bits", "3");
+        assertThat(bits.code()).isEqualTo(2);
+        assertThat(bits.err().strip()).isEqualTo("lowbit: --bits applies to imunpack and int8 only, not gptq-w4");
         assertThat(out).doesNotExist();
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("bad.txt");
