@@ -61,7 +61,7 @@ import picocli.CommandLine.Spec;
             "  mxfp8     OCP MXFP8 (E4M3, E8M0 scale per 32 along k) on weights and activations",
             "  mxfp4     OCP MXFP4 (E2M1, E8M0 scale per 32 along k) on weights and activations",
             "  nvfp4     NVFP4 (E2M1, E4M3 scale per 16 along k, fp32 tensor scale) on weights and activations",
-            "--bits, --strategy, --weight-granularity, --beta and --levels apply to imunpack and int8 only."})
+            "--bits, --strategy, --weight-granularity, --scope, --beta and --levels apply to imunpack and int8 only."})
 final class EmbedCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -84,6 +84,10 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--weight-granularity", defaultValue = "row", paramLabel = "row|tensor",
             description = "Scales of the weights: one per output channel (row) or per matrix (tensor, as in the paper) (default: ${DEFAULT-VALUE}).")
     String weightGranularity;
+
+    @Option(names = "--scope", paramLabel = "mixed|row|sequence",
+            description = "Activation scales of imunpack/int8: per token for linear inputs and per (sequence, head) in attention (mixed, imunpack's default), per row of every operand (row, int8's default), or per sequence / (sequence, head) (sequence).")
+    String scope;
 
     @Option(names = "--beta", paramLabel = "P", description = "Override the percentile of the low-bit quantizer (imunpack 0.95, int8 1).")
     Double beta;
@@ -113,6 +117,14 @@ final class EmbedCommand implements Callable<Integer> {
         Precision p = Precision.parse(precision, bits).withStrategy(UnpackStrategy.parse(strategy));
         if (p.rtn()) {
             p = p.withWeights(p.weights().withGranularity(Granularity.parse(weightGranularity)));
+            if (scope != null) {
+                p = p.withScope(switch (scope.strip().toLowerCase(java.util.Locale.ROOT)) {
+                    case "mixed" -> Precision.Scope.MIXED;
+                    case "row" -> Precision.Scope.ROW;
+                    case "sequence" -> Precision.Scope.SEQUENCE;
+                    default -> throw new LowbitException("unknown --scope '" + scope + "' (use mixed, row or sequence)");
+                });
+            }
             if (beta != null || levels != null) {
                 double b = beta != null ? beta : p.weights().beta();
                 int n = levels != null ? levels : p.weights().levels();
@@ -120,8 +132,8 @@ final class EmbedCommand implements Callable<Integer> {
                         .withActivations(new QuantParams(b, n, p.activations().granularity(), false, p.activations().nonZeroAlpha()))
                         .withProbabilities(new QuantParams(b, n, p.probabilities().granularity(), false, p.probabilities().nonZeroAlpha()));
             }
-        } else if (beta != null || levels != null) {
-            throw new LowbitException("--beta and --levels apply to imunpack and int8 only, not " + p.label());
+        } else if (beta != null || levels != null || scope != null) {
+            throw new LowbitException("--beta, --levels and --scope apply to imunpack and int8 only, not " + p.label());
         } else if (bits != null) {
             throw new LowbitException("--bits applies to imunpack and int8 only, not " + p.label());
         }

@@ -29,13 +29,15 @@ import java.util.stream.IntStream;
  * padding and ignoring it. The linear layers run as one GEMM over all T tokens of the batch; attention
  * runs per (sequence, head), in parallel over {@code threads} workers.
  *
- * <p>In the low-bit precisions each GEMM {@code A·Bᵀ} is quantized (weights once, at construction;
- * activations per call, per row), its integer codes are unpacked to b-bit operands and multiplied
- * exactly by the backend ({@link ImUnpackGemm#fold}), and the int64 result is rescaled by the two
- * scales. Per-site statistics (unpack ratio, heavy hitters) are accumulated for {@link #stats()}.
+ * <p>In the low-bit precisions the GEMMs the precision covers are dispatched to its {@link GemmExecutor}: the RTN
+ * modes ({@code imunpack}, {@code int8}) quantize each GEMM {@code A·Bᵀ} (weights once, at construction;
+ * activations per call), unpack the integer codes to b-bit operands, multiply them exactly on the backend
+ * ({@link ImUnpackGemm#fold}) and rescale the int64 result; {@code llm-int8}, {@code gptq-w4} and the float
+ * formats ({@code fp8}, {@code mxfp8}, {@code mxfp4}, {@code nvfp4}) have their own executors. Per-site
+ * statistics (unpack ratio, heavy hitters) are accumulated for {@link #stats()}.
  *
- * <p>Results do not depend on the batch composition or the thread count: quantization scales are per
- * row, integer products are exact, and attention per sequence is independent.
+ * <p>Results do not depend on the batch composition or the thread count: quantization scales never span two
+ * sequences, integer products are exact, and attention per sequence is independent.
  */
 public final class Bert implements AutoCloseable {
     private final BertWeights w;

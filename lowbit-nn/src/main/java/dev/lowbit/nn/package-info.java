@@ -3,6 +3,7 @@
  * and any BERT with post-LayerNorm blocks and erf-GELU): embeddings + LayerNorm, L encoder layers, mean
  * pooling over the attention mask, L2 normalization. Every matrix product goes through a
  * {@link dev.lowbit.gemm.GemmBackend} (by default {@link dev.lowbit.gemm.GemmBackends#preferred()}), in the
- * {@link dev.lowbit.nn.Precision} chosen: FP32, or exact low-bit integer GEMMs through IM-Unpack.
+ * {@link dev.lowbit.nn.Precision} chosen: FP32, exact low-bit integer GEMMs through IM-Unpack (imunpack, int8),
+ * LLM.int8(), GPTQ 4-bit weights, or the FP8 / MX / NVFP4 formats, each executed by a {@link dev.lowbit.nn.GemmExecutor}.
  */
 package dev.lowbit.nn;

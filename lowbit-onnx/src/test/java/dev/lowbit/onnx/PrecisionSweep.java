@@ -27,6 +27,8 @@ public final class PrecisionSweep {
         try (Bert b = new Bert(weights, Precision.fp32(), GemmBackends.preferred(), threads)) {
             ref = b.embed(ids);
         }
+        System.out.println("calibration: " + SentenceEmbedder.calibration(tok).size() + " sentences, "
+                + SentenceEmbedder.calibration(tok).stream().mapToInt(x -> x.length).sum() + " tokens");
         for (String a : args) {
             Precision p = parse(a);
             long t0 = System.nanoTime();
