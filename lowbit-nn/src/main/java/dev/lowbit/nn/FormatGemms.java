@@ -33,6 +33,7 @@ import java.util.Arrays;
 final class FormatGemms implements GemmExecutor {
     private static final MiniFloat E4M3 = Formats.E4M3;
     private final Precision.Mode mode;
+    private final int threads;
     private final BlockFormat block;
     private final GemmBackend backend;
     private final FloatMatrix[][] gemmWeights; // what the GEMM multiplies: unscaled E4M3 (fp8) or dequantized values
@@ -41,6 +42,12 @@ final class FormatGemms implements GemmExecutor {
     private final int[][] inputs; // unpadded k of each weight
 
     FormatGemms(BertWeights w, Precision p, GemmBackend backend) {
+        this(w, p, backend, 1);
+    }
+
+    /** @param threads threads for rounding the linear inputs to a block format (attention runs per head already in parallel) */
+    FormatGemms(BertWeights w, Precision p, GemmBackend backend, int threads) {
+        this.threads = threads;
         this.mode = p.mode();
         this.backend = backend;
         this.block = switch (mode) {
@@ -110,7 +117,7 @@ final class FormatGemms implements GemmExecutor {
      * Quantizes the rows [r0, r1) of the compact rows × cols array {@code x} in place as one activation tensor;
      * returns the FP8 scale (1 for the block formats).
      */
-    private double quantizeTensor(float[] x, int r0, int r1, int cols) {
+    private double quantizeTensor(float[] x, int r0, int r1, int cols, int threads) {
         int from = r0 * cols;
         int to = r1 * cols;
         if (block == null) {
@@ -120,7 +127,7 @@ final class FormatGemms implements GemmExecutor {
         }
         float[] part = from == 0 && to == x.length ? x : Arrays.copyOfRange(x, from, to);
         float[] out = new float[part.length];
-        block.round(part, out, r1 - r0, cols, Rounding.NEAREST_EVEN, 1);
+        block.round(part, out, r1 - r0, cols, Rounding.NEAREST_EVEN, threads);
         System.arraycopy(out, 0, x, from, out.length);
         return 1.0;
     }
@@ -140,7 +147,7 @@ final class FormatGemms implements GemmExecutor {
             int r0 = blocks[blk];
             int r1 = blocks[blk + 1];
             if (r1 > r0) {
-                Arrays.fill(rowScale, r0, r1, quantizeTensor(a, r0, r1, k));
+                Arrays.fill(rowScale, r0, r1, quantizeTensor(a, r0, r1, k, threads));
             }
         }
         FloatMatrix wq = gemmWeights[layer][role.ordinal()];
@@ -167,8 +174,8 @@ final class FormatGemms implements GemmExecutor {
         int kp = paddedK(a.cols());
         float[] qa = padded(a, kp);
         float[] qb = padded(b, kp);
-        double sa = quantizeTensor(qa, 0, a.rows(), kp);
-        double sb = quantizeTensor(qb, 0, b.rows(), kp);
+        double sa = quantizeTensor(qa, 0, a.rows(), kp, 1);
+        double sb = quantizeTensor(qb, 0, b.rows(), kp, 1);
         int m = a.rows();
         int n = b.rows();
         float[] out = new float[m * n];
