@@ -242,33 +242,35 @@ public final class GptqQuantizer {
         return h;
     }
 
-    /** U with H⁻¹ = UᵀU (U upper triangular), via the Cholesky factor of H. */
+    /**
+     * U with H⁻¹ = UᵀU (U upper triangular with a positive diagonal). With J the reversal permutation and
+     * J·H·J = M·Mᵀ (Cholesky, M lower), H = R·Rᵀ with R = J·M·J upper, so H⁻¹ = R⁻ᵀ·R⁻¹ and, by uniqueness,
+     * U = R⁻¹: one Cholesky factorization and one triangular inverse (k³/3 multiply-adds instead of inverting
+     * H and factoring the inverse).
+     */
     static double[][] upperCholeskyOfInverse(double[][] h) {
         int k = h.length;
-        double[][] l = cholesky(h);
-        // inverse of L (lower triangular), then H⁻¹ = L⁻ᵀ·L⁻¹; lit = (L⁻¹)ᵀ so that every dot product reads rows
-        double[][] lit = new double[k][k];
-        for (int j = 0; j < k; j++) {
-            double[] lj = lit[j];
-            lj[j] = 1 / l[j][j];
-            for (int i = j + 1; i < k; i++) {
-                lj[i] = -dot(l[i], lj, j, i) / l[i][i];
-            }
-        }
-        double[][] inv = new double[k][k];
-        for (int i = 0; i < k; i++) {
-            double[] ai = lit[i];
-            for (int j = 0; j <= i; j++) {
-                double s = dot(ai, lit[j], i, k);
-                inv[i][j] = s;
-                inv[j][i] = s;
-            }
-        }
-        double[][] l2 = cholesky(inv);
-        double[][] u = new double[k][k];
+        double[][] hr = new double[k][k];
         for (int i = 0; i < k; i++) {
             for (int j = 0; j < k; j++) {
-                u[i][j] = l2[j][i];
+                hr[i][j] = h[k - 1 - i][k - 1 - j];
+            }
+        }
+        double[][] m = cholesky(hr);
+        // rt = Rᵀ (lower): rt[j][p] = R[p][j] = m[k−1−p][k−1−j]
+        double[][] rt = new double[k][k];
+        for (int j = 0; j < k; j++) {
+            for (int p = 0; p <= j; p++) {
+                rt[j][p] = m[k - 1 - p][k - 1 - j];
+            }
+        }
+        // U·R = I, row by row: U[i][i] = 1/R[i][i], U[i][j] = −(Σ_{p=i}^{j−1} U[i][p]·R[p][j]) / R[j][j]
+        double[][] u = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            double[] ui = u[i];
+            ui[i] = 1 / rt[i][i];
+            for (int j = i + 1; j < k; j++) {
+                ui[j] = -dot(ui, rt[j], i, j) / rt[j][j];
             }
         }
         return u;

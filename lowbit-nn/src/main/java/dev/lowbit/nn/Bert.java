@@ -80,7 +80,6 @@ public final class Bert implements AutoCloseable {
         if (threads < 1) {
             throw new LowbitException("threads must be >= 1, got " + threads);
         }
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
         this.stats = new SiteStatsTable(c.layers());
         this.executor = switch (precision.mode()) {
             case FP32 -> null;
@@ -89,6 +88,7 @@ public final class Bert implements AutoCloseable {
             case GPTQ_W4 -> GptqGemms.calibrate(weights, precision, backend, calibration, threads);
             case FP8, MXFP8, MXFP4, NVFP4 -> new FormatGemms(weights, precision, backend, threads);
         };
+        this.pool = threads == 1 ? null : new ForkJoinPool(threads); // last: nothing to shut down if the above throws
     }
 
     /** Receives the input of every linear layer (used to calibrate GPTQ on the FP32 model). */

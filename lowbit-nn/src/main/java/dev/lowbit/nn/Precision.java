@@ -113,6 +113,9 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         if (scope == null) {
             scope = Scope.ROW;
         }
+        if ((mode == Mode.LLM_INT8 || mode == Mode.GPTQ_W4) && (roles.contains(GemmRole.QK) || roles.contains(GemmRole.PV))) {
+            throw new LowbitException(mode.label() + " quantizes the linear layers only, not the attention GEMMs qk and pv");
+        }
     }
 
     /** The first form (P shares the activations' settings, per-row scales). */

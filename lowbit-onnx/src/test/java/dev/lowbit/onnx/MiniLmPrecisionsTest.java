@@ -200,5 +200,7 @@ class MiniLmPrecisionsTest {
             assertThat(Precision.parse(m.label(), null).mode()).isEqualTo(m);
         }
         assertThatThrownBy(() -> Precision.parse("fp4", null)).isInstanceOf(LowbitException.class).hasMessageContaining("nvfp4");
+        assertThatThrownBy(() -> Precision.parse("llm-int8", null).withRoles(java.util.EnumSet.allOf(GemmRole.class)))
+                .isInstanceOf(LowbitException.class).hasMessageContaining("linear layers only");
     }
 }
