@@ -165,6 +165,14 @@ final class EmbedCommand implements Callable<Integer> {
                         .put("activationQuant", p.activations().label() + " (" + scopeText(p.scope()) + ")")
                         .put("probabilityQuant", p.probabilities().label());
                 addStats(j, e.bert().stats());
+            } else if (p.mode() == Precision.Mode.LLM_INT8) {
+                long out = 0;
+                long all = 0;
+                for (GemmSiteStats st : e.bert().stats()) {
+                    out += st.lhsHeavy();
+                    all += st.lhsElements();
+                }
+                j.put("outlierFraction", all == 0 ? 0.0 : round((double) out / all)); // linear-input entries in outlier columns
             }
         }
         if (p.quantized() && !noCompare) {

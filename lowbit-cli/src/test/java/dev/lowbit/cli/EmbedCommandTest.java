@@ -80,6 +80,15 @@ class EmbedCommandTest {
     }
 
     @Test
+    void llmInt8ReportsItsOutlierFraction() throws IOException {
+        Path in = write("s.txt", "Hello world!\n");
+        Run r = run("embed", "--in", in.toString(), "--out", dir.resolve("E.npy").toString(), "--precision", "llm-int8", "--threads", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("\"precision\":\"llm-int8\"").contains("\"linearWeightBytes\":10782720")
+                .containsPattern("\"outlierFraction\":0\\.0[0-9]*[1-9]");
+    }
+
+    @Test
     void helpListsEveryPrecision() {
         Run r = run("embed", "--help");
         for (String p : new String[] {"fp32", "imunpack", "int8", "llm-int8", "gptq-w4", "fp8", "mxfp8", "mxfp4", "nvfp4"}) {
