@@ -94,4 +94,43 @@ public interface VectorMath {
      * products (k and n up to a few hundred); C must not overlap A or B.
      */
     void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, int m, int n, int k);
+
+    /**
+     * Transposed copy: {@code dst[dOff + c·ldd + r] = src[sOff + r·lds + c]} for r &lt; rows, c &lt; cols (exact; any
+     * blocking gives the same bits). The default is cache-blocked scalar code: 32-column blocks, 8 source rows
+     * per pass so every destination write is a run of 8 consecutive floats.
+     */
+    default void transpose(float[] src, int sOff, int lds, int rows, int cols, float[] dst, int dOff, int ldd) {
+        for (int c0 = 0; c0 < cols; c0 += 32) {
+            int c1 = Math.min(cols, c0 + 32);
+            int r = 0;
+            for (; r + 8 <= rows; r += 8) {
+                int s0 = sOff + r * lds;
+                int s1 = s0 + lds;
+                int s2 = s1 + lds;
+                int s3 = s2 + lds;
+                int s4 = s3 + lds;
+                int s5 = s4 + lds;
+                int s6 = s5 + lds;
+                int s7 = s6 + lds;
+                for (int c = c0; c < c1; c++) {
+                    int d = dOff + c * ldd + r;
+                    dst[d] = src[s0 + c];
+                    dst[d + 1] = src[s1 + c];
+                    dst[d + 2] = src[s2 + c];
+                    dst[d + 3] = src[s3 + c];
+                    dst[d + 4] = src[s4 + c];
+                    dst[d + 5] = src[s5 + c];
+                    dst[d + 6] = src[s6 + c];
+                    dst[d + 7] = src[s7 + c];
+                }
+            }
+            for (; r < rows; r++) {
+                int s0 = sOff + r * lds;
+                for (int c = c0; c < c1; c++) {
+                    dst[dOff + c * ldd + r] = src[s0 + c];
+                }
+            }
+        }
+    }
 }

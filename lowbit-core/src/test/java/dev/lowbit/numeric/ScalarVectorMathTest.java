@@ -258,6 +258,29 @@ class ScalarVectorMathTest {
     }
 
     @Test
+    void transposeCopiesEveryElement() {
+        SplittableRandom r = new SplittableRandom(6);
+        for (int[] sh : new int[][] {{0, 3}, {3, 0}, {1, 1}, {7, 9}, {8, 32}, {17, 33}, {64, 70}, {9, 100}}) {
+            int rows = sh[0];
+            int cols = sh[1];
+            int lds = cols + 3;
+            float[] src = new float[2 + rows * lds];
+            for (int i = 0; i < src.length; i++) {
+                src[i] = (float) r.nextGaussian();
+            }
+            float[] dst = new float[1 + cols * (rows + 2)];
+            java.util.Arrays.fill(dst, Float.NaN);
+            VM.transpose(src, 2, lds, rows, cols, dst, 1, rows + 2);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    assertThat(dst[1 + j * (rows + 2) + i]).isEqualTo(src[2 + i * lds + j]);
+                }
+            }
+            assertThat(dst[0]).isNaN();
+        }
+    }
+
+    @Test
     void elementWiseOps() {
         float[] a = {1f, 2f, 3f};
         float[] b = {4f, 5f, 6f};

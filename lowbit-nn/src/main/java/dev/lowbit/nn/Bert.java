@@ -416,19 +416,7 @@ public final class Bert implements AutoCloseable {
             }
             int off = start[s] * d + h * hd;
             if (fp32) {
-                // FP32: S = q_h·k_hᵀ and ctx_h = P·v_h as small fma-chain products straight from/into the packed rows
-                float[] kt = new float[hd * len]; // k_hᵀ
-                for (int t = 0; t < len; t++) {
-                    for (int j = 0; j < hd; j++) {
-                        kt[j * len + t] = k[off + t * d + j];
-                    }
-                }
-                float[] p = new float[len * len];
-                vm.matmul(q, off, d, kt, 0, len, p, 0, len, len, len, hd);
-                for (int r = 0; r < len; r++) {
-                    vm.softmax(p, r * len, invScale, p, r * len, len);
-                }
-                vm.matmul(p, 0, len, v, off, d, ctx, off, d, len, hd, len);
+                attentionHeadFp32(q, k, v, ctx, off, len, invScale);
                 return;
             }
             // views: rows = tokens of sequence s, cols = the dims of head h; stride d
@@ -455,6 +443,29 @@ public final class Bert implements AutoCloseable {
             runInPool(all);
         }
         return ctx;
+    }
+
+    /**
+     * One FP32 attention head: {@code S = q_h·k_hᵀ}, row softmax of S/√d_h, {@code ctx_h = P·v_h}, the two
+     * products as {@link VectorMath#matmul} straight from and into the packed rows (row stride d).
+     */
+    private void attentionHeadFp32(float[] q, float[] k, float[] v, float[] ctx, int off, int len, float invScale) {
+        int d = c.hidden();
+        int hd = c.headDim();
+        float[] kt = new float[hd * len]; // k_hᵀ: hd × len
+        for (int j = 0; j < hd; j++) {
+            int src = off + j;
+            int dst = j * len;
+            for (int t = 0; t < len; t++) {
+                kt[dst + t] = k[src + t * d];
+            }
+        }
+        float[] p = new float[len * len];
+        vm.matmul(q, off, d, kt, 0, len, p, 0, len, len, len, hd);
+        for (int r = 0; r < len; r++) {
+            vm.softmax(p, r * len, invScale, p, r * len, len);
+        }
+        vm.matmul(p, 0, len, v, off, d, ctx, off, d, len, hd, len);
     }
 
     /** Per-site statistics of the low-bit GEMMs so far (all zeros in FP32), layer-major, roles in order. */

@@ -50,24 +50,11 @@ public final class Ops {
         return out;
     }
 
-    /** A compact transposed copy (blocked 32×32 so both sides stay in cache). */
+    /** A compact transposed copy ({@link VectorMath#transpose}: cache-blocked, 8 source rows per pass). */
     public static FloatMatrix transpose(FloatMatrix m) {
-        int rows = m.rows();
-        int cols = m.cols();
-        FloatMatrix t = FloatMatrix.zeros(cols, rows);
-        float[] td = t.data();
-        float[] md = m.data();
-        for (int r0 = 0; r0 < rows; r0 += 32) {
-            for (int c0 = 0; c0 < cols; c0 += 32) {
-                int r1 = Math.min(rows, r0 + 32);
-                int c1 = Math.min(cols, c0 + 32);
-                for (int r = r0; r < r1; r++) {
-                    int src = m.index(r, 0);
-                    for (int c = c0; c < c1; c++) {
-                        td[c * rows + r] = md[src + c];
-                    }
-                }
-            }
+        FloatMatrix t = FloatMatrix.zeros(m.cols(), m.rows());
+        if (m.rows() > 0 && m.cols() > 0) {
+            VM.transpose(m.data(), m.index(0, 0), m.stride(), m.rows(), m.cols(), t.data(), 0, m.rows());
         }
         return t;
     }
