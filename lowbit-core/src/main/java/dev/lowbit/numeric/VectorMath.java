@@ -34,7 +34,8 @@ public interface VectorMath {
     /**
      * The erf GELU {@code y = x·Φ(x)}, {@code Φ(x) = ½(1 + erf(x/√2))}. With u = |x|/√2 and Abramowitz–Stegun 7.1.26,
      * {@code ½·erfc(u) ≈ ½·t·(a1 + t·(a2 + … + t·a5))·e^(−u²)}, {@code t = 1/(1 + p·u)}, Φ(x) is that for x &lt; 0
-     * and 1 minus it otherwise (so the tail x ≪ 0 is not lost to cancellation). Absolute error of Φ ≤ 2e-7.
+     * and 1 minus it otherwise (so the tail x ≪ 0 is not lost to cancellation). Absolute error of Φ ≤ 3e-7
+     * (float32 evaluation; measured max 2.8e-7), of GELU ≤ 2e-7·max(1, |x|), of GELU' ≤ 4e-7.
      * GELU(−∞) is NaN (−∞·0).
      */
     void gelu(float[] x, int xOff, float[] y, int yOff, int n);

@@ -272,37 +272,18 @@ public final class SimdVectorMath implements VectorMath {
             return Double.NaN;
         }
         float sm = scale * m;
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
+        // e_i = exp(scale·x_i − sm): the argument first, then exp over the row in place (array-level calls, so no
+        // vector crosses a call that C2 might not inline); then the 16-partial sum of the e_i — the same values and
+        // the same order as the scalar twin's fused loop
         int i = 0;
-        for (; i <= n - PARTIALS; i += PARTIALS) {
-            FloatVector e = exp(FloatVector.fromArray(F, x, xOff + i).mul(scale).sub(sm));
-            e.intoArray(y, yOff + i);
-            a0 = a0.add(e);
-            if (NV > 1) {
-                e = exp(FloatVector.fromArray(F, x, xOff + i + LF).mul(scale).sub(sm));
-                e.intoArray(y, yOff + i + LF);
-                a1 = a1.add(e);
-            }
-            if (NV > 2) {
-                e = exp(FloatVector.fromArray(F, x, xOff + i + 2 * LF).mul(scale).sub(sm));
-                e.intoArray(y, yOff + i + 2 * LF);
-                a2 = a2.add(e);
-                e = exp(FloatVector.fromArray(F, x, xOff + i + 3 * LF).mul(scale).sub(sm));
-                e.intoArray(y, yOff + i + 3 * LF);
-                a3 = a3.add(e);
-            }
+        for (; i <= n - LF; i += LF) {
+            FloatVector.fromArray(F, x, xOff + i).mul(scale).sub(sm).intoArray(y, yOff + i);
         }
-        float[] part = new float[PARTIALS];
-        store(part, a0, a1, a2, a3);
         for (; i < n; i++) {
-            float e = ScalarVectorMath.exp(scale * x[xOff + i] - sm);
-            y[yOff + i] = e;
-            part[i & (PARTIALS - 1)] += e;
+            y[yOff + i] = scale * x[xOff + i] - sm;
         }
-        float s = ScalarVectorMath.reduce(part);
+        exp(y, yOff, y, yOff, n);
+        float s = sum(y, yOff, n);
         scale(1f / s, y, yOff, y, yOff, n);
         return (double) sm + Math.log(s);
     }
@@ -448,8 +429,11 @@ public final class SimdVectorMath implements VectorMath {
         }
         for (; j <= n - 2 * LF; j += 2 * LF) {
             int i = 0;
+            for (; i <= m - 8; i += 8) {
+                tile4x2(a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, k, true);
+            }
             for (; i <= m - 4; i += 4) {
-                tile4x2(a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, k);
+                tile4x2(a, aOff + i * lda, lda, b, bOff + j, ldb, c, cOff + i * ldc + j, ldc, k, false);
             }
             for (; i < m; i++) {
                 row(a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, 2, k);
@@ -538,7 +522,8 @@ public final class SimdVectorMath implements VectorMath {
         c33.intoArray(c, co + 3 * ldc + 3 * LF);
     }
 
-    private static void tile4x2(float[] a, int ao, int lda, float[] b, int bo, int ldb, float[] c, int co, int ldc, int k) {
+    /** 4 (or, with {@code eight}, 8) rows × 2 vectors of C. */
+    private static void tile4x2(float[] a, int ao, int lda, float[] b, int bo, int ldb, float[] c, int co, int ldc, int k, boolean eight) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -547,6 +532,14 @@ public final class SimdVectorMath implements VectorMath {
         FloatVector c21 = c00;
         FloatVector c30 = c00;
         FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        FloatVector c60 = c00;
+        FloatVector c61 = c00;
+        FloatVector c70 = c00;
+        FloatVector c71 = c00;
         for (int p = 0; p < k; p++) {
             int bp = bo + p * ldb;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
@@ -563,6 +556,20 @@ public final class SimdVectorMath implements VectorMath {
             x = FloatVector.broadcast(F, a[ao + 3 * lda + p]);
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
+            if (eight) {
+                x = FloatVector.broadcast(F, a[ao + 4 * lda + p]);
+                c40 = x.fma(b0, c40);
+                c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(F, a[ao + 5 * lda + p]);
+                c50 = x.fma(b0, c50);
+                c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(F, a[ao + 6 * lda + p]);
+                c60 = x.fma(b0, c60);
+                c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(F, a[ao + 7 * lda + p]);
+                c70 = x.fma(b0, c70);
+                c71 = x.fma(b1, c71);
+            }
         }
         c00.intoArray(c, co);
         c01.intoArray(c, co + LF);
@@ -572,5 +579,15 @@ public final class SimdVectorMath implements VectorMath {
         c21.intoArray(c, co + 2 * ldc + LF);
         c30.intoArray(c, co + 3 * ldc);
         c31.intoArray(c, co + 3 * ldc + LF);
+        if (eight) {
+            c40.intoArray(c, co + 4 * ldc);
+            c41.intoArray(c, co + 4 * ldc + LF);
+            c50.intoArray(c, co + 5 * ldc);
+            c51.intoArray(c, co + 5 * ldc + LF);
+            c60.intoArray(c, co + 6 * ldc);
+            c61.intoArray(c, co + 6 * ldc + LF);
+            c70.intoArray(c, co + 7 * ldc);
+            c71.intoArray(c, co + 7 * ldc + LF);
+        }
     }
 }
