@@ -1,0 +1,156 @@
+package dev.lowbit.langchain4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import dev.langchain4j.model.output.Response;
+import dev.langchain4j.store.embedding.CosineSimilarity;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The same langchain4j code ({@link SemanticSearch}) with langchain4j's {@link AllMiniLmL6V2EmbeddingModel}
+ * (ONNX Runtime) and with {@link LowbitEmbeddingModel}: fp32 embeddings agree to cosine ≥ 0.99999 and every
+ * query ranks every document in the same order; imunpack keeps every query's top hit.
+ */
+class OneLineSwitchTest {
+    static ExecutorService executor;
+    static EmbeddingModel onnx;
+    static List<List<SemanticSearch.Hit>> onnxRanking;
+    static List<Embedding> onnxEmbeddings;
+    static Response<List<Embedding>> onnxResponse;
+
+    static List<TextSegment> allTexts() {
+        List<TextSegment> all = new ArrayList<>();
+        SemanticSearch.DOCUMENTS.forEach(s -> all.add(TextSegment.from(s)));
+        SemanticSearch.QUERIES.forEach(s -> all.add(TextSegment.from(s)));
+        return all;
+    }
+
+    @BeforeAll
+    static void reference() {
+        executor = Executors.newFixedThreadPool(2);
+        onnx = new AllMiniLmL6V2EmbeddingModel(executor);
+        onnxRanking = SemanticSearch.rankAll(onnx);
+        onnxResponse = onnx.embedAll(allTexts());
+        onnxEmbeddings = onnxResponse.content();
+    }
+
+    @AfterAll
+    static void shutdown() {
+        executor.shutdown();
+    }
+
+    @Test
+    void referenceRankingsHaveClearGaps() {
+        // the ranking comparison below is meaningful only if neighbouring scores are further apart than fp32 noise
+        double minGap = Double.MAX_VALUE;
+        for (List<SemanticSearch.Hit> hits : onnxRanking) {
+            assertThat(hits).hasSize(SemanticSearch.DOCUMENTS.size());
+            for (int i = 1; i < hits.size(); i++) {
+                minGap = Math.min(minGap, hits.get(i - 1).score() - hits.get(i).score());
+            }
+        }
+        System.out.println("smallest score gap between neighbours in the ONNX Runtime rankings: " + minGap);
+        assertThat(minGap).isGreaterThan(1e-5);
+    }
+
+    @Test
+    void fp32IsADropInReplacement() {
+        try (LowbitEmbeddingModel lowbit = LowbitEmbeddingModel.builder().threads(2).build()) {
+            EmbeddingModel model = lowbit; // the one line an application changes
+            assertThat(model.dimension()).isEqualTo(onnx.dimension()).isEqualTo(384);
+
+            Response<List<Embedding>> r = model.embedAll(allTexts());
+            List<Embedding> ours = r.content();
+            double min = 1;
+            for (int i = 0; i < ours.size(); i++) {
+                double cos = CosineSimilarity.between(ours.get(i), onnxEmbeddings.get(i));
+                min = Math.min(min, cos);
+                assertThat(cos).as("cosine to langchain4j/ONNX Runtime for: %s", allTexts().get(i).text()).isGreaterThanOrEqualTo(0.99999);
+                assertThat(norm(ours.get(i))).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+            }
+            System.out.println("fp32 vs langchain4j AllMiniLmL6V2EmbeddingModel: " + ours.size() + " texts, min cosine " + min);
+            assertThat(r.tokenUsage().inputTokenCount()).isEqualTo(onnxResponse.tokenUsage().inputTokenCount()).isPositive();
+
+            List<List<SemanticSearch.Hit>> ranking = SemanticSearch.rankAll(model);
+            double maxScoreDiff = 0;
+            for (int q = 0; q < ranking.size(); q++) {
+                assertThat(texts(ranking.get(q))).as("ranking for '%s'", SemanticSearch.QUERIES.get(q))
+                        .containsExactlyElementsOf(texts(onnxRanking.get(q)));
+                for (int i = 0; i < ranking.get(q).size(); i++) {
+                    maxScoreDiff = Math.max(maxScoreDiff, Math.abs(ranking.get(q).get(i).score() - onnxRanking.get(q).get(i).score()));
+                }
+            }
+            System.out.println("fp32: identical rankings, max score difference " + maxScoreDiff);
+            assertThat(maxScoreDiff).isLessThan(1e-5);
+        }
+    }
+
+    @Test
+    void imunpackKeepsTheTopHitAndStaysCloseToFp32() {
+        try (LowbitEmbeddingModel fp32 = LowbitEmbeddingModel.builder().threads(2).build();
+             LowbitEmbeddingModel low = LowbitEmbeddingModel.builder().precision("imunpack").threads(2).build()) {
+            List<Embedding> ref = fp32.embedAll(allTexts()).content();
+            List<Embedding> ours = low.embedAll(allTexts()).content();
+            double min = 1;
+            for (int i = 0; i < ours.size(); i++) {
+                min = Math.min(min, CosineSimilarity.between(ours.get(i), ref.get(i)));
+            }
+            System.out.println("imunpack vs fp32: min cosine " + min);
+            // the bound lowbit-onnx's MiniLmLowBitTest asserts for the default imunpack (docs/minilm.md has the numbers)
+            assertThat(min).isGreaterThanOrEqualTo(0.93);
+
+            List<List<SemanticSearch.Hit>> ranking = SemanticSearch.rankAll(low);
+            int samePositions = 0;
+            for (int q = 0; q < ranking.size(); q++) {
+                assertThat(ranking.get(q).getFirst().text()).as("top hit for '%s'", SemanticSearch.QUERIES.get(q))
+                        .isEqualTo(onnxRanking.get(q).getFirst().text());
+                for (int i = 0; i < ranking.get(q).size(); i++) {
+                    samePositions += ranking.get(q).get(i).text().equals(onnxRanking.get(q).get(i).text()) ? 1 : 0;
+                }
+            }
+            System.out.println("imunpack: " + samePositions + " of " + ranking.size() * SemanticSearch.DOCUMENTS.size()
+                    + " rank positions as ONNX Runtime fp32");
+
+            // every GEMM of every layer ran in low bits, on real activations
+            assertThat(low.stats()).hasSize(6 * 8).allSatisfy(s -> {
+                assertThat(s.calls()).isPositive();
+                assertThat(s.ratio()).isGreaterThanOrEqualTo(1.0);
+            });
+            assertThat(fp32.stats()).allSatisfy(s -> assertThat(s.calls()).isZero());
+            assertThat(low.linearWeightBytes()).isLessThan(fp32.linearWeightBytes() / 3); // 4-bit digits vs float32
+        }
+    }
+
+    @Test
+    void emptyTextIsRejectedLikeLangchain4jDoes() {
+        // a zero-width space is not blank for TextSegment, but has no word pieces
+        TextSegment nothing = TextSegment.from("\u200B\u200B");
+        try (LowbitEmbeddingModel lowbit = LowbitEmbeddingModel.builder().threads(1).build()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> onnx.embed(nothing)).isInstanceOf(IllegalArgumentException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> lowbit.embed(nothing))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty or whitespace-only");
+        }
+    }
+
+    private static List<String> texts(List<SemanticSearch.Hit> hits) {
+        return hits.stream().map(SemanticSearch.Hit::text).toList();
+    }
+
+    private static double norm(Embedding e) {
+        double s = 0;
+        for (float v : e.vector()) {
+            s += (double) v * v;
+        }
+        return Math.sqrt(s);
+    }
+}
