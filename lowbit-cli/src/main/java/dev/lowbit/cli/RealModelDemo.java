@@ -34,10 +34,10 @@ final class RealModelDemo {
             "Integer matrix multiplication is exact.",
             "Low-bit arithmetic computes a GEMM without any rounding error.",
             "A cat is sleeping on the sofa.",
-            "Le chat dort sur le canapé.");
+            "A kitten naps on the couch.");
     static final List<String> PRECISIONS = List.of("fp32", "imunpack", "int8");
-    /** The speed run embeds the sentences this many times over (64 sentences) in batches of {@link #BATCH}. */
-    static final int SPEED_REPEAT = 8;
+    /** The speed run embeds the sentences this many times over (32 sentences) in batches of {@link #BATCH}. */
+    static final int SPEED_REPEAT = 4;
     static final int BATCH = 32;
 
     /** One precision's run. */
