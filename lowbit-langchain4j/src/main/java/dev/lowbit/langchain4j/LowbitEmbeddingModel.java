@@ -11,6 +11,7 @@ import dev.langchain4j.model.output.TokenUsage;
 import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
+import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.GemmSiteStats;
 import dev.lowbit.nn.Precision;
@@ -33,12 +34,18 @@ import java.util.Objects;
  * // instead of: EmbeddingModel model = new AllMiniLmL6V2EmbeddingModel();
  * }</pre>
  *
- * <p>For a text t with word pieces w_1..w_n ({@code [CLS]} w_1..w_n {@code [SEP]}, cut at {@link Builder#maxLength}
- * tokens), the embedding is e = m / ‖m‖₂ with m = (1/L) Σ_{t=1..L} h_t, the mean of the last hidden states of
- * the L tokens: the same function as sentence-transformers and as langchain4j's model (for texts of at most
- * {@code maxLength} tokens; see {@link Builder#maxLength} for longer ones). In {@code fp32} the result matches
- * ONNX Runtime to cosine ≥ 0.99999; the low-bit precisions ({@link Precision#parse}) quantize every GEMM and
- * execute its integer product exactly.
+ * <p>For a text with word pieces w_1..w_n, truncated to n' = min(n, maxLength − 2), the sequence {@code [CLS]}
+ * w_1..w_n' {@code [SEP]} of L = n' + 2 tokens gives the embedding e = m / ‖m‖₂ with m = (1/L) Σ_{t=1..L} h_t,
+ * the mean of the last hidden states. maxLength is {@value #LANGCHAIN4J_MAX_LENGTH} by default, which is what
+ * langchain4j's {@code AllMiniLmL6V2EmbeddingModel} does in effect: its tokenizer (DJL) applies the truncation to
+ * 128 tokens written in the model's tokenizer.json; sentence-transformers uses 256 ({@link Builder#maxLength}).
+ * With {@link Builder#windows()} nothing is truncated: a text of more than {@value #WINDOW} word pieces is cut
+ * into windows W_1..W_k of at most {@value #WINDOW} pieces (a window never ends inside a word, i.e. before a
+ * {@code ##} piece), each embedded on its own as {@code [CLS]} W_j {@code [SEP]}, and e = M / ‖M‖₂ with
+ * M = Σ_j |W_j| m_j / Σ_j |W_j| — the algorithm of langchain4j's {@code OnnxBertBiEncoder}, which that model never
+ * reaches because its tokenizer truncates first. In {@code fp32} the result matches ONNX Runtime to cosine
+ * ≥ 0.99999; the low-bit precisions ({@link Precision#parse}) quantize every GEMM and execute its integer
+ * product exactly.
  *
  * <p>A text's embedding does not depend on the other texts of its batch, the batch size or the thread count.
  * Calls are serialized (one forward pass at a time, itself parallel over {@link Builder#threads} workers),
@@ -49,6 +56,13 @@ import java.util.Objects;
 public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable {
     /** The name {@link #modelName()} reports: the one langchain4j's own model has in its metadata. */
     public static final String MODEL_NAME = "all-minilm-l6-v2";
+    /**
+     * Default tokens per text ([CLS] and [SEP] included): the truncation of the tokenizer.json shipped with the
+     * model, which langchain4j's model applies (it reports at most 126 input tokens per text).
+     */
+    public static final int LANGCHAIN4J_MAX_LENGTH = 128;
+    /** Word pieces per window for long texts: 512 positions less [CLS] and [SEP] (langchain4j's MAX_SEQUENCE_LENGTH). */
+    public static final int WINDOW = 510;
 
     private static volatile BertWeights sharedWeights;
     private static volatile WordPieceTokenizer sharedTokenizer;
@@ -70,7 +84,8 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
         this.backend = backend(b.backend, threads);
         this.tokenizer = tokenizer();
         this.listeners = List.copyOf(b.listeners);
-        this.embedder = new SentenceEmbedder(tokenizer, weights(), precision, backend, threads, batchSize, maxLength);
+        this.embedder = new SentenceEmbedder(tokenizer, weights(), precision, backend, threads, batchSize,
+                maxLength > 0 ? maxLength : WINDOW + 2);
     }
 
     public static Builder builder() {
@@ -120,27 +135,29 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
 
     /**
      * Embeds the request's texts in batches of {@link Builder#batchSize}; the embeddings follow the input
-     * order. Token usage counts the word pieces of every text before truncation, without {@code [CLS]} and
+     * order. Token usage counts the word pieces embedded (after truncation), without {@code [CLS]} and
      * {@code [SEP]}, as langchain4j's model does.
      *
      * @throws IllegalArgumentException for a text that has no word pieces (empty, blank, only control characters)
      */
     @Override
     public EmbeddingResponse doEmbed(EmbeddingRequest request) {
+        List<int[]> pieces = new ArrayList<>(request.inputs().size());
         List<String> texts = new ArrayList<>(request.inputs().size());
         int inputTokens = 0;
         for (EmbeddingInput in : request.inputs()) {
             String text = Objects.requireNonNull(in.text(), "text");
-            int full = tokenizer.encode(text, maxLength).fullLength();
-            if (full <= 2) {
+            int[] body = tokenizer.tokenIds(text);
+            if (body.length == 0) {
                 throw new IllegalArgumentException("Cannot embed empty or whitespace-only text");
             }
-            inputTokens += full - 2;
+            inputTokens += maxLength > 0 ? Math.min(body.length, maxLength - 2) : body.length;
+            pieces.add(body);
             texts.add(text);
         }
         float[][] e;
         synchronized (embedder) {
-            e = embedder.embed(texts, null);
+            e = maxLength > 0 ? embedder.embed(texts, null) : embedWindows(pieces);
         }
         List<Embedding> out = new ArrayList<>(e.length);
         for (float[] v : e) {
@@ -149,6 +166,106 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
         return EmbeddingResponse.builder().embeddings(out)
                 .metadata(EmbeddingResponseMetadata.builder().modelName(MODEL_NAME).tokenUsage(new TokenUsage(inputTokens)).build())
                 .build();
+    }
+
+    /**
+     * Embeds texts given as word-piece ids (no special tokens), cutting those longer than {@link #WINDOW} into
+     * windows: the sequences of all texts run in batches of {@code batchSize}; a one-window text takes the
+     * model's pooled embedding, a longer one the normalized, length-weighted mean of its windows' mean states.
+     */
+    private float[][] embedWindows(List<int[]> texts) {
+        List<int[]> seqs = new ArrayList<>();
+        List<Integer> owner = new ArrayList<>();
+        int[] windows = new int[texts.size()];
+        for (int i = 0; i < texts.size(); i++) {
+            for (int[] w : windows(texts.get(i))) {
+                int[] ids = new int[w.length + 2];
+                ids[0] = tokenizer.clsId();
+                System.arraycopy(w, 0, ids, 1, w.length);
+                ids[ids.length - 1] = tokenizer.sepId();
+                seqs.add(ids);
+                owner.add(i);
+                windows[i]++;
+            }
+        }
+        int d = MiniLm.DIM;
+        float[][] out = new float[texts.size()][];
+        double[][] sum = new double[texts.size()][];
+        long[] weight = new long[texts.size()];
+        for (int from = 0; from < seqs.size(); from += batchSize) {
+            int to = Math.min(seqs.size(), from + batchSize);
+            int len = 0;
+            for (int j = from; j < to; j++) {
+                len = Math.max(len, seqs.get(j).length);
+            }
+            int[][] ids = new int[to - from][len];
+            int[][] mask = new int[to - from][len];
+            for (int j = from; j < to; j++) {
+                int[] s = seqs.get(j);
+                System.arraycopy(s, 0, ids[j - from], 0, s.length);
+                java.util.Arrays.fill(mask[j - from], 0, s.length, 1);
+            }
+            Bert.Output o = embedder.bert().forward(ids, mask, null);
+            for (int j = from; j < to; j++) {
+                int i = owner.get(j);
+                if (windows[i] == 1) {
+                    out[i] = o.embeddings()[j - from];
+                    continue;
+                }
+                // m_j = mean of the window's last hidden states, weighted by its word-piece count |W_j|
+                int start = o.sequenceStart()[j - from];
+                int n = o.sequenceLength()[j - from];
+                double[] acc = sum[i] == null ? (sum[i] = new double[d]) : sum[i];
+                int pieces = n - 2;
+                for (int t = start; t < start + n; t++) {
+                    for (int c = 0; c < d; c++) {
+                        acc[c] += (double) o.lastHidden().get(t, c) * pieces / n;
+                    }
+                }
+                weight[i] += pieces;
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                double norm = 0;
+                for (int c = 0; c < d; c++) {
+                    sum[i][c] /= weight[i];
+                    norm += sum[i][c] * sum[i][c];
+                }
+                norm = Math.max(Math.sqrt(norm), 1e-12);
+                out[i] = new float[d];
+                for (int c = 0; c < d; c++) {
+                    out[i][c] = (float) (sum[i][c] / norm);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * langchain4j's partition of word pieces into windows of at most {@link #WINDOW}: a window that would end
+     * before a continuation piece ({@code ##…}) ends at the start of that word instead, unless the word alone is
+     * longer than a window.
+     */
+    List<int[]> windows(int[] body) {
+        List<int[]> out = new ArrayList<>();
+        int from = 0;
+        while (from < body.length) {
+            int to = from + WINDOW;
+            if (to >= body.length) {
+                to = body.length;
+            } else {
+                while (to > from && tokenizer.token(body[to]).startsWith("##")) {
+                    to--;
+                }
+                if (to == from) {
+                    to = from + WINDOW;
+                }
+            }
+            out.add(java.util.Arrays.copyOfRange(body, from, to));
+            from = to;
+        }
+        return out;
     }
 
     /** 384. */
@@ -184,6 +301,7 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
         return threads;
     }
 
+    /** Tokens per text before truncation, or 0 when long texts are cut into windows ({@link Builder#windows()}). */
     public int maxLength() {
         return maxLength;
     }
@@ -203,7 +321,7 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
         return embedder.bert().linearWeightBytes();
     }
 
-    /** Texts cut at {@link #maxLength()} so far. */
+    /** Texts cut at {@link #maxLength()} so far (0 in windows mode, which never truncates). */
     public int truncated() {
         synchronized (embedder) {
             return embedder.truncated();
@@ -218,7 +336,8 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
     @Override
     public String toString() {
         return "LowbitEmbeddingModel[" + MODEL_NAME + ", " + precision.label() + (precision.quantized() ? " b=" + precision.bits() : "")
-                + ", batch " + batchSize + ", threads " + threads + ", backend " + backend.name() + "]";
+                + ", batch " + batchSize + ", threads " + threads + ", backend " + backend.name()
+                + (maxLength > 0 ? ", truncate at " + maxLength : ", windows of " + WINDOW) + "]";
     }
 
     /** Options of {@link LowbitEmbeddingModel}; every one has a default. */
@@ -228,7 +347,7 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
         private Integer bits;
         private int batchSize = 32;
         private Integer threads;
-        private int maxLength = WordPieceTokenizer.DEFAULT_MAX_LENGTH;
+        private int maxLength = LANGCHAIN4J_MAX_LENGTH;
         private String backend;
         private final List<EmbeddingModelListener> listeners = new ArrayList<>();
 
@@ -275,16 +394,24 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
         }
 
         /**
-         * Tokens per text, {@code [CLS]} and {@code [SEP]} included (2..512; default 256, sentence-transformers'
-         * max_seq_length for this model). Longer texts are truncated. langchain4j's ONNX model instead splits
-         * a long text into windows of 510 word pieces and averages their embeddings weighted by length, so
-         * the two agree on texts of up to {@code maxLength} tokens.
+         * Truncates every text to {@code n} tokens, {@code [CLS]} and {@code [SEP]} included (2..512; default
+         * {@value LowbitEmbeddingModel#LANGCHAIN4J_MAX_LENGTH}, as langchain4j's model; sentence-transformers and
+         * {@code ./lowbit embed} use {@value WordPieceTokenizer#DEFAULT_MAX_LENGTH}).
          */
         public Builder maxLength(int n) {
             if (n < 2 || n > 512) {
                 throw new IllegalArgumentException("maxLength must be in 2..512, got " + n);
             }
             this.maxLength = n;
+            return this;
+        }
+
+        /**
+         * Truncates nothing: a text of more than {@value LowbitEmbeddingModel#WINDOW} word pieces is embedded
+         * in windows whose mean states are averaged, weighted by length (see the class comment).
+         */
+        public Builder windows() {
+            this.maxLength = 0;
             return this;
         }
 

@@ -9,6 +9,7 @@ import dev.langchain4j.model.embedding.listener.EmbeddingModelListener;
 import dev.langchain4j.model.embedding.listener.EmbeddingModelRequestContext;
 import dev.langchain4j.model.embedding.listener.EmbeddingModelResponseContext;
 import dev.lowbit.LowbitException;
+import dev.lowbit.text.WordPieceTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,20 +18,63 @@ import org.junit.jupiter.api.Test;
 /** Builder options and the langchain4j contract of {@link LowbitEmbeddingModel}. */
 class LowbitEmbeddingModelTest {
     static final List<TextSegment> TEXTS = List.of(TextSegment.from("Short."), TextSegment.from("A somewhat longer sentence about GEMMs."),
-            TextSegment.from("Café, 東京 and 😀."), TextSegment.from("word ".repeat(300)), TextSegment.from("Integers are exact."));
+            TextSegment.from("Café, 東京 and 😀."), TextSegment.from("word ".repeat(260)), TextSegment.from("Integers are exact."));
 
     @Test
     void batchSizeAndThreadsDoNotChangeABit() {
+        List<TextSegment> texts = new java.util.ArrayList<>(TEXTS);
+        texts.add(TextSegment.from("word ".repeat(520))); // 520 word pieces: windows of 510 and 10
         for (String p : List.of("fp32", "imunpack")) {
-            try (LowbitEmbeddingModel a = LowbitEmbeddingModel.builder().precision(p).batchSize(1).threads(1).build();
-                 LowbitEmbeddingModel b = LowbitEmbeddingModel.builder().precision(p).batchSize(3).threads(2).build()) {
-                List<Embedding> ea = a.embedAll(TEXTS).content();
-                List<Embedding> eb = b.embedAll(TEXTS).content();
-                for (int i = 0; i < TEXTS.size(); i++) {
+            try (LowbitEmbeddingModel a = LowbitEmbeddingModel.builder().precision(p).windows().batchSize(1).threads(1).build();
+                 LowbitEmbeddingModel b = LowbitEmbeddingModel.builder().precision(p).windows().batchSize(3).threads(2).build();
+                 LowbitEmbeddingModel c = LowbitEmbeddingModel.builder().precision(p).batchSize(2).threads(2).maxLength(256).build()) {
+                List<Embedding> ea = a.embedAll(texts).content();
+                List<Embedding> eb = b.embedAll(texts).content();
+                for (int i = 0; i < texts.size(); i++) {
                     assertThat(eb.get(i).vector()).as("%s text %d", p, i).containsExactly(ea.get(i).vector());
                 }
-                assertThat(a.truncated()).isEqualTo(1); // the 302-token text is cut at 256
+                for (int i : new int[] {2, 5}) {
+                    assertThat(b.embed(texts.get(i)).content().vector()).as("%s text %d alone", p, i).containsExactly(ea.get(i).vector());
+                }
+                assertThat(a.truncated()).isZero();
+                // truncation at 256 changes only the two texts longer than that
+                List<Embedding> ec = c.embedAll(texts).content();
+                assertThat(c.truncated()).isEqualTo(2);
+                for (int i = 0; i < texts.size(); i++) {
+                    boolean longText = i == 3 || i == 5;
+                    double cos = dev.langchain4j.store.embedding.CosineSimilarity.between(ec.get(i), ea.get(i));
+                    if (longText) {
+                        assertThat(cos).as("%s text %d", p, i).isLessThan(0.999999);
+                    } else {
+                        assertThat(ec.get(i).vector()).as("%s text %d", p, i).containsExactly(ea.get(i).vector());
+                    }
+                }
             }
+        }
+    }
+
+    @Test
+    void windowsNeverEndInsideAWord() {
+        try (LowbitEmbeddingModel m = LowbitEmbeddingModel.builder().threads(1).build()) {
+            WordPieceTokenizer tok = LowbitEmbeddingModel.tokenizer();
+            int[] body = tok.tokenIds("antidisestablishmentarianism quantization ".repeat(150));
+            List<int[]> w = m.windows(body);
+            assertThat(w.size()).isGreaterThan(1);
+            int at = 0;
+            for (int[] win : w) {
+                assertThat(win.length).isBetween(1, LowbitEmbeddingModel.WINDOW);
+                assertThat(java.util.Arrays.copyOfRange(body, at, at + win.length)).isEqualTo(win);
+                at += win.length;
+                assertThat(tok.token(win[0])).as("window start").doesNotStartWith("##");
+            }
+            assertThat(at).isEqualTo(body.length);
+            assertThat(m.windows(java.util.Arrays.copyOf(body, 510))).hasSize(1);
+            assertThat(m.windows(java.util.Arrays.copyOf(body, 511))).hasSize(2);
+            // one "word" longer than a window is split anyway
+            int[] hashes = new int[1200];
+            java.util.Arrays.fill(hashes, body[1]);
+            assertThat(tok.token(body[1])).startsWith("##");
+            assertThat(m.windows(hashes)).extracting(x -> x.length).containsExactly(510, 510, 180);
         }
     }
 
@@ -45,6 +89,14 @@ class LowbitEmbeddingModelTest {
             assertThat(m.dimension()).isEqualTo(384);
             assertThat(m.modelName()).isEqualTo("all-minilm-l6-v2");
             assertThat(m.toString()).contains("imunpack b=6");
+        }
+        try (LowbitEmbeddingModel m = LowbitEmbeddingModel.builder().threads(1).build()) {
+            assertThat(m.maxLength()).isEqualTo(128);
+            assertThat(m.precision().label()).isEqualTo("fp32");
+        }
+        try (LowbitEmbeddingModel m = LowbitEmbeddingModel.builder().threads(1).maxLength(200).windows().build()) {
+            assertThat(m.maxLength()).isZero();
+            assertThat(m.toString()).contains("windows of 510");
         }
         try (LowbitEmbeddingModel m = LowbitEmbeddingModel.builder().precision("int8").build()) {
             assertThat(m.precision().bits()).isEqualTo(8);

@@ -146,6 +146,33 @@ class OneLineSwitchTest {
     }
 
     @Test
+    void longTextsAreTruncatedAt128TokensAsLangchain4jDoes() {
+        // langchain4j's tokenizer applies tokenizer.json's truncation (128 tokens) before its own 510-piece windows
+        List<TextSegment> texts = List.of(
+                TextSegment.from("Low-bit integer GEMMs are exact after unpacking. ".repeat(30)),
+                TextSegment.from("Antidisestablishmentarianism and quantization of transformers, ".repeat(100)),
+                TextSegment.from(String.join(" ", SemanticSearch.DOCUMENTS)));
+        Response<List<Embedding>> ref = onnx.embedAll(texts);
+        try (LowbitEmbeddingModel lowbit = LowbitEmbeddingModel.builder().threads(2).build();
+             LowbitEmbeddingModel st = LowbitEmbeddingModel.builder().threads(2).maxLength(256).build()) {
+            Response<List<Embedding>> ours = lowbit.embedAll(texts);
+            List<Embedding> longer = st.embedAll(texts).content();
+            for (int i = 0; i < texts.size(); i++) {
+                int pieces = LowbitEmbeddingModel.tokenizer().tokenIds(texts.get(i).text()).length;
+                assertThat(pieces).isGreaterThan(128);
+                double cos = CosineSimilarity.between(ours.content().get(i), ref.content().get(i));
+                double cos256 = CosineSimilarity.between(longer.get(i), ref.content().get(i));
+                System.out.printf("text of %d word pieces: cosine to langchain4j %.10f (maxLength 128), %.4f (maxLength 256)%n",
+                        pieces, cos, cos256);
+                assertThat(cos).isGreaterThanOrEqualTo(0.99999);
+                assertThat(cos256).isLessThan(0.9999);
+            }
+            assertThat(lowbit.truncated()).isEqualTo(texts.size());
+            assertThat(ours.tokenUsage().inputTokenCount()).isEqualTo(ref.tokenUsage().inputTokenCount()).isEqualTo(3 * 126);
+        }
+    }
+
+    @Test
     void emptyTextIsRejectedLikeLangchain4jDoes() {
         // a zero-width space is not blank for TextSegment, but has no word pieces
         TextSegment nothing = TextSegment.from("\u200B\u200B");
