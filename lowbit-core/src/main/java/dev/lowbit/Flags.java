@@ -7,6 +7,7 @@ package dev.lowbit;
  *   <li>{@code lowbit.backend}: name of the {@code GemmBackend} to use (default: highest priority found)
  *   <li>{@code lowbit.threads}: worker threads for kernels that parallelize (default: available processors)
  *   <li>{@code lowbit.vectorBits}: force a Vector API width (128, 256, 512) for SIMD kernels (default: preferred)
+ *   <li>{@code lowbit.vectorMath}: name of the {@code VectorMath} implementation (default: highest priority found)
  * </ul>
  */
 public final class Flags {
@@ -14,6 +15,10 @@ public final class Flags {
 
     public static String backend() {
         return System.getProperty("lowbit.backend", "").strip();
+    }
+
+    public static String vectorMath() {
+        return System.getProperty("lowbit.vectorMath", "").strip();
     }
 
     public static int threads() {

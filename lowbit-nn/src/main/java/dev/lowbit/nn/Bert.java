@@ -6,6 +6,8 @@ import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.numeric.VectorMath;
+import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -27,7 +29,9 @@ import java.util.stream.IntStream;
  * after the softmax in float32), so masked keys are simply left out: only the positions with mask 1 are
  * computed, packed row after row into one T×d matrix, which gives the same pooled result as computing the
  * padding and ignoring it. The linear layers run as one GEMM over all T tokens of the batch; attention
- * runs per (sequence, head), in parallel over {@code threads} workers.
+ * runs per (sequence, head), in parallel over {@code threads} workers. Softmax (of the scores times 1/√d_h),
+ * GELU, LayerNorm and the bias/residual adds go through {@link VectorMath} in float32; in FP32 the two
+ * attention products are {@link VectorMath#matmul} (each score an fma chain over the head dimension).
  *
  * <p>In the low-bit precisions the GEMMs the precision covers are dispatched to its {@link GemmExecutor}: the RTN
  * modes ({@code imunpack}, {@code int8}) quantize each GEMM {@code A·Bᵀ} (weights once, at construction;
@@ -50,6 +54,8 @@ public final class Bert implements AutoCloseable {
     private LinearCapture capture;
     private final boolean verifyExact;
     private final java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
+    /** Softmax, GELU, LayerNorm, bias/residual adds and the FP32 attention products (same bits on every implementation). */
+    private final VectorMath vm = VectorMaths.preferred();
 
     /** The pooled, L2-normalized embeddings (B × d) and the packed last hidden state. */
     public record Output(float[][] embeddings, FloatMatrix lastHidden, int[] sequenceStart, int[] sequenceLength) {}
@@ -220,7 +226,7 @@ public final class Bert implements AutoCloseable {
             float[] h = linear(l, GemmRole.FFN1, a, total, blocks);
             int width = c.intermediate();
             float[] hh = h;
-            forRows(total, (r0, r1) -> Activations.geluInPlace(hh, r0 * width, r1 * width));
+            forRows(total, (r0, r1) -> vm.gelu(hh, r0 * width, hh, r0 * width, (r1 - r0) * width));
             float[] y = linear(l, GemmRole.FFN2, h, total, blocks);
             residualNorm(lw.outputNorm(), y, a, total);
             x = y;
@@ -253,15 +259,13 @@ public final class Bert implements AutoCloseable {
     private void residualNorm(LayerNormWeights p, float[] x, float[] skip, int rows) {
         int d = c.hidden();
         forRows(rows, (r0, r1) -> {
-            for (int i = r0 * d; i < r1 * d; i++) {
-                x[i] += skip[i];
-            }
-            p.applyInPlace(x, r0, r1);
+            vm.add(x, r0 * d, skip, r0 * d, x, r0 * d, (r1 - r0) * d);
+            p.applyInPlace(vm, x, r0, r1);
         });
     }
 
     private void layerNorm(LayerNormWeights p, float[] x, int rows) {
-        forRows(rows, (r0, r1) -> p.applyInPlace(x, r0, r1));
+        forRows(rows, (r0, r1) -> p.applyInPlace(vm, x, r0, r1));
     }
 
     private interface RowRange {
@@ -317,10 +321,7 @@ public final class Bert implements AutoCloseable {
         float[] res = out;
         forRows(rows, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                int o = r * n;
-                for (int j = 0; j < n; j++) {
-                    res[o + j] += bias[j];
-                }
+                vm.add(res, r * n, bias, 0, res, r * n, n);
             }
         });
         return out;
@@ -341,7 +342,8 @@ public final class Bert implements AutoCloseable {
         int d = c.hidden();
         int hd = c.headDim();
         int heads = c.heads();
-        float scale = (float) Math.sqrt(hd);
+        float invScale = (float) (1 / Math.sqrt(hd));
+        boolean fp32 = !precision.quantizes(GemmRole.QK) && !precision.quantizes(GemmRole.PV);
         float[] ctx = new float[total * d];
         int jobs = start.length * heads;
         IntStream range = IntStream.range(0, jobs);
@@ -354,15 +356,16 @@ public final class Bert implements AutoCloseable {
                 return;
             }
             int off = start[s] * d + h * hd;
+            if (fp32) {
+                attentionHeadFp32(q, k, v, ctx, off, len, invScale);
+                return;
+            }
             // views: rows = tokens of sequence s, cols = the dims of head h; stride d
             FloatMatrix qh = new FloatMatrix(q, len, hd, off, d);
             FloatMatrix kh = new FloatMatrix(k, len, hd, off, d);
             float[] p = product(l, GemmRole.QK, qh, kh); // len × len
             for (int r = 0; r < len; r++) {
-                for (int t = 0; t < len; t++) {
-                    p[r * len + t] /= scale;
-                }
-                Activations.softmaxInPlace(p, r * len, len);
+                vm.softmax(p, r * len, invScale, p, r * len, len);
             }
             float[] vt = new float[hd * len]; // v_hᵀ: hd × len, so that P·v_h is the NT product P·(v_hᵀ)ᵀ
             for (int t = 0; t < len; t++) {
@@ -381,6 +384,29 @@ public final class Bert implements AutoCloseable {
             runInPool(all);
         }
         return ctx;
+    }
+
+    /**
+     * One FP32 attention head: {@code S = q_h·k_hᵀ}, row softmax of S/√d_h, {@code ctx_h = P·v_h}, the two
+     * products as {@link VectorMath#matmul} straight from and into the packed rows (row stride d).
+     */
+    private void attentionHeadFp32(float[] q, float[] k, float[] v, float[] ctx, int off, int len, float invScale) {
+        int d = c.hidden();
+        int hd = c.headDim();
+        float[] kt = new float[hd * len]; // k_hᵀ: hd × len
+        for (int j = 0; j < hd; j++) {
+            int src = off + j;
+            int dst = j * len;
+            for (int t = 0; t < len; t++) {
+                kt[dst + t] = k[src + t * d];
+            }
+        }
+        float[] p = new float[len * len];
+        vm.matmul(q, off, d, kt, 0, len, p, 0, len, len, len, hd);
+        for (int r = 0; r < len; r++) {
+            vm.softmax(p, r * len, invScale, p, r * len, len);
+        }
+        vm.matmul(p, 0, len, v, off, d, ctx, off, d, len, hd, len);
     }
 
     /** Per-site statistics of the low-bit GEMMs so far (all zeros in FP32), layer-major, roles in order. */

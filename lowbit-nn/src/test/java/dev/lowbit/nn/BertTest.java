@@ -139,7 +139,7 @@ class BertTest {
                 a = refLn(a, lw.attentionNorm());
                 double[] hmid = refLinear(a, lw.intermediate());
                 for (int j = 0; j < hmid.length; j++) {
-                    hmid[j] = 0.5 * hmid[j] * (1 + ActivationsTest.erfSeries(hmid[j] / Math.sqrt(2)));
+                    hmid[j] = 0.5 * hmid[j] * (1 + dev.lowbit.numeric.Erf.erf(hmid[j] / Math.sqrt(2)));
                 }
                 double[] y = refLinear(hmid, lw.output());
                 for (int j = 0; j < d; j++) {

@@ -11,6 +11,10 @@
  * lanes; block sums are exact int32 values added in int64. The IM-Unpack fold (and the rescale to float)
  * can run in the GEMM epilogue.
  *
+ * <p>Element-wise math ({@link dev.lowbit.simd.SimdVectorMath}, the {@code simd} {@code VectorMath}): exp, erf GELU,
+ * softmax, LayerNorm, sums and small per-head products with the same per-element operation sequences and the
+ * same 16-partial reductions as {@code ScalarVectorMath}, so equal bit for bit at every width.
+ *
  * <p>Vector width: the CPU's preferred shape, or {@code -Dlowbit.vectorBits=128|256|512}
  * ({@link dev.lowbit.simd.Species}).
  */

@@ -7,7 +7,7 @@ import dev.lowbit.train.GemmRole;
 /**
  * Multi-head scaled dot-product attention as one differentiable op, with every GEMM through the
  * executor: per sequence b and head h, {@code S = Q·Kᵀ/√d} (ATTN_SCORE), causal mask, two-pass
- * softmax P, {@code O = P·V} (ATTN_VALUE). Backward: {@code dP = dO·Vᵀ}, {@code dVᵀ = dOᵀ·P}
+ * softmax P ({@link dev.lowbit.numeric.VectorMath#softmax}, the 1/√d folded in), {@code O = P·V} (ATTN_VALUE). Backward: {@code dP = dO·Vᵀ}, {@code dVᵀ = dOᵀ·P}
  * (ATTN_VALUE_GRAD), {@code dS = P∘(dP − rowsum(dP∘P))/√d}, {@code dQ = dS·K}, {@code dK = dSᵀ·Q}
  * (ATTN_SCORE_GRAD) — the gradient is always the left operand.
  */
@@ -37,10 +37,7 @@ public final class Attention {
                 float[] p = new float[t * t];
                 for (int i = 0; i < t; i++) {
                     int len = causal ? i + 1 : t;
-                    for (int j = 0; j < len; j++) {
-                        s[i * t + j] *= scale;
-                    }
-                    Softmax.rowInto(s, i * t, len, p, i * t);
+                    Ops.VM.softmax(s, i * t, scale, p, i * t, len);
                 }
                 probs[b * heads + h] = p;
                 float[] o = ex.gemm(GemmRole.ATTN_VALUE, layer, FloatMatrix.wrap(p, t, t), Ops.transpose(v)).data();
@@ -65,13 +62,7 @@ public final class Attention {
                     float[] ds = new float[t * t];
                     float[] pd = p.data();
                     for (int i = 0; i < t; i++) {
-                        double dot = 0;
-                        for (int j = 0; j < t; j++) {
-                            dot += (double) dp[i * t + j] * pd[i * t + j];
-                        }
-                        for (int j = 0; j < t; j++) {
-                            ds[i * t + j] = (float) (pd[i * t + j] * (dp[i * t + j] - dot) * scale);
-                        }
+                        Ops.VM.softmaxBackward(pd, i * t, dp, i * t, scale, ds, i * t, causal ? i + 1 : t);
                     }
                     FloatMatrix dsm = FloatMatrix.wrap(ds, t, t);
                     float[] dq = ex.gemm(GemmRole.ATTN_SCORE_GRAD, layer, dsm, Ops.transpose(k)).data();

@@ -1,5 +1,7 @@
 package dev.lowbit.autograd;
 
+import dev.lowbit.numeric.VectorMath;
+import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.train.GemmExecutor;
 import dev.lowbit.train.GemmRole;
@@ -9,6 +11,9 @@ import dev.lowbit.train.GemmRole;
  * it; gradients accumulate into the parents' {@code grad()}.
  */
 public final class Ops {
+    /** Element-wise and row-wise math (GELU, LayerNorm, softmax, adds): the same bits on every implementation. */
+    static final VectorMath VM = VectorMaths.preferred();
+
     private Ops() {}
 
     // ------------------------------------------------------------------ linear algebra
@@ -22,9 +27,7 @@ public final class Ops {
         float[] yd = y.data();
         if (b != null) {
             for (int r = 0; r < x.rows; r++) {
-                for (int c = 0; c < w.rows; c++) {
-                    yd[r * w.rows + c] += b.data[c];
-                }
+                VM.add(yd, r * w.rows, b.data, 0, yd, r * w.rows, w.rows);
             }
         }
         Tensor out = Tensor.result(x.rows, w.rows, yd, x, w, b);
@@ -40,41 +43,24 @@ public final class Ops {
                 float[] db = b.grad();
                 float[] g = out.grad();
                 for (int r = 0; r < out.rows; r++) {
-                    for (int c = 0; c < out.cols; c++) {
-                        db[c] += g[r * out.cols + c];
-                    }
+                    VM.add(db, 0, g, r * out.cols, db, 0, out.cols);
                 }
             }
         });
         return out;
     }
 
-    /** A compact transposed copy (blocked 32×32 so both sides stay in cache). */
+    /** A compact transposed copy ({@link VectorMath#transpose}: cache-blocked, 8 source rows per pass). */
     public static FloatMatrix transpose(FloatMatrix m) {
-        int rows = m.rows();
-        int cols = m.cols();
-        FloatMatrix t = FloatMatrix.zeros(cols, rows);
-        float[] td = t.data();
-        float[] md = m.data();
-        for (int r0 = 0; r0 < rows; r0 += 32) {
-            for (int c0 = 0; c0 < cols; c0 += 32) {
-                int r1 = Math.min(rows, r0 + 32);
-                int c1 = Math.min(cols, c0 + 32);
-                for (int r = r0; r < r1; r++) {
-                    int src = m.index(r, 0);
-                    for (int c = c0; c < c1; c++) {
-                        td[c * rows + r] = md[src + c];
-                    }
-                }
-            }
+        FloatMatrix t = FloatMatrix.zeros(m.cols(), m.rows());
+        if (m.rows() > 0 && m.cols() > 0) {
+            VM.transpose(m.data(), m.index(0, 0), m.stride(), m.rows(), m.cols(), t.data(), 0, m.rows());
         }
         return t;
     }
 
     static void addInto(float[] acc, float[] v) {
-        for (int i = 0; i < acc.length; i++) {
-            acc[i] += v[i];
-        }
+        VM.add(acc, 0, v, 0, acc, 0, acc.length);
     }
 
     // ------------------------------------------------------------------ element-wise
@@ -82,9 +68,7 @@ public final class Ops {
     public static Tensor add(Tensor a, Tensor b) {
         checkSame(a, b);
         float[] y = new float[a.size()];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = a.data[i] + b.data[i];
-        }
+        VM.add(a.data, 0, b.data, 0, y, 0, y.length);
         Tensor out = Tensor.result(a.rows, a.cols, y, a, b);
         out.onBackward(() -> {
             if (a.requiresGrad()) {
@@ -100,23 +84,15 @@ public final class Ops {
     public static Tensor mul(Tensor a, Tensor b) {
         checkSame(a, b);
         float[] y = new float[a.size()];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = a.data[i] * b.data[i];
-        }
+        VM.mul(a.data, 0, b.data, 0, y, 0, y.length);
         Tensor out = Tensor.result(a.rows, a.cols, y, a, b);
         out.onBackward(() -> {
             float[] g = out.grad();
             if (a.requiresGrad()) {
-                float[] ga = a.grad();
-                for (int i = 0; i < g.length; i++) {
-                    ga[i] += g[i] * b.data[i];
-                }
+                VM.fmaInto(g, 0, b.data, 0, a.grad(), 0, g.length);
             }
             if (b.requiresGrad()) {
-                float[] gb = b.grad();
-                for (int i = 0; i < g.length; i++) {
-                    gb[i] += g[i] * a.data[i];
-                }
+                VM.fmaInto(g, 0, a.data, 0, b.grad(), 0, g.length);
             }
         });
         return out;
@@ -128,26 +104,15 @@ public final class Ops {
         }
     }
 
-    private static final double INV_SQRT2 = 1 / Math.sqrt(2);
-    private static final double INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-
-    /** GELU with erf (not the tanh approximation): {@code 0.5·x·(1 + erf(x/√2))}, erf to 1.5e-7. */
+    /**
+     * GELU with erf (not the tanh approximation): {@code x·Φ(x)}, Φ(x) = ½(1 + erf(x/√2)), by
+     * {@link VectorMath#gelu} (Φ to 3e-7 absolute); backward {@code dx += dy·(Φ(x) + x·φ(x))}.
+     */
     public static Tensor gelu(Tensor x) {
         float[] y = new float[x.size()];
-        for (int i = 0; i < y.length; i++) {
-            double v = x.data[i];
-            y[i] = (float) (0.5 * v * (1 + Erf.erfFloat(v * INV_SQRT2)));
-        }
+        VM.gelu(x.data, 0, y, 0, y.length);
         Tensor out = Tensor.result(x.rows, x.cols, y, x);
-        out.onBackward(() -> {
-            float[] g = out.grad();
-            float[] gx = x.grad();
-            for (int i = 0; i < g.length; i++) {
-                double v = x.data[i];
-                double d = 0.5 * (1 + Erf.erfFloat(v * INV_SQRT2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI;
-                gx[i] += (float) (g[i] * d);
-            }
-        });
+        out.onBackward(() -> VM.geluBackward(x.data, 0, out.grad(), 0, x.grad(), 0, x.size()));
         return out;
     }
 
@@ -166,32 +131,19 @@ public final class Ops {
 
     // ------------------------------------------------------------------ normalization, embeddings
 
-    /** Row-wise LayerNorm: {@code (x − mean)/sqrt(var + eps)·gamma + beta} with gamma, beta 1×C. */
+    /**
+     * Row-wise LayerNorm: {@code (x − mean)/sqrt(var + eps)·gamma + beta} with gamma, beta 1×C, by
+     * {@link VectorMath#layerNorm} and {@link VectorMath#layerNormBackward} (float32, 16-partial sums).
+     */
     public static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
         int n = x.rows;
         int c = x.cols;
         float[] y = new float[x.size()];
         float[] xhat = new float[x.size()];
         float[] rstd = new float[n];
+        float e = (float) eps;
         for (int r = 0; r < n; r++) {
-            double mean = 0;
-            for (int j = 0; j < c; j++) {
-                mean += x.data[r * c + j];
-            }
-            mean /= c;
-            double var = 0;
-            for (int j = 0; j < c; j++) {
-                double d = x.data[r * c + j] - mean;
-                var += d * d;
-            }
-            var /= c;
-            double rs = 1 / Math.sqrt(var + eps);
-            rstd[r] = (float) rs;
-            for (int j = 0; j < c; j++) {
-                float xh = (float) ((x.data[r * c + j] - mean) * rs);
-                xhat[r * c + j] = xh;
-                y[r * c + j] = xh * gamma.data[j] + beta.data[j];
-            }
+            rstd[r] = VM.layerNorm(x.data, r * c, gamma.data, beta.data, e, y, r * c, xhat, r * c, c);
         }
         Tensor out = Tensor.result(n, c, y, x, gamma, beta);
         out.onBackward(() -> {
@@ -200,28 +152,7 @@ public final class Ops {
             float[] gb = beta.requiresGrad() ? beta.grad() : null;
             float[] gx = x.requiresGrad() ? x.grad() : null;
             for (int r = 0; r < n; r++) {
-                double sumD = 0;
-                double sumDx = 0;
-                for (int j = 0; j < c; j++) {
-                    int i = r * c + j;
-                    double d = g[i] * gamma.data[j];
-                    sumD += d;
-                    sumDx += d * xhat[i];
-                    if (gg != null) {
-                        gg[j] += g[i] * xhat[i];
-                    }
-                    if (gb != null) {
-                        gb[j] += g[i];
-                    }
-                }
-                if (gx != null) {
-                    double mD = sumD / c;
-                    double mDx = sumDx / c;
-                    for (int j = 0; j < c; j++) {
-                        int i = r * c + j;
-                        gx[i] += (float) (rstd[r] * (g[i] * gamma.data[j] - mD - xhat[i] * mDx));
-                    }
-                }
+                VM.layerNormBackward(g, r * c, xhat, r * c, gamma.data, rstd[r], gx, r * c, gg, gb, c);
             }
         });
         return out;
@@ -242,9 +173,7 @@ public final class Ops {
             float[] g = out.grad();
             float[] gt = table.grad();
             for (int i = 0; i < ids.length; i++) {
-                for (int j = 0; j < d; j++) {
-                    gt[ids[i] * d + j] += g[i * d + j];
-                }
+                VM.add(gt, ids[i] * d, g, i * d, gt, ids[i] * d, d);
             }
         });
         return out;
@@ -256,12 +185,9 @@ public final class Ops {
         if (x.rows % t != 0 || pos.rows < t || pos.cols != d) {
             throw new IllegalArgumentException("positional: " + x + " with T=" + t + " and " + pos);
         }
-        float[] y = x.data.clone();
+        float[] y = new float[x.size()];
         for (int r = 0; r < x.rows; r++) {
-            int p = r % t;
-            for (int j = 0; j < d; j++) {
-                y[r * d + j] += pos.data[p * d + j];
-            }
+            VM.add(x.data, r * d, pos.data, (r % t) * d, y, r * d, d);
         }
         Tensor out = Tensor.result(x.rows, d, y, x, pos);
         out.onBackward(() -> {
@@ -272,10 +198,7 @@ public final class Ops {
             if (pos.requiresGrad()) {
                 float[] gp = pos.grad();
                 for (int r = 0; r < x.rows; r++) {
-                    int p = r % t;
-                    for (int j = 0; j < d; j++) {
-                        gp[p * d + j] += g[r * d + j];
-                    }
+                    VM.add(gp, (r % t) * d, g, r * d, gp, (r % t) * d, d);
                 }
             }
         });
@@ -335,8 +258,8 @@ public final class Ops {
     // ------------------------------------------------------------------ loss
 
     /**
-     * Mean cross-entropy of logits (N×V) against targets; the softmax is two-pass (max, then sum of
-     * exponentials) in float64. Backward: (softmax − onehot)/N.
+     * Mean cross-entropy of logits (N×V) against targets; the softmax is {@link VectorMath#softmax} (two
+     * passes, float32), the loss {@code Σ (lse_r − logit_r,target)/N} in float64. Backward: (softmax − onehot)/N.
      */
     public static Tensor crossEntropy(Tensor logits, int[] targets) {
         int n = logits.rows;
@@ -344,17 +267,22 @@ public final class Ops {
         float[] probs = new float[n * v];
         double loss = 0;
         for (int r = 0; r < n; r++) {
-            double lse = Softmax.rowInto(logits.data, r * v, v, probs, r * v);
+            double lse = VM.softmax(logits.data, r * v, 1f, probs, r * v, v);
             loss += lse - logits.data[r * v + targets[r]];
         }
         Tensor out = Tensor.result(1, 1, new float[] {(float) (loss / n)}, logits);
         out.onBackward(() -> {
             float g = out.grad()[0] / n;
             float[] gl = logits.grad();
+            float[] d = probs.clone();
             for (int r = 0; r < n; r++) {
-                for (int j = 0; j < v; j++) {
-                    gl[r * v + j] += g * (probs[r * v + j] - (j == targets[r] ? 1 : 0));
-                }
+                d[r * v + targets[r]] -= 1;
+            }
+            // gl += g·(p − onehot), one rounding per element
+            float[] gs = new float[v];
+            java.util.Arrays.fill(gs, g);
+            for (int r = 0; r < n; r++) {
+                VM.fmaInto(gs, 0, d, r * v, gl, r * v, v);
             }
         });
         return out;
