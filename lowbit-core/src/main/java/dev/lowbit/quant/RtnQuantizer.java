@@ -99,6 +99,73 @@ public final class RtnQuantizer {
     }
 
     /**
+     * Per-tensor RTN codes that fit in int32, with their scale: {@code x ≈ codes[r·cols + c] / scale}.
+     *
+     * @param codes row-major, compact ({@code rows × cols})
+     * @param maxAbs the largest |code|
+     */
+    public record IntCodes(int[] codes, int rows, int cols, double scale, double alpha, int maxAbs) {}
+
+    /** Largest |code| {@link #quantizeInt} returns as int32 codes. */
+    static final double MAX_INT_CODE = 0x1p30;
+
+    /**
+     * The same codes, scale and alpha as {@link #quantize} for a per-tensor setting, as int32 — or
+     * {@code null} when the granularity is not per tensor or some |code| would exceed 2^30 (the caller then
+     * uses {@link #quantize}, which also reports codes beyond 2^62). One pass takes the magnitudes (and
+     * detects NaN/Inf), the percentile is an O(n) selection, and one pass rounds: {@code q = rint(x·s)} in
+     * double, exactly as in {@link #quantize}, so the codes are bit-identical.
+     */
+    public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what) {
+        if (p.granularity().kind() != Granularity.Kind.TENSOR) {
+            return null;
+        }
+        int rows = x.rows();
+        int cols = x.cols();
+        float[] xd = x.data();
+        float[] mags = new float[rows * cols];
+        float max = 0;
+        for (int r = 0, i = 0; r < rows; r++) {
+            int at = x.index(r, 0);
+            for (int c = 0; c < cols; c++, i++) {
+                float v = Math.abs(xd[at + c]);
+                mags[i] = v;
+                max = Math.max(max, v);
+            }
+        }
+        if (!(max <= Float.MAX_VALUE)) {
+            requireFinite(x, what);
+        }
+        double alpha = percentileAlpha(mags, p.beta());
+        if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
+            alpha = percentileAlpha(nonZero(mags), p.beta());
+        }
+        double s = (p.levels() / 2.0) / alpha;
+        double clipMax = Math.floor((p.levels() - 1) / 2.0);
+        double qMax = Math.rint(max * s); // rint is monotone: the largest |code|
+        if (p.clip()) {
+            qMax = Math.min(qMax, clipMax);
+        }
+        if (qMax > MAX_INT_CODE) {
+            return null;
+        }
+        int[] codes = new int[rows * cols];
+        for (int r = 0, i = 0; r < rows; r++) {
+            int at = x.index(r, 0);
+            if (p.clip()) {
+                for (int c = 0; c < cols; c++, i++) {
+                    codes[i] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
+                }
+            } else {
+                for (int c = 0; c < cols; c++, i++) {
+                    codes[i] = (int) Math.rint(xd[at + c] * s);
+                }
+            }
+        }
+        return new IntCodes(codes, rows, cols, s, alpha, (int) qMax);
+    }
+
+    /**
      * alpha for magnitudes {@code mags} (reordered in place): the {@code floor(n·(1−beta))}-th largest,
      * the maximum when that index is 0, floored at 1e-20.
      */
