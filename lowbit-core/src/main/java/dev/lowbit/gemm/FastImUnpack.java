@@ -56,7 +56,7 @@ public final class FastImUnpack {
                          long gemmNanos) {}
 
     /** The chosen plan for one GEMM (package-private for tests). */
-    record Choice(int bits, String strategy, double work, double cost) {}
+    record Choice(int bits, String strategy, double work, double cost, long unpackedAt) {}
 
     /**
      * {@code out = dequant(quant(a)·quant(w)ᵀ)} through exact b-bit integer GEMMs.
@@ -66,30 +66,74 @@ public final class FastImUnpack {
      */
     public static Result multiplyInto(FloatMatrix a, FloatMatrix w, QuantParams pa, QuantParams pw, int bits, int statBits,
                                       GemmBackend backend, FloatMatrix out) {
-        Gemm.checkOut(a, w, out);
+        return multiplyInto(GemmLayout.NT, a, w, pa, pw, bits, statBits, backend, out);
+    }
+
+    /**
+     * As {@link #multiplyInto(FloatMatrix, FloatMatrix, QuantParams, QuantParams, int, int, GemmBackend, FloatMatrix)}
+     * with the operands stored in {@code layout} (A k×m for TN; W k×n for NN and TN): the codes are written
+     * in the NT layout while quantizing, so the result equals the NT call on the transposed copies.
+     */
+    public static Result multiplyInto(GemmLayout layout, FloatMatrix a, FloatMatrix w, QuantParams pa, QuantParams pw, int bits,
+                                      int statBits, GemmBackend backend, FloatMatrix out) {
+        int m = layout.m(a);
+        int n = layout.n(w);
+        int k = layout.k(a);
+        if (k != layout.kOfB(w)) {
+            throw new dev.lowbit.LowbitException("inner dimensions differ in a " + layout + " GEMM: lhs is " + a.shapeString()
+                    + ", rhs is " + w.shapeString());
+        }
+        if (out.rows() != m || out.cols() != n) {
+            throw new IllegalArgumentException("output is " + out.shapeString() + ", expected " + m + "x" + n);
+        }
+        if (out.sharesStorageWith(a) || out.sharesStorageWith(w)) {
+            throw new IllegalArgumentException("output must not share storage with an input");
+        }
         if (bits != AUTO_BITS) {
             Digits.checkBits(bits);
         }
-        int m = a.rows();
-        int n = w.rows();
-        int k = a.cols();
+        boolean ta = layout == GemmLayout.TN;
+        boolean tw = layout != GemmLayout.NT;
         long t0 = System.nanoTime();
-        RtnQuantizer.IntCodes qa = RtnQuantizer.quantizeInt(a, pa, "lhs");
-        RtnQuantizer.IntCodes qw = qa == null ? null : RtnQuantizer.quantizeInt(w, pw, "rhs");
+        RtnQuantizer.IntCodes qa = RtnQuantizer.quantizeInt(a, pa, "lhs", ta);
+        RtnQuantizer.IntCodes qw = qa == null ? null : RtnQuantizer.quantizeInt(w, pw, "rhs", tw);
         long t1 = System.nanoTime();
         if (qa == null || qw == null) {
             int b = bits == AUTO_BITS ? Digits.MAX_BITS : bits;
-            double ratio = ImUnpackGemm.multiplyInto(a, w, new ImUnpackSpec(pa, pw, b, UnpackStrategy.ROW), backend, out);
+            FloatMatrix na = ta ? transpose(a) : a;
+            FloatMatrix nw = tw ? transpose(w) : w;
+            double ratio = ImUnpackGemm.multiplyInto(na, nw, new ImUnpackSpec(pa, pw, b, UnpackStrategy.ROW), backend, out);
             return new Result(b, "fallback:row", ratio, 0, 0, t1 - t0, 0, System.nanoTime() - t1);
         }
+        long[] heavy = new long[2];
+        Choice c = multiplyCodes(qa, qw, bits, null, statBits, backend, out, heavy);
+        long t2 = c.unpackedAt();
+        long t3 = System.nanoTime();
+        double base = (double) m * n * k;
+        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, heavy[0], heavy[1], t1 - t0, t2 - t1, t3 - t2);
+    }
+
+    /**
+     * The integer part of the pipeline on given codes: choose (b, strategy) — or take {@code strategy}
+     * ({@code none}, {@code row}, {@code column}) when not null — unpack, and run the fused fold + rescale
+     * into {@code out}. {@code heavy} receives the heavy-hitter counts at {@code statBits}.
+     */
+    static Choice multiplyCodes(RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int bits, String strategy, int statBits,
+                                GemmBackend backend, FloatMatrix out, long[] heavy) {
+        int m = qa.rows();
+        int n = qw.rows();
+        int k = qa.cols();
         long thr = Digits.base(Math.max(Digits.MIN_BITS, Math.min(31, statBits)));
         int[] rowA = new int[m];
         int[] colA = new int[k];
         int[] rowW = new int[n];
         int[] colW = new int[k];
-        long hhA = maxima(qa.codes(), m, k, rowA, colA, thr);
-        long hhW = maxima(qw.codes(), n, k, rowW, colW, thr);
+        heavy[0] = maxima(qa.codes(), m, k, rowA, colA, thr);
+        heavy[1] = maxima(qw.codes(), n, k, rowW, colW, thr);
         Choice c = choose(m, n, k, qa.maxAbs(), qw.maxAbs(), rowA, colA, rowW, colW, bits, backend);
+        if (strategy != null) {
+            c = new Choice(c.bits(), strategy, c.work(), c.cost(), 0);
+        }
         UnpackedInt u = unpack(c, qa, qw, rowA, colA, rowW, colW);
         long t2 = System.nanoTime();
         if (m > 0 && n > 0) {
@@ -105,9 +149,7 @@ public final class FastImUnpack {
                 backend.gemmIntFoldScaled(u.lhs, u.rhs, c.bits(), ImUnpackGemm.foldMap(u.plan), sa, sw, out);
             }
         }
-        long t3 = System.nanoTime();
-        double base = (double) m * n * k;
-        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, hhA, hhW, t1 - t0, t2 - t1, t3 - t2);
+        return new Choice(c.bits(), c.strategy(), u.plan.work(), c.cost(), t2);
     }
 
     /** Row and column maxima of |code| (into rowMax, colMax); returns the number of codes with |q| ≥ thr. */
@@ -139,7 +181,7 @@ public final class FastImUnpack {
             Choice ch;
             if (maxA < s && maxW < s) {
                 double work = (double) m * n * k;
-                ch = new Choice(b, "none", work, work * perMac);
+                ch = new Choice(b, "none", work, work * perMac, 0);
             } else {
                 double kk = 0;
                 for (int c = 0; c < k; c++) {
@@ -157,7 +199,7 @@ public final class FastImUnpack {
                 }
                 double rowWork = ma * na * k;
                 double rowCost = rowWork * perMac + (ma + na) * k * UNPACK_COST;
-                ch = rowCost <= colCost ? new Choice(b, "row", rowWork, rowCost) : new Choice(b, "column", colWork, colCost);
+                ch = rowCost <= colCost ? new Choice(b, "row", rowWork, rowCost, 0) : new Choice(b, "column", colWork, colCost, 0);
             }
             if (best == null || ch.cost() < best.cost()) {
                 best = ch;
@@ -188,6 +230,16 @@ public final class FastImUnpack {
             }
             default -> column(qa.codes(), qw.codes(), m, n, k, colA, colW, b);
         };
+    }
+
+    private static FloatMatrix transpose(FloatMatrix x) {
+        FloatMatrix t = FloatMatrix.zeros(x.cols(), x.rows());
+        for (int r = 0; r < x.rows(); r++) {
+            for (int c = 0; c < x.cols(); c++) {
+                t.set(c, r, x.get(r, c));
+            }
+        }
+        return t;
     }
 
     static int[] identity(int n) {

@@ -117,6 +117,15 @@ public final class RtnQuantizer {
      * double, exactly as in {@link #quantize}, so the codes are bit-identical.
      */
     public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what) {
+        return quantizeInt(x, p, what, false);
+    }
+
+    /**
+     * As {@link #quantizeInt(FloatMatrix, QuantParams, String)}; with {@code transpose} the codes are those
+     * of xᵀ (cols × rows). A per-tensor percentile does not depend on the layout, so these are exactly the
+     * codes of {@code quantizeInt(transpose(x))}, without the transposed float copy.
+     */
+    public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what, boolean transpose) {
         if (p.granularity().kind() != Granularity.Kind.TENSOR) {
             return null;
         }
@@ -150,6 +159,19 @@ public final class RtnQuantizer {
             return null;
         }
         int[] codes = new int[rows * cols];
+        if (transpose) {
+            for (int r0 = 0; r0 < rows; r0 += 64) {
+                int r1 = Math.min(rows, r0 + 64);
+                for (int r = r0; r < r1; r++) {
+                    int at = x.index(r, 0);
+                    for (int c = 0; c < cols; c++) {
+                        double q = Math.rint(xd[at + c] * s);
+                        codes[c * rows + r] = (int) (p.clip() ? Math.max(-clipMax, Math.min(clipMax, q)) : q);
+                    }
+                }
+            }
+            return new IntCodes(codes, cols, rows, s, alpha, (int) qMax);
+        }
         for (int r = 0, i = 0; r < rows; r++) {
             int at = x.index(r, 0);
             if (p.clip()) {

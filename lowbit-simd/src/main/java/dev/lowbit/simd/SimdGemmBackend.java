@@ -180,7 +180,11 @@ public final class SimdGemmBackend implements GemmBackend {
                 && a.rows() == out.rows() && b.rows() == out.cols()) {
             run(a, b, bits, IntSink.foldScaled(fold, lhsScale, rhsScale, out), p);
         } else {
-            GemmBackend.super.gemmIntFoldScaled(a, b, bits, fold, lhsScale, rhsScale, out);
+            LongMatrix c = LongMatrix.zeros(out.rows(), out.cols());
+            gemmIntFold(a, b, bits, fold, c);
+            for (int i = 0; i < out.rows(); i++) {
+                Rescale.row(c.data(), c.index(i, 0), lhsScale[i], rhsScale, 0, out.data(), out.index(i, 0), out.cols());
+            }
         }
     }
 

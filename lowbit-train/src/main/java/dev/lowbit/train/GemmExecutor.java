@@ -78,6 +78,10 @@ public final class GemmExecutor {
         if (plainFp32(spec)) {
             out = Gemm.f32(layout, a, b, backend);
             ph.gemm = System.nanoTime() - t0;
+        } else if (spec.exec() == GemmSpec.Exec.IMUNPACK) {
+            // the RTN codes are written in the NT layout while quantizing: no transposed float copies
+            out = FloatMatrix.zeros(layout.m(a), layout.n(b));
+            imunpack(spec, layout, a, b, out, ph);
         } else {
             FloatMatrix na = layout == GemmLayout.TN ? Ops.transpose(a) : a;
             FloatMatrix nb = layout == GemmLayout.NT ? b : Ops.transpose(b);
@@ -128,18 +132,7 @@ public final class GemmExecutor {
     private void nt(GemmSpec spec, GemmRole role, String layer, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
         long t0 = System.nanoTime();
         if (spec.exec() == GemmSpec.Exec.IMUNPACK) {
-            int statBits = spec.bits() == FastImUnpack.AUTO_BITS ? 8 : spec.bits();
-            FastImUnpack.Result r = FastImUnpack.multiplyInto(a, b, ((OperandSpec.Rtn) spec.lhs()).params(),
-                    ((OperandSpec.Rtn) spec.rhs()).params(), spec.bits(), statBits, backend, out);
-            ph.ratio = r.ratio();
-            ph.bits = r.bits();
-            double na = (double) a.rows() * a.cols();
-            double nb = (double) b.rows() * b.cols();
-            ph.hhA = na == 0 ? 0 : r.lhsHeavy() / na;
-            ph.hhB = nb == 0 ? 0 : r.rhsHeavy() / nb;
-            ph.quantize += r.quantizeNanos();
-            ph.unpack += r.unpackNanos();
-            ph.gemm += r.gemmNanos();
+            imunpack(spec, GemmLayout.NT, a, b, out, ph);
         } else {
             String what = layer + " " + role.label();
             int layerIndex = layerIndex(layer);
@@ -157,6 +150,21 @@ public final class GemmExecutor {
             Gemm.f32(qa, qb, out, backend);
             ph.gemm += System.nanoTime() - t1;
         }
+    }
+
+    private void imunpack(GemmSpec spec, GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
+        int statBits = spec.bits() == FastImUnpack.AUTO_BITS ? 8 : spec.bits();
+        FastImUnpack.Result r = FastImUnpack.multiplyInto(layout, a, b, ((OperandSpec.Rtn) spec.lhs()).params(),
+                ((OperandSpec.Rtn) spec.rhs()).params(), spec.bits(), statBits, backend, out);
+        ph.ratio = r.ratio();
+        ph.bits = r.bits();
+        double na = (double) a.rows() * a.cols();
+        double nb = (double) b.rows() * b.cols();
+        ph.hhA = na == 0 ? 0 : r.lhsHeavy() / na;
+        ph.hhB = nb == 0 ? 0 : r.rhsHeavy() / nb;
+        ph.quantize += r.quantizeNanos();
+        ph.unpack += r.unpackNanos();
+        ph.gemm += r.gemmNanos();
     }
 
     private void record(GemmRole role, String layer, int m, int n, int k, long nanos, Phases ph) {
