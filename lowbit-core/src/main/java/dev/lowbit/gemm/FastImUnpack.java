@@ -95,8 +95,9 @@ public final class FastImUnpack {
         boolean ta = layout == GemmLayout.TN;
         boolean tw = layout != GemmLayout.NT;
         long t0 = System.nanoTime();
-        RtnQuantizer.IntCodes qa = RtnQuantizer.quantizeInt(a, pa, "lhs", ta);
-        RtnQuantizer.IntCodes qw = qa == null ? null : RtnQuantizer.quantizeInt(w, pw, "rhs", tw);
+        long thr = Digits.base(Math.max(Digits.MIN_BITS, Math.min(31, statBits)));
+        RtnQuantizer.IntCodes qa = RtnQuantizer.quantizeInt(a, pa, "lhs", ta, thr);
+        RtnQuantizer.IntCodes qw = qa == null ? null : RtnQuantizer.quantizeInt(w, pw, "rhs", tw, thr);
         long t1 = System.nanoTime();
         if (qa == null || qw == null) {
             int b = bits == AUTO_BITS ? Digits.MAX_BITS : bits;
@@ -105,31 +106,27 @@ public final class FastImUnpack {
             double ratio = ImUnpackGemm.multiplyInto(na, nw, new ImUnpackSpec(pa, pw, b, UnpackStrategy.ROW), backend, out);
             return new Result(b, "fallback:row", ratio, 0, 0, t1 - t0, 0, System.nanoTime() - t1);
         }
-        long[] heavy = new long[2];
-        Choice c = multiplyCodes(qa, qw, bits, null, statBits, backend, out, heavy);
+        Choice c = multiplyCodes(qa, qw, bits, null, backend, out);
         long t2 = c.unpackedAt();
         long t3 = System.nanoTime();
         double base = (double) m * n * k;
-        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, heavy[0], heavy[1], t1 - t0, t2 - t1, t3 - t2);
+        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), t1 - t0, t2 - t1, t3 - t2);
     }
 
     /**
      * The integer part of the pipeline on given codes: choose (b, strategy) — or take {@code strategy}
      * ({@code none}, {@code row}, {@code column}) when not null — unpack, and run the fused fold + rescale
-     * into {@code out}. {@code heavy} receives the heavy-hitter counts at {@code statBits}.
+     * into {@code out}.
      */
-    static Choice multiplyCodes(RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int bits, String strategy, int statBits,
-                                GemmBackend backend, FloatMatrix out, long[] heavy) {
+    static Choice multiplyCodes(RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int bits, String strategy, GemmBackend backend,
+                                FloatMatrix out) {
         int m = qa.rows();
         int n = qw.rows();
         int k = qa.cols();
-        long thr = Digits.base(Math.max(Digits.MIN_BITS, Math.min(31, statBits)));
-        int[] rowA = new int[m];
-        int[] colA = new int[k];
-        int[] rowW = new int[n];
-        int[] colW = new int[k];
-        heavy[0] = maxima(qa.codes(), m, k, rowA, colA, thr);
-        heavy[1] = maxima(qw.codes(), n, k, rowW, colW, thr);
+        int[] rowA = qa.rowMax();
+        int[] colA = qa.colMax();
+        int[] rowW = qw.rowMax();
+        int[] colW = qw.colMax();
         Choice c = choose(m, n, k, qa.maxAbs(), qw.maxAbs(), rowA, colA, rowW, colW, bits, backend);
         if (strategy != null) {
             c = new Choice(c.bits(), strategy, c.work(), c.cost(), 0);
@@ -150,23 +147,6 @@ public final class FastImUnpack {
             }
         }
         return new Choice(c.bits(), c.strategy(), u.plan.work(), c.cost(), t2);
-    }
-
-    /** Row and column maxima of |code| (into rowMax, colMax); returns the number of codes with |q| ≥ thr. */
-    static long maxima(int[] codes, int rows, int cols, int[] rowMax, int[] colMax, long thr) {
-        long heavy = 0;
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            int rm = 0;
-            for (int c = 0; c < cols; c++) {
-                int v = Math.abs(codes[o + c]);
-                rm = Math.max(rm, v);
-                colMax[c] = Math.max(colMax[c], v);
-                heavy += v >= thr ? 1 : 0;
-            }
-            rowMax[r] = rm;
-        }
-        return heavy;
     }
 
     /** The cheapest (b, strategy) by the cost model of the class comment; {@code bits} fixed unless AUTO_BITS. */

@@ -103,8 +103,30 @@ public final class RtnQuantizer {
      *
      * @param codes row-major, compact ({@code rows × cols})
      * @param maxAbs the largest |code|
+     * @param rowMax the largest |code| of each row
+     * @param colMax the largest |code| of each column
+     * @param heavy the number of codes with |code| ≥ the threshold asked for
      */
-    public record IntCodes(int[] codes, int rows, int cols, double scale, double alpha, int maxAbs) {}
+    public record IntCodes(int[] codes, int rows, int cols, double scale, double alpha, int maxAbs, int[] rowMax, int[] colMax,
+                           long heavy) {
+        /** Codes with their maxima and heavy-hitter count computed from them (tests, and codes from elsewhere). */
+        public static IntCodes of(int[] codes, int rows, int cols, double scale, double alpha, long heavyThreshold) {
+            int[] rowMax = new int[rows];
+            int[] colMax = new int[cols];
+            long heavy = 0;
+            int max = 0;
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    int v = Math.abs(codes[r * cols + c]);
+                    rowMax[r] = Math.max(rowMax[r], v);
+                    colMax[c] = Math.max(colMax[c], v);
+                    heavy += v >= heavyThreshold ? 1 : 0;
+                    max = Math.max(max, v);
+                }
+            }
+            return new IntCodes(codes, rows, cols, scale, alpha, max, rowMax, colMax, heavy);
+        }
+    }
 
     /** Largest |code| {@link #quantizeInt} returns as int32 codes. */
     static final double MAX_INT_CODE = 0x1p30;
@@ -112,20 +134,24 @@ public final class RtnQuantizer {
     /**
      * The same codes, scale and alpha as {@link #quantize} for a per-tensor setting, as int32 — or
      * {@code null} when the granularity is not per tensor or some |code| would exceed 2^30 (the caller then
-     * uses {@link #quantize}, which also reports codes beyond 2^62). One pass takes the magnitudes (and
-     * detects NaN/Inf), the percentile is an O(n) selection, and one pass rounds: {@code q = rint(x·s)} in
-     * double, exactly as in {@link #quantize}, so the codes are bit-identical.
+     * uses {@link #quantize}, which also reports codes beyond 2^62).
      */
     public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what) {
-        return quantizeInt(x, p, what, false);
+        return quantizeInt(x, p, what, false, Long.MAX_VALUE);
     }
 
     /**
-     * As {@link #quantizeInt(FloatMatrix, QuantParams, String)}; with {@code transpose} the codes are those
-     * of xᵀ (cols × rows). A per-tensor percentile does not depend on the layout, so these are exactly the
-     * codes of {@code quantizeInt(transpose(x))}, without the transposed float copy.
+     * As {@link #quantizeInt(FloatMatrix, QuantParams, String)}, in two passes over x: the first takes the
+     * magnitudes with their row and column maxima (and detects NaN/Inf), the percentile is an O(n)
+     * selection, the second rounds: {@code q = rint(x·s)} in double, exactly as in {@link #quantize}, so the
+     * codes are bit-identical. Row and column maxima of |q| follow from those of |x| because rint is odd
+     * and monotone: {@code max |rint(x·s)| = rint(max |x| · s)}.
+     *
+     * @param transpose write the codes of xᵀ (cols × rows): a per-tensor percentile does not depend on the
+     *     layout, so these are exactly the codes of the transposed matrix, without a transposed float copy
+     * @param heavyThreshold count the codes with |q| ≥ this
      */
-    public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what, boolean transpose) {
+    public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what, boolean transpose, long heavyThreshold) {
         if (p.granularity().kind() != Granularity.Kind.TENSOR) {
             return null;
         }
@@ -133,14 +159,20 @@ public final class RtnQuantizer {
         int cols = x.cols();
         float[] xd = x.data();
         float[] mags = new float[rows * cols];
+        float[] rowMaxX = new float[rows];
+        float[] colMaxX = new float[cols];
         float max = 0;
         for (int r = 0, i = 0; r < rows; r++) {
             int at = x.index(r, 0);
+            float rm = 0;
             for (int c = 0; c < cols; c++, i++) {
                 float v = Math.abs(xd[at + c]);
                 mags[i] = v;
-                max = Math.max(max, v);
+                rm = Math.max(rm, v);
+                colMaxX[c] = Math.max(colMaxX[c], v);
             }
+            rowMaxX[r] = rm;
+            max = Math.max(max, rm);
         }
         if (!(max <= Float.MAX_VALUE)) {
             requireFinite(x, what);
@@ -150,41 +182,46 @@ public final class RtnQuantizer {
             alpha = percentileAlpha(nonZero(mags), p.beta());
         }
         double s = (p.levels() / 2.0) / alpha;
-        double clipMax = Math.floor((p.levels() - 1) / 2.0);
-        double qMax = Math.rint(max * s); // rint is monotone: the largest |code|
-        if (p.clip()) {
-            qMax = Math.min(qMax, clipMax);
-        }
+        double clipMax = p.clip() ? Math.floor((p.levels() - 1) / 2.0) : Double.POSITIVE_INFINITY;
+        double qMax = Math.min(clipMax, Math.rint(max * s)); // rint is monotone: the largest |code|
         if (qMax > MAX_INT_CODE) {
             return null;
         }
+        int[] rowCode = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            rowCode[r] = (int) Math.min(clipMax, Math.rint(rowMaxX[r] * s));
+        }
+        int[] colCode = new int[cols];
+        for (int c = 0; c < cols; c++) {
+            colCode[c] = (int) Math.min(clipMax, Math.rint(colMaxX[c] * s));
+        }
         int[] codes = new int[rows * cols];
+        double thr = heavyThreshold;
+        long heavy = 0;
         if (transpose) {
-            for (int r0 = 0; r0 < rows; r0 += 64) {
-                int r1 = Math.min(rows, r0 + 64);
-                for (int r = r0; r < r1; r++) {
-                    int at = x.index(r, 0);
-                    for (int c = 0; c < cols; c++) {
-                        double q = Math.rint(xd[at + c] * s);
-                        codes[c * rows + r] = (int) (p.clip() ? Math.max(-clipMax, Math.min(clipMax, q)) : q);
+            // 16 source rows at a time: each code row (a column of x) gets one full cache line per block
+            for (int r0 = 0; r0 < rows; r0 += 16) {
+                int r1 = Math.min(rows, r0 + 16);
+                for (int c = 0; c < cols; c++) {
+                    int o = c * rows;
+                    for (int r = r0; r < r1; r++) {
+                        double q = Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[x.index(r, c)] * s)));
+                        heavy += Math.abs(q) >= thr ? 1 : 0;
+                        codes[o + r] = (int) q;
                     }
                 }
             }
-            return new IntCodes(codes, cols, rows, s, alpha, (int) qMax);
+            return new IntCodes(codes, cols, rows, s, alpha, (int) qMax, colCode, rowCode, heavy);
         }
         for (int r = 0, i = 0; r < rows; r++) {
             int at = x.index(r, 0);
-            if (p.clip()) {
-                for (int c = 0; c < cols; c++, i++) {
-                    codes[i] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
-                }
-            } else {
-                for (int c = 0; c < cols; c++, i++) {
-                    codes[i] = (int) Math.rint(xd[at + c] * s);
-                }
+            for (int c = 0; c < cols; c++, i++) {
+                double q = Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
+                heavy += Math.abs(q) >= thr ? 1 : 0;
+                codes[i] = (int) q;
             }
         }
-        return new IntCodes(codes, rows, cols, s, alpha, (int) qMax);
+        return new IntCodes(codes, rows, cols, s, alpha, (int) qMax, rowCode, colCode, heavy);
     }
 
     /**

@@ -41,11 +41,7 @@ class FastImUnpackTest {
     }
 
     static RtnQuantizer.IntCodes codes(int[] c, int rows, int cols, double scale) {
-        int max = 0;
-        for (int v : c) {
-            max = Math.max(max, Math.abs(v));
-        }
-        return new RtnQuantizer.IntCodes(c, rows, cols, scale, 1, max);
+        return RtnQuantizer.IntCodes.of(c, rows, cols, scale, 1, 128);
     }
 
     static void check(int[] a, int m, int[] w, int n, int k, String what) {
@@ -60,12 +56,12 @@ class FastImUnpackTest {
                 boolean fits = qa.maxAbs() < s && qw.maxAbs() < s;
                 for (String strategy : fits ? new String[] {null, "none", "row", "column"} : new String[] {null, "row", "column"}) {
                     FloatMatrix out = FloatMatrix.zeros(m, n);
-                    FastImUnpack.multiplyCodes(qa, qw, b, strategy, 8, be, out, new long[2]);
+                    FastImUnpack.multiplyCodes(qa, qw, b, strategy, be, out);
                     assertArrayEquals(expected, out.data(), what + " b=" + b + " " + strategy + " on " + be.name());
                 }
             }
             FloatMatrix out = FloatMatrix.zeros(m, n);
-            FastImUnpack.Choice c = FastImUnpack.multiplyCodes(qa, qw, FastImUnpack.AUTO_BITS, null, 8, be, out, new long[2]);
+            FastImUnpack.Choice c = FastImUnpack.multiplyCodes(qa, qw, FastImUnpack.AUTO_BITS, null, be, out);
             assertArrayEquals(expected, out.data(), what + " auto (b=" + c.bits() + " " + c.strategy() + ") on " + be.name());
         }
     }
@@ -154,8 +150,8 @@ class FastImUnpackTest {
         int[] a = random(new SplittableRandom(1), 64 * 96, 15);
         int[] w = random(new SplittableRandom(2), 64 * 96, 15);
         FloatMatrix out = FloatMatrix.zeros(64, 64);
-        FastImUnpack.Choice c = FastImUnpack.multiplyCodes(codes(a, 64, 96, 1), codes(w, 64, 96, 1), FastImUnpack.AUTO_BITS, null, 8,
-                GemmBackends.preferred(), out, new long[2]);
+        FastImUnpack.Choice c = FastImUnpack.multiplyCodes(codes(a, 64, 96, 1), codes(w, 64, 96, 1), FastImUnpack.AUTO_BITS, null,
+                GemmBackends.preferred(), out);
         assertThat(c.strategy()).isEqualTo("none");
         assertThat(c.bits()).isGreaterThanOrEqualTo(5);
     }

@@ -28,7 +28,7 @@ class QuantizeIntTest {
             return;
         }
         for (boolean transpose : new boolean[] {false, true}) {
-            RtnQuantizer.IntCodes got = RtnQuantizer.quantizeInt(x, p, "x", transpose);
+            RtnQuantizer.IntCodes got = RtnQuantizer.quantizeInt(x, p, "x", transpose, 8);
             assertThat(got).as(p.label()).isNotNull();
             assertThat(got.scale()).isEqualTo(ref.scales()[0]);
             assertThat(got.alpha()).isEqualTo(ref.alphas()[0]);
@@ -44,6 +44,11 @@ class QuantizeIntTest {
             assertArrayEquals(expected, Arrays.stream(got.codes()).asLongStream().toArray(), p.label() + " transpose " + transpose);
             assertThat((long) got.maxAbs()).isEqualTo(max);
             assertThat(got.rows()).isEqualTo(codes.rows());
+            // maxima and heavy-hitter count from the magnitudes equal those of the codes themselves
+            RtnQuantizer.IntCodes direct = RtnQuantizer.IntCodes.of(got.codes(), got.rows(), got.cols(), got.scale(), got.alpha(), 8);
+            assertArrayEquals(direct.rowMax(), got.rowMax(), "row maxima");
+            assertArrayEquals(direct.colMax(), got.colMax(), "column maxima");
+            assertThat(got.heavy()).isEqualTo(direct.heavy()).isEqualTo(ref.countAtLeast(8));
         }
     }
 
