@@ -195,9 +195,16 @@ public final class RtnQuantizer {
         for (int c = 0; c < cols; c++) {
             colCode[c] = (int) Math.min(clipMax, Math.rint(colMaxX[c] * s));
         }
-        int[] codes = new int[rows * cols];
-        double thr = heavyThreshold;
+        // |rint(y)| ≥ t ⟺ |y| ≥ t − 1/2 for an even t (a tie at t − 1/2 rounds to the even t); t = 1 counts every |y| ≥ 1/2
         long heavy = 0;
+        if (heavyThreshold <= MAX_INT_CODE) {
+            double t = heavyThreshold;
+            double lim = heavyThreshold % 2 == 0 ? t - 0.5 : Math.nextUp(t - 0.5);
+            for (float v : mags) {
+                heavy += Math.min(clipMax, v * s) >= lim ? 1 : 0;
+            }
+        }
+        int[] codes = new int[rows * cols];
         if (transpose) {
             // 16 source rows at a time: each code row (a column of x) gets one full cache line per block
             for (int r0 = 0; r0 < rows; r0 += 16) {
@@ -205,9 +212,7 @@ public final class RtnQuantizer {
                 for (int c = 0; c < cols; c++) {
                     int o = c * rows;
                     for (int r = r0; r < r1; r++) {
-                        double q = Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[x.index(r, c)] * s)));
-                        heavy += Math.abs(q) >= thr ? 1 : 0;
-                        codes[o + r] = (int) q;
+                        codes[o + r] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[x.index(r, c)] * s)));
                     }
                 }
             }
@@ -215,11 +220,16 @@ public final class RtnQuantizer {
         }
         for (int r = 0, i = 0; r < rows; r++) {
             int at = x.index(r, 0);
-            for (int c = 0; c < cols; c++, i++) {
-                double q = Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
-                heavy += Math.abs(q) >= thr ? 1 : 0;
-                codes[i] = (int) q;
+            if (p.clip()) {
+                for (int c = 0; c < cols; c++) {
+                    codes[i + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
+                }
+            } else {
+                for (int c = 0; c < cols; c++) {
+                    codes[i + c] = (int) Math.rint(xd[at + c] * s);
+                }
             }
+            i += cols;
         }
         return new IntCodes(codes, rows, cols, s, alpha, (int) qMax, rowCode, colCode, heavy);
     }
