@@ -306,7 +306,9 @@ final class TrainCommand implements Callable<Integer> {
                 .put("unpack", Json.object().put("byRole", byRole).put("byLayer", byLayer))
                 .put("model", Json.object().put("parameters", r.parameters()).put("layers", c.layers()).put("dim", c.dim())
                         .put("heads", c.heads()).put("context", c.context()).put("batch", c.batch()).put("lr", c.lr()).put("bits", c.bits()))
-                .put("backend", backend.name()).put("seconds", r.seconds()).put("resumedFrom", r.resumedFrom());
+                .put("backend", backend.name()).put("seconds", r.seconds()).put("resumedFrom", r.resumedFrom())
+                .put("cpuSeconds", Double.isNaN(r.cpuSeconds()) ? null : r.cpuSeconds())
+                .put("tokensPerCpuSecond", Double.isNaN(r.cpuSeconds()) ? null : r.tokensPerSecond() * r.seconds() / r.cpuSeconds());
         if (r.sample() != null) {
             j.put("sample", r.sample());
         }
