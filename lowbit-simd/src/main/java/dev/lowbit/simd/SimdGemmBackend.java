@@ -181,7 +181,12 @@ public final class SimdGemmBackend implements GemmBackend {
             run(a, b, bits, IntSink.foldScaled(fold, lhsScale, rhsScale, out), p);
         } else {
             LongMatrix c = LongMatrix.zeros(out.rows(), out.cols());
-            gemmIntFold(a, b, bits, fold, c);
+            if (fold.groups() == 1 && fold.groupExp()[0] == 0 && fold.rowsAreIdentity(out.rows(), out.cols())
+                    && a.rows() == out.rows() && b.rows() == out.cols()) {
+                gemmInt(a, b, bits, c); // nothing to fold: the plain exact GEMM is the folded result
+            } else {
+                gemmIntFold(a, b, bits, fold, c);
+            }
             for (int i = 0; i < out.rows(); i++) {
                 Rescale.row(c.data(), c.index(i, 0), lhsScale[i], rhsScale, 0, out.data(), out.index(i, 0), out.cols());
             }
