@@ -128,6 +128,24 @@ public final class RtnQuantizer {
         }
     }
 
+    /** The cols × rows transpose of a compact row-major int matrix, in 16 × 16 blocks (one full cache line per write run). */
+    static int[] transpose(int[] x, int rows, int cols) {
+        int[] t = new int[x.length];
+        for (int r0 = 0; r0 < rows; r0 += 16) {
+            int r1 = Math.min(rows, r0 + 16);
+            for (int c0 = 0; c0 < cols; c0 += 16) {
+                int c1 = Math.min(cols, c0 + 16);
+                for (int c = c0; c < c1; c++) {
+                    int o = c * rows;
+                    for (int r = r0; r < r1; r++) {
+                        t[o + r] = x[r * cols + c];
+                    }
+                }
+            }
+        }
+        return t;
+    }
+
     /** Largest |code| {@link #quantizeInt} returns as int32 codes. */
     static final double MAX_INT_CODE = 0x1p30;
 
@@ -205,19 +223,6 @@ public final class RtnQuantizer {
             }
         }
         int[] codes = new int[rows * cols];
-        if (transpose) {
-            // 16 source rows at a time: each code row (a column of x) gets one full cache line per block
-            for (int r0 = 0; r0 < rows; r0 += 16) {
-                int r1 = Math.min(rows, r0 + 16);
-                for (int c = 0; c < cols; c++) {
-                    int o = c * rows;
-                    for (int r = r0; r < r1; r++) {
-                        codes[o + r] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[x.index(r, c)] * s)));
-                    }
-                }
-            }
-            return new IntCodes(codes, cols, rows, s, alpha, (int) qMax, colCode, rowCode, heavy);
-        }
         for (int r = 0, i = 0; r < rows; r++) {
             int at = x.index(r, 0);
             if (p.clip()) {
@@ -230,6 +235,9 @@ public final class RtnQuantizer {
                 }
             }
             i += cols;
+        }
+        if (transpose) {
+            return new IntCodes(transpose(codes, rows, cols), cols, rows, s, alpha, (int) qMax, colCode, rowCode, heavy);
         }
         return new IntCodes(codes, rows, cols, s, alpha, (int) qMax, rowCode, colCode, heavy);
     }
