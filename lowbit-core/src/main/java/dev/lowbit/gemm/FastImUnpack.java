@@ -114,6 +114,28 @@ public final class FastImUnpack {
     }
 
     /**
+     * The pipeline after quantization, on codes already in the NT layout (A m×k, W n×k): for callers that
+     * quantize an operand once and use it in several GEMMs (a training step reuses the forward operands'
+     * codes in the backward GEMMs). Equal to {@link #multiplyInto} on the matrices these codes came from.
+     */
+    public static Result multiplyCodes(RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int bits, GemmBackend backend,
+                                       FloatMatrix out) {
+        if (qa.cols() != qw.cols() || out.rows() != qa.rows() || out.cols() != qw.rows()) {
+            throw new IllegalArgumentException("codes " + qa.rows() + "x" + qa.cols() + " and " + qw.rows() + "x" + qw.cols()
+                    + " do not make a product of shape " + out.shapeString());
+        }
+        if (bits != AUTO_BITS) {
+            Digits.checkBits(bits);
+        }
+        long t1 = System.nanoTime();
+        Choice c = multiplyCodes(qa, qw, bits, null, backend, out);
+        long t3 = System.nanoTime();
+        double base = (double) qa.rows() * qw.rows() * qa.cols();
+        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), 0, c.unpackedAt() - t1,
+                t3 - c.unpackedAt());
+    }
+
+    /**
      * The integer part of the pipeline on given codes: choose (b, strategy) — or take {@code strategy}
      * ({@code none}, {@code row}, {@code column}) when not null — unpack, and run the fused fold + rescale
      * into {@code out}.

@@ -126,6 +126,11 @@ public final class RtnQuantizer {
             }
             return new IntCodes(codes, rows, cols, scale, alpha, max, rowMax, colMax, heavy);
         }
+
+        /** The codes of the transposed matrix (same scale, alpha and counts; row and column maxima swap). */
+        public IntCodes transposed() {
+            return new IntCodes(transpose(codes, rows, cols), cols, rows, scale, alpha, maxAbs, colMax, rowMax, heavy);
+        }
     }
 
     /** The cols × rows transpose of a compact row-major int matrix, in 16 × 16 blocks (one full cache line per write run). */

@@ -5,6 +5,9 @@ import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmLayout;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.unpack.Digits;
 import dev.lowbit.tensor.FloatMatrix;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,6 +21,9 @@ public final class GemmExecutor {
     private final MatmulPolicy policy;
     private final GemmBackend backend;
     private final Map<String, RoleStats> stats = new TreeMap<>();
+    /** RTN codes of this step's operands, by storage array (identity) and view: see {@link #codes}. */
+    private final java.util.IdentityHashMap<float[], java.util.Map<CodeKey, RtnQuantizer.IntCodes>> codeCache =
+            new java.util.IdentityHashMap<>();
     private boolean recording = true;
     private long seed;
     private long step;
@@ -37,11 +43,13 @@ public final class GemmExecutor {
         this.seed = seed;
         this.step = step;
         this.calls = 0;
+        codeCache.clear();
     }
 
     /** Whether to record statistics (off during evaluation). */
     public void setRecording(boolean on) {
         recording = on;
+        codeCache.clear();
     }
 
     /** Aggregated statistics keyed by {@code role} and by {@code layer/role}. */
@@ -154,8 +162,23 @@ public final class GemmExecutor {
 
     private void imunpack(GemmSpec spec, GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
         int statBits = spec.bits() == FastImUnpack.AUTO_BITS ? 8 : spec.bits();
-        FastImUnpack.Result r = FastImUnpack.multiplyInto(layout, a, b, ((OperandSpec.Rtn) spec.lhs()).params(),
-                ((OperandSpec.Rtn) spec.rhs()).params(), spec.bits(), statBits, backend, out);
+        QuantParams pa = ((OperandSpec.Rtn) spec.lhs()).params();
+        QuantParams pb = ((OperandSpec.Rtn) spec.rhs()).params();
+        FastImUnpack.Result r = null;
+        if (recording) {
+            long t0 = System.nanoTime();
+            long thr = Digits.base(statBits);
+            RtnQuantizer.IntCodes qa = codes(a, pa, layout == GemmLayout.TN, thr);
+            RtnQuantizer.IntCodes qb = qa == null ? null : codes(b, pb, layout != GemmLayout.NT, thr);
+            long t1 = System.nanoTime();
+            if (qa != null && qb != null) {
+                r = FastImUnpack.multiplyCodes(qa, qb, spec.bits(), backend, out);
+                ph.quantize += t1 - t0;
+            }
+        }
+        if (r == null) {
+            r = FastImUnpack.multiplyInto(layout, a, b, pa, pb, spec.bits(), statBits, backend, out);
+        }
         ph.ratio = r.ratio();
         ph.bits = r.bits();
         double na = (double) a.rows() * a.cols();
@@ -175,6 +198,27 @@ public final class GemmExecutor {
             stats.computeIfAbsent(layer + "/" + role.label(), x -> new RoleStats()).add(ops, ph.ratio, ph.hhA, ph.hhB, sec, ph.bits, ph);
         }
     }
+
+    /**
+     * The RTN codes of {@code x} (of xᵀ with {@code transpose}), quantized once per training step: the
+     * backward GEMMs reuse the forward operands' codes (x, W, Q, K, V, P) and each gradient's codes serve
+     * both of its GEMMs. A per-tensor percentile does not depend on the layout, so the cached codes, transposed
+     * where needed, are exactly what quantizing again would give. Tensors are not modified within a step
+     * (the optimizer updates the parameters after the backward pass, and {@link #setStep} empties the cache).
+     * Null when the codes do not fit int32 (the caller then takes the general path).
+     */
+    private RtnQuantizer.IntCodes codes(FloatMatrix x, QuantParams p, boolean transpose, long heavyThreshold) {
+        CodeKey key = new CodeKey(x.index(0, 0), x.stride(), x.rows(), x.cols(), p, heavyThreshold);
+        java.util.Map<CodeKey, RtnQuantizer.IntCodes> m = codeCache.computeIfAbsent(x.data(), d -> new java.util.HashMap<>());
+        RtnQuantizer.IntCodes c = m.get(key);
+        if (c == null && !m.containsKey(key)) {
+            c = RtnQuantizer.quantizeInt(x, p, "operand", false, heavyThreshold);
+            m.put(key, c);
+        }
+        return c == null ? null : transpose ? c.transposed() : c;
+    }
+
+    private record CodeKey(int offset, int stride, int rows, int cols, QuantParams params, long heavyThreshold) {}
 
     /** Nanoseconds per phase of one GEMM, and its IM-Unpack outcome. */
     static final class Phases {
