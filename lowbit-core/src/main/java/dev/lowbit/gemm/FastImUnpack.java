@@ -69,13 +69,21 @@ public final class FastImUnpack {
         return multiplyInto(GemmLayout.NT, a, w, pa, pw, bits, statBits, backend, out);
     }
 
+    /** As the next method; errors name the operands {@code lhs} and {@code rhs}. */
+    public static Result multiplyInto(GemmLayout layout, FloatMatrix a, FloatMatrix w, QuantParams pa, QuantParams pw, int bits,
+                                      int statBits, GemmBackend backend, FloatMatrix out) {
+        return multiplyInto(layout, a, w, pa, pw, bits, statBits, backend, out, "");
+    }
+
     /**
      * As {@link #multiplyInto(FloatMatrix, FloatMatrix, QuantParams, QuantParams, int, int, GemmBackend, FloatMatrix)}
      * with the operands stored in {@code layout} (A k×m for TN; W k×n for NN and TN): the codes are written
      * in the NT layout while quantizing, so the result equals the NT call on the transposed copies.
+     * {@code what} names the GEMM in error messages (e.g. a non-finite operand entry).
      */
     public static Result multiplyInto(GemmLayout layout, FloatMatrix a, FloatMatrix w, QuantParams pa, QuantParams pw, int bits,
-                                      int statBits, GemmBackend backend, FloatMatrix out) {
+                                      int statBits, GemmBackend backend, FloatMatrix out, String what) {
+        String pre = what.isEmpty() ? "" : what + " ";
         int m = layout.m(a);
         int n = layout.n(w);
         int k = layout.k(a);
@@ -96,8 +104,8 @@ public final class FastImUnpack {
         boolean tw = layout != GemmLayout.NT;
         long t0 = System.nanoTime();
         long thr = Digits.base(Math.max(Digits.MIN_BITS, Math.min(31, statBits)));
-        RtnQuantizer.IntCodes qa = RtnQuantizer.quantizeInt(a, pa, "lhs", ta, thr);
-        RtnQuantizer.IntCodes qw = qa == null ? null : RtnQuantizer.quantizeInt(w, pw, "rhs", tw, thr);
+        RtnQuantizer.IntCodes qa = RtnQuantizer.quantizeInt(a, pa, pre + "lhs", ta, thr);
+        RtnQuantizer.IntCodes qw = qa == null ? null : RtnQuantizer.quantizeInt(w, pw, pre + "rhs", tw, thr);
         long t1 = System.nanoTime();
         if (qa == null || qw == null) {
             int b = bits == AUTO_BITS ? Digits.MAX_BITS : bits;

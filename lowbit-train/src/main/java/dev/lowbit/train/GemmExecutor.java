@@ -89,7 +89,7 @@ public final class GemmExecutor {
         } else if (spec.exec() == GemmSpec.Exec.IMUNPACK) {
             // the RTN codes are written in the NT layout while quantizing: no transposed float copies
             out = FloatMatrix.zeros(layout.m(a), layout.n(b));
-            imunpack(spec, layout, a, b, out, ph);
+            imunpack(spec, layer + " " + role.label(), layout, a, b, out, ph);
         } else {
             FloatMatrix na = layout == GemmLayout.TN ? Ops.transpose(a) : a;
             FloatMatrix nb = layout == GemmLayout.NT ? b : Ops.transpose(b);
@@ -140,7 +140,7 @@ public final class GemmExecutor {
     private void nt(GemmSpec spec, GemmRole role, String layer, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
         long t0 = System.nanoTime();
         if (spec.exec() == GemmSpec.Exec.IMUNPACK) {
-            imunpack(spec, GemmLayout.NT, a, b, out, ph);
+            imunpack(spec, layer + " " + role.label(), GemmLayout.NT, a, b, out, ph);
         } else {
             String what = layer + " " + role.label();
             int layerIndex = layerIndex(layer);
@@ -160,7 +160,7 @@ public final class GemmExecutor {
         }
     }
 
-    private void imunpack(GemmSpec spec, GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
+    private void imunpack(GemmSpec spec, String what, GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
         int statBits = spec.bits() == FastImUnpack.AUTO_BITS ? 8 : spec.bits();
         QuantParams pa = ((OperandSpec.Rtn) spec.lhs()).params();
         QuantParams pb = ((OperandSpec.Rtn) spec.rhs()).params();
@@ -168,8 +168,8 @@ public final class GemmExecutor {
         if (recording) {
             long t0 = System.nanoTime();
             long thr = Digits.base(statBits);
-            RtnQuantizer.IntCodes qa = codes(a, pa, layout == GemmLayout.TN, thr);
-            RtnQuantizer.IntCodes qb = qa == null ? null : codes(b, pb, layout != GemmLayout.NT, thr);
+            RtnQuantizer.IntCodes qa = codes(a, pa, layout == GemmLayout.TN, thr, what + " lhs");
+            RtnQuantizer.IntCodes qb = qa == null ? null : codes(b, pb, layout != GemmLayout.NT, thr, what + " rhs");
             long t1 = System.nanoTime();
             if (qa != null && qb != null) {
                 r = FastImUnpack.multiplyCodes(qa, qb, spec.bits(), backend, out);
@@ -177,7 +177,7 @@ public final class GemmExecutor {
             }
         }
         if (r == null) {
-            r = FastImUnpack.multiplyInto(layout, a, b, pa, pb, spec.bits(), statBits, backend, out);
+            r = FastImUnpack.multiplyInto(layout, a, b, pa, pb, spec.bits(), statBits, backend, out, what);
         }
         ph.ratio = r.ratio();
         ph.bits = r.bits();
@@ -207,12 +207,12 @@ public final class GemmExecutor {
      * (the optimizer updates the parameters after the backward pass, and {@link #setStep} empties the cache).
      * Null when the codes do not fit int32 (the caller then takes the general path).
      */
-    private RtnQuantizer.IntCodes codes(FloatMatrix x, QuantParams p, boolean transpose, long heavyThreshold) {
+    private RtnQuantizer.IntCodes codes(FloatMatrix x, QuantParams p, boolean transpose, long heavyThreshold, String what) {
         CodeKey key = new CodeKey(x.index(0, 0), x.stride(), x.rows(), x.cols(), p, heavyThreshold);
         java.util.Map<CodeKey, RtnQuantizer.IntCodes> m = codeCache.computeIfAbsent(x.data(), d -> new java.util.HashMap<>());
         RtnQuantizer.IntCodes c = m.get(key);
         if (c == null && !m.containsKey(key)) {
-            c = RtnQuantizer.quantizeInt(x, p, "operand", false, heavyThreshold);
+            c = RtnQuantizer.quantizeInt(x, p, what, false, heavyThreshold);
             m.put(key, c);
         }
         return c == null ? null : transpose ? c.transposed() : c;

@@ -77,6 +77,15 @@ class TrainingTest {
     }
 
     @Test
+    void aNonFiniteOperandIsAnErrorNamingTheGemm() {
+        GemmExecutor ex = new GemmExecutor(Recipes.byName("imunpack", 0), GemmBackends.preferred());
+        FloatMatrix a = RandomMatrices.gaussian(6, 8, 1);
+        a.set(4, 2, Float.POSITIVE_INFINITY);
+        assertThatThrownBy(() -> ex.gemm(GemmRole.GRAD_INPUT, "h1.ffn.2", dev.lowbit.gemm.GemmLayout.NN, a, RandomMatrices.gaussian(8, 5, 2)))
+                .isInstanceOf(LowbitException.class).hasMessageContaining("h1.ffn.2 grad-input lhs").hasMessageContaining("(4, 2)");
+    }
+
+    @Test
     void imunpackTrainingDoesNotDependOnTheBitWidth() {
         TrainConfig b4 = tiny("imunpack", 3, null, 0);
         TrainConfig b8 = new TrainConfig(b4.task(), b4.policy(), b4.steps(), b4.seed(), b4.batch(), b4.context(), b4.layers(), b4.dim(),
