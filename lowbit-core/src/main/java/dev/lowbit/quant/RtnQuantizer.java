@@ -182,23 +182,34 @@ public final class RtnQuantizer {
         int cols = x.cols();
         float[] xd = x.data();
         float[] mags = new float[rows * cols];
-        float[] rowMaxX = new float[rows];
-        float[] colMaxX = new float[cols];
-        float max = 0;
+        // magnitudes as raw bits: for non-negative floats the int order is the float order (NaN above +Inf),
+        // so integer maxima (which vectorize) give the float maxima and expose NaN/Inf as max > MAX_VALUE's bits
+        int[] rowMaxB = new int[rows];
+        int[] colMaxB = new int[cols];
+        int maxB = 0;
         for (int r = 0, i = 0; r < rows; r++) {
             int at = x.index(r, 0);
-            float rm = 0;
+            int rm = 0;
             for (int c = 0; c < cols; c++, i++) {
-                float v = Math.abs(xd[at + c]);
-                mags[i] = v;
-                rm = Math.max(rm, v);
-                colMaxX[c] = Math.max(colMaxX[c], v);
+                int bits = Float.floatToRawIntBits(xd[at + c]) & 0x7FFFFFFF;
+                mags[i] = Float.intBitsToFloat(bits);
+                rm = Math.max(rm, bits);
+                colMaxB[c] = Math.max(colMaxB[c], bits);
             }
-            rowMaxX[r] = rm;
-            max = Math.max(max, rm);
+            rowMaxB[r] = rm;
+            maxB = Math.max(maxB, rm);
         }
-        if (!(max <= Float.MAX_VALUE)) {
+        if (maxB > Float.floatToRawIntBits(Float.MAX_VALUE)) {
             requireFinite(x, what);
+        }
+        float max = Float.intBitsToFloat(maxB);
+        float[] rowMaxX = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            rowMaxX[r] = Float.intBitsToFloat(rowMaxB[r]);
+        }
+        float[] colMaxX = new float[cols];
+        for (int c = 0; c < cols; c++) {
+            colMaxX[c] = Float.intBitsToFloat(colMaxB[c]);
         }
         double alpha = percentileAlpha(mags, p.beta());
         if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
@@ -220,11 +231,11 @@ public final class RtnQuantizer {
         }
         // |rint(y)| ≥ t ⟺ |y| ≥ t − 1/2 for an even t (a tie at t − 1/2 rounds to the even t); t = 1 counts every |y| ≥ 1/2
         long heavy = 0;
-        if (heavyThreshold <= MAX_INT_CODE) {
+        if (heavyThreshold <= MAX_INT_CODE && heavyThreshold <= clipMax) {
             double t = heavyThreshold;
             double lim = heavyThreshold % 2 == 0 ? t - 0.5 : Math.nextUp(t - 0.5);
             for (float v : mags) {
-                heavy += Math.min(clipMax, v * s) >= lim ? 1 : 0;
+                heavy += v * s >= lim ? 1 : 0;
             }
         }
         int[] codes = new int[rows * cols];

@@ -49,6 +49,10 @@ class QuantizeIntTest {
             assertArrayEquals(direct.rowMax(), got.rowMax(), "row maxima");
             assertArrayEquals(direct.colMax(), got.colMax(), "column maxima");
             assertThat(got.heavy()).isEqualTo(direct.heavy()).isEqualTo(ref.countAtLeast(8));
+            for (long thr : new long[] {1, 2, 7, 9, 128}) {
+                assertThat(RtnQuantizer.quantizeInt(x, p, "x", transpose, thr).heavy()).as("threshold %d", thr)
+                        .isEqualTo(ref.countAtLeast(thr));
+            }
         }
     }
 
