@@ -36,8 +36,11 @@ import picocli.CommandLine.Spec;
             "",
             "Three GEMMs (Gaussian, heavy-tailed Student-t, activations with outlier channels), each for",
             "b in {2,3,4,8} and every strategy: the unpack ratio m'n'k'/mnk, the heavy-hitter fractions,",
-            "a check that the folded low-bit GEMM is exact, and the error vs float64.", ""},
-        footer = {"", "Examples:", "  ./lowbit demo", "  ./lowbit demo --plot demo.png", "  ./lowbit demo --json > demo.json"})
+            "a check that the folded low-bit GEMM is exact, and the error vs float64.",
+            "Then the real all-MiniLM-L6-v2 embeds 8 built-in sentences in fp32, imunpack and int8: similarities,",
+            "cosine to fp32, the unpack ratio of every GEMM of every layer, and sentences/s.", ""},
+        footer = {"", "Examples:", "  ./lowbit demo", "  ./lowbit demo --plot demo.png", "  ./lowbit demo --json > demo.json",
+            "  ./lowbit demo --train-steps 0 --no-model   # the synthetic sections only"})
 final class DemoCommand implements Callable<Integer> {
     static final int[] BITS = {2, 3, 4, 8};
     static final UnpackStrategy[] STRATEGIES = {UnpackStrategy.ROW, UnpackStrategy.COLUMN, UnpackStrategy.BOTH, UnpackStrategy.AUTO};
@@ -60,6 +63,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--train-steps", defaultValue = "150",
             description = "Steps of the short training comparison (fp32 vs imunpack vs rtn-clip on a tiny GPT); 0 skips it (default: ${DEFAULT-VALUE}).")
     int trainSteps;
+
+    @Option(names = "--no-model", description = "Skip the real-model section (all-MiniLM-L6-v2 in fp32, imunpack and int8).")
+    boolean noModel;
+
+    @Option(names = "--threads", paramLabel = "T", description = "Worker threads of the real-model section (default: the number of processors).")
+    Integer threads;
 
     @Option(names = "--json", description = "Print one JSON object instead of the tables.")
     boolean json;
@@ -87,6 +96,10 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int[] shape = BenchShapes.parse(size);
+        int modelThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        if (modelThreads < 1) {
+            throw new dev.lowbit.LowbitException("--threads must be >= 1, got " + modelThreads);
+        }
         Inputs.checkBeta(beta);
         QuantParams qp = new QuantParams(beta, levels, dev.lowbit.quant.Granularity.TENSOR, false);
         GemmBackend be = GemmBackends.preferred();
@@ -119,6 +132,12 @@ final class DemoCommand implements Callable<Integer> {
                 bar.done();
             }
         }
+        RealModelDemo.Result model = null;
+        if (!noModel) {
+            Progress bar = Progress.stderr(spec, "demo all-MiniLM-L6-v2", RealModelDemo.PRECISIONS.size());
+            model = RealModelDemo.run(be, modelThreads, bar);
+            bar.done();
+        }
         PrintWriter pw = spec.commandLine().getOut();
         if (json) {
             List<Json> list = cells.stream().map(c -> Json.object().put("matrix", c.matrix()).put("bits", c.bits())
@@ -128,7 +147,7 @@ final class DemoCommand implements Callable<Integer> {
             pw.println(Json.object().put("shape", size).put("seed", seed).put("beta", beta).put("levels", levels)
                     .put("backend", be.name()).put("results", list).put("compare", CompareCommand.toJson(compared))
                     .put("training", runs.stream().map(r -> TrainCommand.toJson(r, be)).toList())
-                    .put("formats", FormatsDemo.json(formatRows)));
+                    .put("formats", FormatsDemo.json(formatRows)).put("realModel", model == null ? null : RealModelDemo.json(model)));
         } else {
             pw.print(tables(shape, qp, be, cells));
             pw.print("\nThe seeds' quantizers on the outlier-channels GEMM (4 bits where a method has a choice):\n");
@@ -139,11 +158,17 @@ final class DemoCommand implements Callable<Integer> {
                 pw.print(TrainCommand.table("kjv-gpt", runs.stream().map(TrainCommand.Summary::of).toList()));
             }
             pw.print(FormatsDemo.table(formatRows, seed));
+            if (model != null) {
+                pw.print(RealModelDemo.text(model));
+            }
         }
         if (plot != null) {
             List<org.knowm.xchart.internal.chartpart.Chart<?, ?>> all = new ArrayList<>(charts(cells));
             if (!runs.isEmpty()) {
                 all.add(TrainCommand.chart("kjv-gpt", runs.stream().map(TrainCommand.Summary::of).toList()));
+            }
+            if (model != null && RealModelDemo.chart(model) != null) {
+                all.add(RealModelDemo.chart(model));
             }
             Plots.savePng(plot, all);
             if (!json) {

@@ -117,14 +117,14 @@ class CliTest {
     @Test
     void demoRunsAndPlots() throws IOException {
         Path png = dir.resolve("demo.png");
-        Run r = run("demo", "--size", "16x12x24", "--train-steps", "3", "--plot", png.toString());
+        Run r = run("demo", "--size", "16x12x24", "--train-steps", "3", "--no-model", "--plot", png.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("gaussian").contains("heavy-tailed").contains("outlier-channels").doesNotContain(" NO ")
                 .contains("Short training run").contains("rtn-clip sample:");
         byte[] head = Files.readAllBytes(png);
         assertThat(head.length).isGreaterThan(1000);
         assertThat(new String(head, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PNG");
-        Run j = run("demo", "--size", "8x8x16", "--train-steps", "0", "--json");
+        Run j = run("demo", "--size", "8x8x16", "--train-steps", "0", "--no-model", "--json");
         assertThat(j.out().strip()).startsWith("{\"shape\":\"8x8x16\"").contains("\"exact\":true").doesNotContain("\"exact\":false");
         assertOneLineError(run("demo", "--size", "8x8"), "shape must be MxNxK");
         assertOneLineError(run("demo", "--size", "8x8x8", "--plot", dir.resolve("x.jpg").toString()), "PNG");
