@@ -80,8 +80,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Peak learning rate (default: 2e-3).")
     Double lr;
 
-    @Option(names = "--bits", description = "IM-Unpack bit-width b for the imunpack policy (default: 8, the fastest measured; the result does not depend on b).")
-    Integer bits;
+    @Option(names = "--bits", paramLabel = "B|auto", description = "IM-Unpack bit-width b for the imunpack policy, 2..16, or auto: "
+            + "chosen per GEMM from the codes by estimated cost (default: auto; the result does not depend on b).")
+    String bits;
 
     @Option(names = "--eval-every", description = "Validate every N steps (default: 100).")
     Integer evalEvery;
@@ -138,7 +139,7 @@ final class TrainCommand implements Callable<Integer> {
             configs.add(new TrainConfig(task, n.strip(), or(steps, d.steps()), or(seed, d.seed()), or(batch, d.batch()),
                     task.equals("kjv-gpt") ? or(context, d.context()) : 2, or(layers, d.layers()), or(dim, d.dim()), or(heads, d.heads()),
                     or(lr, d.lr()), Math.min(d.warmup(), Math.max(1, or(steps, d.steps()) / 10)), or(evalEvery, d.evalEvery()),
-                    d.evalBatches(), or(bits, d.bits()), data, checkpoint, checkpointEvery));
+                    d.evalBatches(), parseBits(bits, d.bits()), data, checkpoint, checkpointEvery));
         }
         GemmBackend backend = GemmBackends.preferred();
         List<RunResult> results = new ArrayList<>();
@@ -249,6 +250,25 @@ final class TrainCommand implements Callable<Integer> {
         return t + samples.toString();
     }
 
+    /** {@code auto} → 0 ({@code FastImUnpack.AUTO_BITS}); otherwise an integer (validated by the recipe). */
+    static int parseBits(String b, int d) {
+        if (b == null) {
+            return d;
+        }
+        if (b.strip().equalsIgnoreCase("auto")) {
+            return dev.lowbit.gemm.FastImUnpack.AUTO_BITS;
+        }
+        try {
+            int v = Integer.parseInt(b.strip());
+            if (v == 0) {
+                throw new LowbitException("--bits must be 2..16 or auto, got 0");
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new LowbitException("--bits must be 2..16 or auto, got '" + b + "'");
+        }
+    }
+
     private static <T> T or(T v, T d) {
         return v == null ? d : v;
     }
@@ -271,7 +291,9 @@ final class TrainCommand implements Callable<Integer> {
         for (var e : r.unpack().entrySet()) {
             GemmExecutor.RoleStats s = e.getValue();
             Json j = Json.object().put("gemms", s.count()).put("gflop", s.ops() / 1e9).put("seconds", s.seconds()).put("ratio", s.ratio()).put("maxRatio", s.maxRatio())
-                    .put("lhsHeavyHitterFraction", s.lhsHeavyHitterFraction()).put("rhsHeavyHitterFraction", s.rhsHeavyHitterFraction());
+                    .put("lhsHeavyHitterFraction", s.lhsHeavyHitterFraction()).put("rhsHeavyHitterFraction", s.rhsHeavyHitterFraction())
+                    .put("meanBits", s.meanBits()).put("quantizeSeconds", s.quantizeSeconds()).put("unpackSeconds", s.unpackSeconds())
+                    .put("gemmSeconds", s.gemmSeconds()).put("transposeSeconds", s.transposeSeconds()).put("gemmGflops", s.gflops());
             (e.getKey().contains("/") ? byLayer : byRole).put(e.getKey(), j);
         }
         List<Object> val = new ArrayList<>();
@@ -283,8 +305,10 @@ final class TrainCommand implements Callable<Integer> {
                 .put("trainLoss", r.trainLoss()).put("valLoss", val).put("final", fin).put("tokensPerSecond", r.tokensPerSecond())
                 .put("unpack", Json.object().put("byRole", byRole).put("byLayer", byLayer))
                 .put("model", Json.object().put("parameters", r.parameters()).put("layers", c.layers()).put("dim", c.dim())
-                        .put("heads", c.heads()).put("context", c.context()).put("batch", c.batch()).put("lr", c.lr()).put("bits", c.bits()))
-                .put("backend", backend.name()).put("seconds", r.seconds()).put("resumedFrom", r.resumedFrom());
+                        .put("heads", c.heads()).put("context", c.context()).put("batch", c.batch()).put("lr", c.lr()).put("bits", c.bits() == 0 ? (Object) "auto" : (Object) c.bits()))
+                .put("backend", backend.name()).put("seconds", r.seconds()).put("resumedFrom", r.resumedFrom())
+                .put("cpuSeconds", Double.isNaN(r.cpuSeconds()) ? null : r.cpuSeconds())
+                .put("tokensPerCpuSecond", Double.isNaN(r.cpuSeconds()) ? null : r.tokensPerSecond() * r.seconds() / r.cpuSeconds());
         if (r.sample() != null) {
             j.put("sample", r.sample());
         }

@@ -113,6 +113,73 @@ public final class Gemm {
         backend.gemmF32Nn(a, b, out);
     }
 
+    /** {@code out = op(a, b)} in float32 for any {@link GemmLayout}, into a caller-supplied output. */
+    public static void f32(GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out, GemmBackend backend) {
+        checkLayout(layout, a, b, out);
+        switch (layout) {
+            case NT -> backend.gemmF32(a, b, out);
+            case NN -> backend.gemmF32Nn(a, b, out);
+            case TN -> backend.gemmF32Tn(a, b, out);
+        }
+    }
+
+    /** {@code op(a, b)} in float32 for any {@link GemmLayout}. */
+    public static FloatMatrix f32(GemmLayout layout, FloatMatrix a, FloatMatrix b, GemmBackend backend) {
+        FloatMatrix out = FloatMatrix.zeros(layout.m(a), layout.n(b));
+        f32(layout, a, b, out, backend);
+        return out;
+    }
+
+    /**
+     * A batch of float32 GEMMs in one layout ({@link GemmBackend#gemmF32Batch}); every output must be
+     * distinct and share storage with no input.
+     */
+    public static void f32Batch(GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b, FloatMatrix[] out, GemmBackend backend) {
+        if (a.length != out.length || b.length != out.length) {
+            throw new IllegalArgumentException("batch sizes differ: " + a.length + ", " + b.length + ", " + out.length);
+        }
+        for (int i = 0; i < out.length; i++) {
+            checkLayout(layout, a[i], b[i], out[i]);
+            for (int j = 0; j < i; j++) {
+                if (out[i].sharesStorageWith(out[j]) && overlaps(out[i], out[j])) {
+                    throw new IllegalArgumentException("batch outputs " + j + " and " + i + " overlap");
+                }
+            }
+        }
+        backend.gemmF32Batch(layout, a, b, out);
+    }
+
+    private static boolean overlaps(FloatMatrix x, FloatMatrix y) {
+        // views of one array overlap unless their element ranges are disjoint (conservative for strided views)
+        long x0 = x.index(0, 0);
+        long x1 = x.rows() == 0 || x.cols() == 0 ? x0 : x.index(x.rows() - 1, x.cols() - 1);
+        long y0 = y.index(0, 0);
+        long y1 = y.rows() == 0 || y.cols() == 0 ? y0 : y.index(y.rows() - 1, y.cols() - 1);
+        if (x1 < y0 || y1 < x0) {
+            return false;
+        }
+        // interleaved views (same stride, disjoint column ranges) do not overlap either
+        if (x.stride() == y.stride() && x.rows() > 0 && y.rows() > 0) {
+            long xs = x0 % x.stride();
+            long ys = y0 % y.stride();
+            return !(xs + x.cols() <= ys || ys + y.cols() <= xs);
+        }
+        return true;
+    }
+
+    private static void checkLayout(GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out) {
+        if (layout.k(a) != layout.kOfB(b)) {
+            throw new LowbitException("inner dimensions differ in a " + layout + " GEMM: lhs is " + a.shapeString() + ", rhs is "
+                    + b.shapeString());
+        }
+        if (out.rows() != layout.m(a) || out.cols() != layout.n(b)) {
+            throw new IllegalArgumentException("output is " + out.shapeString() + ", expected " + layout.m(a) + "x" + layout.n(b));
+        }
+        if (out.sharesStorageWith(a) || out.sharesStorageWith(b)) {
+            throw new IllegalArgumentException("output must not share storage with an input");
+        }
+    }
+
     static void checkBound(IntMatrix x, int bits, String what) {
         long s = Digits.base(bits);
         for (int r = 0; r < x.rows(); r++) {

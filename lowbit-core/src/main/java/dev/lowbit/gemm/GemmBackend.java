@@ -45,6 +45,45 @@ public interface GemmBackend {
     }
 
     /**
+     * {@code out = aᵀ·b} in float32 arithmetic with a stored k×m and b stored k×n (the TN layout). The
+     * default transposes a and calls {@link #gemmF32Nn}.
+     */
+    default void gemmF32Tn(FloatMatrix a, FloatMatrix b, FloatMatrix out) {
+        FloatMatrix at = FloatMatrix.zeros(a.cols(), a.rows());
+        for (int p = 0; p < a.rows(); p++) {
+            for (int i = 0; i < a.cols(); i++) {
+                at.set(i, p, a.get(p, i));
+            }
+        }
+        gemmF32Nn(at, b, out);
+    }
+
+    /**
+     * A batch of independent float32 GEMMs in one layout: {@code out[i] = op(a[i], b[i])}. Each result must
+     * be bit-identical to the single call in that layout, whatever the thread count (a backend may run the
+     * items in parallel). Outputs must not share storage with each other or with any input. The default
+     * runs them one after the other.
+     */
+    default void gemmF32Batch(GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b, FloatMatrix[] out) {
+        for (int i = 0; i < out.length; i++) {
+            switch (layout) {
+                case NT -> gemmF32(a[i], b[i], out[i]);
+                case NN -> gemmF32Nn(a[i], b[i], out[i]);
+                case TN -> gemmF32Tn(a[i], b[i], out[i]);
+            }
+        }
+    }
+
+    /**
+     * Relative time per multiply-add of an exact b-bit integer GEMM (float32 GEMM = 1), used to choose b
+     * per GEMM ({@code FastImUnpack}): the result never depends on b, only the cost does. The default
+     * (scalar) is 1 for every b.
+     */
+    default double intCostPerMac(int bits) {
+        return 1.0;
+    }
+
+    /**
      * {@code out = a·bᵀ} exactly into int32, for b-bit operands whose exact result provably fits:
      * the caller guarantees {@code k·(2^(b−1) − 1)² < 2^31} (see {@link Gemm#fitsInt32}). The default
      * computes the int64 result and narrows it.

@@ -99,6 +99,166 @@ public final class RtnQuantizer {
     }
 
     /**
+     * Per-tensor RTN codes that fit in int32, with their scale: {@code x ≈ codes[r·cols + c] / scale}.
+     *
+     * @param codes row-major, compact ({@code rows × cols})
+     * @param maxAbs the largest |code|
+     * @param rowMax the largest |code| of each row
+     * @param colMax the largest |code| of each column
+     * @param heavy the number of codes with |code| ≥ the threshold asked for
+     */
+    public record IntCodes(int[] codes, int rows, int cols, double scale, double alpha, int maxAbs, int[] rowMax, int[] colMax,
+                           long heavy) {
+        /** Codes with their maxima and heavy-hitter count computed from them (tests, and codes from elsewhere). */
+        public static IntCodes of(int[] codes, int rows, int cols, double scale, double alpha, long heavyThreshold) {
+            int[] rowMax = new int[rows];
+            int[] colMax = new int[cols];
+            long heavy = 0;
+            int max = 0;
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    int v = Math.abs(codes[r * cols + c]);
+                    rowMax[r] = Math.max(rowMax[r], v);
+                    colMax[c] = Math.max(colMax[c], v);
+                    heavy += v >= heavyThreshold ? 1 : 0;
+                    max = Math.max(max, v);
+                }
+            }
+            return new IntCodes(codes, rows, cols, scale, alpha, max, rowMax, colMax, heavy);
+        }
+
+        /** The codes of the transposed matrix (same scale, alpha and counts; row and column maxima swap). */
+        public IntCodes transposed() {
+            return new IntCodes(transpose(codes, rows, cols), cols, rows, scale, alpha, maxAbs, colMax, rowMax, heavy);
+        }
+    }
+
+    /** The cols × rows transpose of a compact row-major int matrix, in 16 × 16 blocks (one full cache line per write run). */
+    static int[] transpose(int[] x, int rows, int cols) {
+        int[] t = new int[x.length];
+        for (int r0 = 0; r0 < rows; r0 += 16) {
+            int r1 = Math.min(rows, r0 + 16);
+            for (int c0 = 0; c0 < cols; c0 += 16) {
+                int c1 = Math.min(cols, c0 + 16);
+                for (int c = c0; c < c1; c++) {
+                    int o = c * rows;
+                    for (int r = r0; r < r1; r++) {
+                        t[o + r] = x[r * cols + c];
+                    }
+                }
+            }
+        }
+        return t;
+    }
+
+    /** Largest |code| {@link #quantizeInt} returns as int32 codes. */
+    static final double MAX_INT_CODE = 0x1p30;
+
+    /**
+     * The same codes, scale and alpha as {@link #quantize} for a per-tensor setting, as int32 — or
+     * {@code null} when the granularity is not per tensor or some |code| would exceed 2^30 (the caller then
+     * uses {@link #quantize}, which also reports codes beyond 2^62).
+     */
+    public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what) {
+        return quantizeInt(x, p, what, false, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #quantizeInt(FloatMatrix, QuantParams, String)}, in two passes over x: the first takes the
+     * magnitudes with their row and column maxima (and detects NaN/Inf), the percentile is an O(n)
+     * selection, the second rounds: {@code q = rint(x·s)} in double, exactly as in {@link #quantize}, so the
+     * codes are bit-identical. Row and column maxima of |q| follow from those of |x| because rint is odd
+     * and monotone: {@code max |rint(x·s)| = rint(max |x| · s)}.
+     *
+     * @param transpose write the codes of xᵀ (cols × rows): a per-tensor percentile does not depend on the
+     *     layout, so these are exactly the codes of the transposed matrix, without a transposed float copy
+     * @param heavyThreshold count the codes with |q| ≥ this
+     */
+    public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what, boolean transpose, long heavyThreshold) {
+        if (p.granularity().kind() != Granularity.Kind.TENSOR) {
+            return null;
+        }
+        int rows = x.rows();
+        int cols = x.cols();
+        float[] xd = x.data();
+        float[] mags = new float[rows * cols];
+        // magnitudes as raw bits: for non-negative floats the int order is the float order (NaN above +Inf),
+        // so integer maxima (which vectorize) give the float maxima and expose NaN/Inf as max > MAX_VALUE's bits
+        int[] rowMaxB = new int[rows];
+        int[] colMaxB = new int[cols];
+        int maxB = 0;
+        for (int r = 0, i = 0; r < rows; r++) {
+            int at = x.index(r, 0);
+            int rm = 0;
+            for (int c = 0; c < cols; c++, i++) {
+                int bits = Float.floatToRawIntBits(xd[at + c]) & 0x7FFFFFFF;
+                mags[i] = Float.intBitsToFloat(bits);
+                rm = Math.max(rm, bits);
+                colMaxB[c] = Math.max(colMaxB[c], bits);
+            }
+            rowMaxB[r] = rm;
+            maxB = Math.max(maxB, rm);
+        }
+        if (maxB > Float.floatToRawIntBits(Float.MAX_VALUE)) {
+            requireFinite(x, what);
+        }
+        float max = Float.intBitsToFloat(maxB);
+        float[] rowMaxX = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            rowMaxX[r] = Float.intBitsToFloat(rowMaxB[r]);
+        }
+        float[] colMaxX = new float[cols];
+        for (int c = 0; c < cols; c++) {
+            colMaxX[c] = Float.intBitsToFloat(colMaxB[c]);
+        }
+        double alpha = percentileAlpha(mags, p.beta());
+        if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
+            alpha = percentileAlpha(nonZero(mags), p.beta());
+        }
+        double s = (p.levels() / 2.0) / alpha;
+        double clipMax = p.clip() ? Math.floor((p.levels() - 1) / 2.0) : Double.POSITIVE_INFINITY;
+        double qMax = Math.min(clipMax, Math.rint(max * s)); // rint is monotone: the largest |code|
+        if (qMax > MAX_INT_CODE) {
+            return null;
+        }
+        int[] rowCode = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            rowCode[r] = (int) Math.min(clipMax, Math.rint(rowMaxX[r] * s));
+        }
+        int[] colCode = new int[cols];
+        for (int c = 0; c < cols; c++) {
+            colCode[c] = (int) Math.min(clipMax, Math.rint(colMaxX[c] * s));
+        }
+        // |rint(y)| ≥ t ⟺ |y| ≥ t − 1/2 for an even t (a tie at t − 1/2 rounds to the even t); t = 1 counts every |y| ≥ 1/2
+        long heavy = 0;
+        if (heavyThreshold <= MAX_INT_CODE && heavyThreshold <= clipMax) {
+            double t = heavyThreshold;
+            double lim = heavyThreshold % 2 == 0 ? t - 0.5 : Math.nextUp(t - 0.5);
+            for (float v : mags) {
+                heavy += v * s >= lim ? 1 : 0;
+            }
+        }
+        int[] codes = new int[rows * cols];
+        for (int r = 0, i = 0; r < rows; r++) {
+            int at = x.index(r, 0);
+            if (p.clip()) {
+                for (int c = 0; c < cols; c++) {
+                    codes[i + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
+                }
+            } else {
+                for (int c = 0; c < cols; c++) {
+                    codes[i + c] = (int) Math.rint(xd[at + c] * s);
+                }
+            }
+            i += cols;
+        }
+        if (transpose) {
+            return new IntCodes(transpose(codes, rows, cols), cols, rows, s, alpha, (int) qMax, colCode, rowCode, heavy);
+        }
+        return new IntCodes(codes, rows, cols, s, alpha, (int) qMax, rowCode, colCode, heavy);
+    }
+
+    /**
      * alpha for magnitudes {@code mags} (reordered in place): the {@code floor(n·(1−beta))}-th largest,
      * the maximum when that index is 0, floored at 1e-20.
      */

@@ -47,21 +47,21 @@ final class Selection {
 
     /**
      * The k-th smallest (0-based) of non-negative, non-NaN values: the same value as {@link #select}, in
-     * two linear passes for large inputs. The bit patterns of non-negative floats order like the floats,
-     * so a histogram of the top 16 bits finds the bucket holding rank k, and quickselect finishes inside
-     * that bucket. {@code a} is not reordered.
+     * two linear passes for inputs of 1024 or more. The bit patterns of non-negative floats order like the
+     * floats, so a histogram of the top bits (exponent and 4 mantissa bits: at most 4096 buckets) finds the
+     * bucket holding rank k, and quickselect finishes inside that bucket. {@code a} is not reordered.
      */
     static float selectNonNegative(float[] a, int k) {
         int n = a.length;
-        if (n < 1 << 14) {
+        if (n < 1024) {
             return select(a.clone(), k);
         }
         if (k < 0 || k >= n) {
             throw new IllegalArgumentException("k = " + k + " outside 0.." + (n - 1));
         }
-        int[] hist = new int[1 << 16];
+        int[] hist = new int[1 << 12];
         for (float v : a) {
-            hist[Float.floatToRawIntBits(v) >>> 15]++;
+            hist[(Float.floatToRawIntBits(v) >>> 19) & 0xFFF]++;
         }
         int bucket = 0;
         int before = 0;
@@ -72,7 +72,7 @@ final class Selection {
         float[] sub = new float[hist[bucket]];
         int t = 0;
         for (float v : a) {
-            if (Float.floatToRawIntBits(v) >>> 15 == bucket) {
+            if (((Float.floatToRawIntBits(v) >>> 19) & 0xFFF) == bucket) {
                 sub[t++] = v;
             }
         }

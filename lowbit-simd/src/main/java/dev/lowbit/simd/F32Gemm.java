@@ -49,6 +49,11 @@ final class F32Gemm {
         Tiled.run(new Eng(new RowsF(a), new ColsF(b), a.cols(), KC_MAX, out, null), a.rows(), b.cols(), a.cols(), threads);
     }
 
+    /** out = aᵀ·b (a k×m, b k×n): both operands are packed from their columns. */
+    static void tn(FloatMatrix a, FloatMatrix b, FloatMatrix out, int threads) {
+        Tiled.run(new Eng(new ColsF(a), new ColsF(b), a.rows(), KC_MAX, out, null), a.cols(), b.cols(), a.rows(), threads);
+    }
+
     /** Exact out = a·bᵀ for integer operands with |x| ≤ maxAbs ≤ 4096 (k-blocks of {@link #exactBlock}). */
     static void exactInt(IntMatrix a, IntMatrix b, long maxAbs, IntSink out, int threads) {
         int kc = exactBlock(maxAbs);

@@ -155,12 +155,7 @@ abstract class IntSink {
                 if (blk == last) {
                     float[] d = out.data();
                     for (int i = 0; i < rows; i++) {
-                        double si = lhsScale[i0 + i];
-                        int at = out.index(i0 + i, j0);
-                        int o = i * ldt;
-                        for (int j = 0; j < cols; j++) {
-                            d[at + j] = (float) (a[o + j] / (si * rhsScale[j0 + j]));
-                        }
+                        Rescale.row(a, i * ldt, lhsScale[i0 + i], rhsScale, j0, d, out.index(i0 + i, j0), cols);
                     }
                 }
             }

@@ -3,6 +3,7 @@ package dev.lowbit.simd;
 import dev.lowbit.Flags;
 import dev.lowbit.gemm.FoldMap;
 import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
@@ -79,6 +80,55 @@ public final class SimdGemmBackend implements GemmBackend {
     }
 
     @Override
+    public void gemmF32Tn(FloatMatrix a, FloatMatrix b, FloatMatrix out) {
+        F32Gemm.tn(a, b, out, threads);
+    }
+
+    /**
+     * With at least as many items as threads, the items are shared out among the threads and each runs
+     * single-threaded (small GEMMs, such as per-head attention, do not split well); otherwise they run one
+     * after the other with all threads. Either way each result is the single call's, bit for bit.
+     */
+    @Override
+    public void gemmF32Batch(GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b, FloatMatrix[] out) {
+        int count = out.length;
+        if (count >= threads && threads > 1) {
+            SimdPool.run(threads, t -> {
+                for (int i = count * t / threads; i < count * (t + 1) / threads; i++) {
+                    f32(layout, a[i], b[i], out[i], 1);
+                }
+            });
+        } else {
+            for (int i = 0; i < count; i++) {
+                f32(layout, a[i], b[i], out[i], threads);
+            }
+        }
+    }
+
+    private static void f32(GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out, int threads) {
+        switch (layout) {
+            case NT -> F32Gemm.nt(a, b, out, threads);
+            case NN -> F32Gemm.nn(a, b, out, threads);
+            case TN -> F32Gemm.tn(a, b, out, threads);
+        }
+    }
+
+    /**
+     * Relative time per multiply-add of each exact path (float32 GEMM = 1), from the per-path measurement in
+     * docs/performance.md ({@code bench gemm --paths}): SWAR ≈ 0.65, int16 lanes 0.70 (b = 4) and 0.81
+     * (b = 5), float32 lanes ≈ 1.2 while k-blocks stay long (b ≤ 9) and 1.6 at b = 10, float64 lanes ≈ 2.4.
+     */
+    @Override
+    public double intCostPerMac(int bits) {
+        return switch (path(bits)) {
+            case SWAR -> 0.65;
+            case I16 -> bits <= 4 ? 0.70 : 0.81;
+            case F32 -> bits <= 9 ? 1.2 : 1.6;
+            case F64 -> 2.4;
+        };
+    }
+
+    @Override
     public void gemmInt(IntMatrix a, IntMatrix b, int bits, LongMatrix out) {
         gemmInt(a, b, bits, out, path(bits));
     }
@@ -130,7 +180,16 @@ public final class SimdGemmBackend implements GemmBackend {
                 && a.rows() == out.rows() && b.rows() == out.cols()) {
             run(a, b, bits, IntSink.foldScaled(fold, lhsScale, rhsScale, out), p);
         } else {
-            GemmBackend.super.gemmIntFoldScaled(a, b, bits, fold, lhsScale, rhsScale, out);
+            LongMatrix c = LongMatrix.zeros(out.rows(), out.cols());
+            if (fold.groups() == 1 && fold.groupExp()[0] == 0 && fold.rowsAreIdentity(out.rows(), out.cols())
+                    && a.rows() == out.rows() && b.rows() == out.cols()) {
+                gemmInt(a, b, bits, c); // nothing to fold: the plain exact GEMM is the folded result
+            } else {
+                gemmIntFold(a, b, bits, fold, c);
+            }
+            for (int i = 0; i < out.rows(); i++) {
+                Rescale.row(c.data(), c.index(i, 0), lhsScale[i], rhsScale, 0, out.data(), out.index(i, 0), out.cols());
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.lowbit.autograd;
 
+import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.train.GemmExecutor;
 import dev.lowbit.train.GemmRole;
@@ -23,6 +24,10 @@ public final class Attention {
         int dh = d / heads;
         if (qkv.cols != 3 * d || d % heads != 0 || qkv.rows != batch * t) {
             throw new IllegalArgumentException("attention: " + qkv + " with B=" + batch + " T=" + t + " heads=" + heads);
+        }
+        if (ex.isPlainFp32(GemmRole.ATTN_SCORE) && ex.isPlainFp32(GemmRole.ATTN_VALUE) && ex.isPlainFp32(GemmRole.ATTN_SCORE_GRAD)
+                && ex.isPlainFp32(GemmRole.ATTN_VALUE_GRAD)) {
+            return batched(ex, layer, qkv, batch, t, heads, causal);
         }
         FloatMatrix all = qkv.matrix();
         float scale = (float) (1 / Math.sqrt(dh));
@@ -73,6 +78,94 @@ public final class Attention {
                             gqkv[row + h * dh + j] += dq[i * dh + j];
                             gqkv[row + d + h * dh + j] += dk[i * dh + j];
                             gqkv[row + 2 * d + h * dh + j] += dvT[j * t + i];
+                        }
+                    }
+                }
+            }
+        });
+        return res;
+    }
+
+    /**
+     * The same attention with every GEMM of one kind issued as one batch over all (sequence, head) pairs
+     * and in the layout that needs no transposed copies: S = Q·Kᵀ (NT), O = P·V (NN), dP = dO·Vᵀ (NT),
+     * dVᵀ = dOᵀ·P (TN), dQ = dS·K (NN), dK = dSᵀ·Q (TN). Used when the attention roles are plain float32,
+     * where the layout does not change a bit of the result; the element-wise parts are those of
+     * {@link #apply}.
+     */
+    static Tensor batched(GemmExecutor ex, String layer, Tensor qkv, int batch, int t, int heads, boolean causal) {
+        int d = qkv.cols / 3;
+        int dh = d / heads;
+        int count = batch * heads;
+        FloatMatrix all = qkv.matrix();
+        float scale = (float) (1 / Math.sqrt(dh));
+        FloatMatrix[] q = new FloatMatrix[count];
+        FloatMatrix[] k = new FloatMatrix[count];
+        FloatMatrix[] v = new FloatMatrix[count];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                int i = b * heads + h;
+                q[i] = all.view(b * t, h * dh, t, dh);
+                k[i] = all.view(b * t, d + h * dh, t, dh);
+                v[i] = all.view(b * t, 2 * d + h * dh, t, dh);
+            }
+        }
+        FloatMatrix[] scores = ex.gemmBatch(GemmRole.ATTN_SCORE, layer, GemmLayout.NT, q, k);
+        FloatMatrix[] probs = new FloatMatrix[count];
+        for (int i = 0; i < count; i++) {
+            float[] s = scores[i].data();
+            float[] p = new float[t * t];
+            for (int r = 0; r < t; r++) {
+                Ops.VM.softmax(s, r * t, scale, p, r * t, causal ? r + 1 : t);
+            }
+            probs[i] = FloatMatrix.wrap(p, t, t);
+        }
+        FloatMatrix[] o = ex.gemmBatch(GemmRole.ATTN_VALUE, layer, GemmLayout.NN, probs, v);
+        float[] out = new float[batch * t * d];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                float[] od = o[b * heads + h].data();
+                for (int i = 0; i < t; i++) {
+                    System.arraycopy(od, i * dh, out, (b * t + i) * d + h * dh, dh);
+                }
+            }
+        }
+        Tensor res = Tensor.result(batch * t, d, out, qkv);
+        res.onBackward(() -> {
+            FloatMatrix g = FloatMatrix.wrap(res.grad(), batch * t, d);
+            float[] gqkv = qkv.grad();
+            FloatMatrix[] dOut = new FloatMatrix[count];
+            for (int b = 0; b < batch; b++) {
+                for (int h = 0; h < heads; h++) {
+                    dOut[b * heads + h] = g.view(b * t, h * dh, t, dh);
+                }
+            }
+            FloatMatrix[] dp = ex.gemmBatch(GemmRole.ATTN_VALUE_GRAD, layer, GemmLayout.NT, dOut, v);
+            FloatMatrix[] dvT = ex.gemmBatch(GemmRole.ATTN_VALUE_GRAD, layer, GemmLayout.TN, dOut, probs);
+            FloatMatrix[] dsm = new FloatMatrix[count];
+            for (int i = 0; i < count; i++) {
+                float[] dpd = dp[i].data();
+                float[] pd = probs[i].data();
+                float[] ds = new float[t * t];
+                for (int r = 0; r < t; r++) {
+                    Ops.VM.softmaxBackward(pd, r * t, dpd, r * t, scale, ds, r * t, causal ? r + 1 : t);
+                }
+                dsm[i] = FloatMatrix.wrap(ds, t, t);
+            }
+            FloatMatrix[] dq = ex.gemmBatch(GemmRole.ATTN_SCORE_GRAD, layer, GemmLayout.NN, dsm, k);
+            FloatMatrix[] dk = ex.gemmBatch(GemmRole.ATTN_SCORE_GRAD, layer, GemmLayout.TN, dsm, q);
+            for (int b = 0; b < batch; b++) {
+                for (int h = 0; h < heads; h++) {
+                    int idx = b * heads + h;
+                    float[] dqd = dq[idx].data();
+                    float[] dkd = dk[idx].data();
+                    float[] dvd = dvT[idx].data();
+                    for (int i = 0; i < t; i++) {
+                        int row = (b * t + i) * 3 * d;
+                        for (int j = 0; j < dh; j++) {
+                            gqkv[row + h * dh + j] += dqd[i * dh + j];
+                            gqkv[row + d + h * dh + j] += dkd[i * dh + j];
+                            gqkv[row + 2 * d + h * dh + j] += dvd[j * t + i];
                         }
                     }
                 }

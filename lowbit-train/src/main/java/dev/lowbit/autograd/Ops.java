@@ -1,5 +1,6 @@
 package dev.lowbit.autograd;
 
+import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
@@ -20,7 +21,9 @@ public final class Ops {
 
     /**
      * {@code y = x·Wᵀ + b} with x N×in, W out×in, b 1×out (or null). Backward: {@code dx = dy·W}
-     * (role GRAD_INPUT) and {@code dW = dyᵀ·x} (role GRAD_WEIGHT), both through the executor.
+     * (role GRAD_INPUT, NN layout) and {@code dW = dyᵀ·x} (role GRAD_WEIGHT, TN layout), both through the
+     * executor (plain float32 runs in those layouts without transposed copies; other specs see dy·(Wᵀ)ᵀ
+     * and (dyᵀ)·(xᵀ)ᵀ exactly as before).
      */
     public static Tensor linear(GemmExecutor ex, String layer, Tensor x, Tensor w, Tensor b) {
         FloatMatrix y = ex.gemm(GemmRole.OUTPUT, layer, x.matrix(), w.matrix());
@@ -34,10 +37,10 @@ public final class Ops {
         out.onBackward(() -> {
             FloatMatrix dy = out.gradMatrix();
             if (x.requiresGrad()) {
-                addInto(x.grad(), ex.gemm(GemmRole.GRAD_INPUT, layer, dy, transpose(w.matrix())).data());
+                addInto(x.grad(), ex.gemm(GemmRole.GRAD_INPUT, layer, GemmLayout.NN, dy, w.matrix()).data());
             }
             if (w.requiresGrad()) {
-                addInto(w.grad(), ex.gemm(GemmRole.GRAD_WEIGHT, layer, transpose(dy), transpose(x.matrix())).data());
+                addInto(w.grad(), ex.gemm(GemmRole.GRAD_WEIGHT, layer, GemmLayout.TN, dy, x.matrix()).data());
             }
             if (b != null && b.requiresGrad()) {
                 float[] db = b.grad();

@@ -1,10 +1,13 @@
 package dev.lowbit.train;
 
+import dev.lowbit.autograd.Ops;
+import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
-import dev.lowbit.gemm.ImUnpackGemm;
-import dev.lowbit.gemm.ImUnpackResult;
-import dev.lowbit.gemm.ImUnpackSpec;
+import dev.lowbit.gemm.GemmLayout;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.unpack.Digits;
 import dev.lowbit.tensor.FloatMatrix;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,6 +21,9 @@ public final class GemmExecutor {
     private final MatmulPolicy policy;
     private final GemmBackend backend;
     private final Map<String, RoleStats> stats = new TreeMap<>();
+    /** RTN codes of this step's operands, by storage array (identity) and view: see {@link #codes}. */
+    private final java.util.IdentityHashMap<float[], java.util.Map<CodeKey, RtnQuantizer.IntCodes>> codeCache =
+            new java.util.IdentityHashMap<>();
     private boolean recording = true;
     private long seed;
     private long step;
@@ -37,11 +43,13 @@ public final class GemmExecutor {
         this.seed = seed;
         this.step = step;
         this.calls = 0;
+        codeCache.clear();
     }
 
     /** Whether to record statistics (off during evaluation). */
     public void setRecording(boolean on) {
         recording = on;
+        codeCache.clear();
     }
 
     /** Aggregated statistics keyed by {@code role} and by {@code layer/role}. */
@@ -51,20 +59,88 @@ public final class GemmExecutor {
 
     /** {@code C = A·Bᵀ} for {@code role} in {@code layer}. */
     public FloatMatrix gemm(GemmRole role, String layer, FloatMatrix a, FloatMatrix b) {
+        return gemm(role, layer, GemmLayout.NT, a, b);
+    }
+
+    /** Whether {@code role} runs in plain float32 (layout-independent, so batched and transposed layouts are free). */
+    public boolean isPlainFp32(GemmRole role) {
+        return plainFp32(policy.spec(role));
+    }
+
+    /** Whether {@code spec} is plain float32 (no quantization, no transform): then any layout runs as is. */
+    static boolean plainFp32(GemmSpec spec) {
+        return spec.exec() == GemmSpec.Exec.FLOAT && spec.lhs() instanceof OperandSpec.Fp32 && spec.rhs() instanceof OperandSpec.Fp32
+                && !spec.hadamard();
+    }
+
+    /**
+     * {@code C = op(A, B)} in {@code layout} (NT: A·Bᵀ, NN: A·B, TN: Aᵀ·B) for {@code role} in {@code layer}.
+     * Plain float32 runs in the given layout (no transposed copies); every other spec sees its operands as
+     * m×k and n×k (the reduction axis along rows), exactly as with {@link #gemm(GemmRole, String, FloatMatrix, FloatMatrix)}.
+     */
+    public FloatMatrix gemm(GemmRole role, String layer, GemmLayout layout, FloatMatrix a, FloatMatrix b) {
         GemmSpec spec = policy.spec(role);
         long t0 = System.nanoTime();
         FloatMatrix out;
-        double ratio = 1;
-        double hhA = 0;
-        double hhB = 0;
+        Phases ph = new Phases();
+        if (plainFp32(spec)) {
+            out = Gemm.f32(layout, a, b, backend);
+            ph.gemm = System.nanoTime() - t0;
+        } else if (spec.exec() == GemmSpec.Exec.IMUNPACK) {
+            // the RTN codes are written in the NT layout while quantizing: no transposed float copies
+            out = FloatMatrix.zeros(layout.m(a), layout.n(b));
+            imunpack(spec, layer + " " + role.label(), layout, a, b, out, ph);
+        } else {
+            FloatMatrix na = layout == GemmLayout.TN ? Ops.transpose(a) : a;
+            FloatMatrix nb = layout == GemmLayout.NT ? b : Ops.transpose(b);
+            ph.transpose = System.nanoTime() - t0;
+            out = FloatMatrix.zeros(na.rows(), nb.rows());
+            nt(spec, role, layer, na, nb, out, ph);
+        }
+        record(role, layer, layout.m(a), layout.n(b), layout.k(a), System.nanoTime() - t0, ph);
+        return out;
+    }
+
+    /**
+     * A batch of independent GEMMs of one role and layout, e.g. one per (sequence, head) of attention.
+     * Plain float32 goes to the backend as one batch ({@link Gemm#f32Batch}); other specs run item by item,
+     * each quantized on its own (per-tensor scales stay per item).
+     */
+    public FloatMatrix[] gemmBatch(GemmRole role, String layer, GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b) {
+        GemmSpec spec = policy.spec(role);
+        FloatMatrix[] out = new FloatMatrix[a.length];
+        if (!plainFp32(spec)) {
+            for (int i = 0; i < a.length; i++) {
+                out[i] = gemm(role, layer, layout, a[i], b[i]);
+            }
+            return out;
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < a.length; i++) {
+            out[i] = FloatMatrix.zeros(layout.m(a[i]), layout.n(b[i]));
+        }
+        Gemm.f32Batch(layout, a, b, out, backend);
+        long dt = System.nanoTime() - t0;
+        if (recording && a.length > 0) {
+            double ops = 0;
+            for (int i = 0; i < a.length; i++) {
+                ops += 2.0 * layout.m(a[i]) * layout.n(b[i]) * layout.k(a[i]);
+            }
+            Phases ph = new Phases();
+            ph.gemm = dt;
+            for (String key : new String[] {role.label(), layer + "/" + role.label()}) {
+                RoleStats st = stats.computeIfAbsent(key, k -> new RoleStats());
+                st.add(ops, 1, 0, 0, dt / 1e9, 0, ph);
+                st.count += a.length - 1;
+            }
+        }
+        return out;
+    }
+
+    private void nt(GemmSpec spec, GemmRole role, String layer, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
+        long t0 = System.nanoTime();
         if (spec.exec() == GemmSpec.Exec.IMUNPACK) {
-            ImUnpackSpec is = new ImUnpackSpec(((OperandSpec.Rtn) spec.lhs()).params(), ((OperandSpec.Rtn) spec.rhs()).params(),
-                    spec.bits(), spec.strategy());
-            ImUnpackResult r = ImUnpackGemm.multiply(a, b, is, backend, false);
-            out = r.out();
-            ratio = r.stats().ratio();
-            hhA = r.stats().lhs().heavyHitterFraction();
-            hhB = r.stats().rhs().heavyHitterFraction();
+            imunpack(spec, layer + " " + role.label(), GemmLayout.NT, a, b, out, ph);
         } else {
             String what = layer + " " + role.label();
             int layerIndex = layerIndex(layer);
@@ -77,15 +153,83 @@ public final class GemmExecutor {
             }
             FloatMatrix qa = spec.lhs().fakeQuantize(ha, new OperandSpec.Context(what + " lhs", seed, step, layerIndex, calls++));
             FloatMatrix qb = spec.rhs().fakeQuantize(hb, new OperandSpec.Context(what + " rhs", seed, step, layerIndex, calls++));
-            out = Gemm.f32(qa, qb, backend);
+            long t1 = System.nanoTime();
+            ph.quantize += t1 - t0;
+            Gemm.f32(qa, qb, out, backend);
+            ph.gemm += System.nanoTime() - t1;
         }
+    }
+
+    private void imunpack(GemmSpec spec, String what, GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
+        int statBits = spec.bits() == FastImUnpack.AUTO_BITS ? 8 : spec.bits();
+        QuantParams pa = ((OperandSpec.Rtn) spec.lhs()).params();
+        QuantParams pb = ((OperandSpec.Rtn) spec.rhs()).params();
+        FastImUnpack.Result r = null;
         if (recording) {
-            double ops = 2.0 * a.rows() * b.rows() * a.cols();
-            double sec = (System.nanoTime() - t0) / 1e9;
-            stats.computeIfAbsent(role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB, sec);
-            stats.computeIfAbsent(layer + "/" + role.label(), k -> new RoleStats()).add(ops, ratio, hhA, hhB, sec);
+            long t0 = System.nanoTime();
+            long thr = Digits.base(statBits);
+            RtnQuantizer.IntCodes qa = codes(a, pa, layout == GemmLayout.TN, thr, what + " lhs");
+            RtnQuantizer.IntCodes qb = qa == null ? null : codes(b, pb, layout != GemmLayout.NT, thr, what + " rhs");
+            long t1 = System.nanoTime();
+            if (qa != null && qb != null) {
+                r = FastImUnpack.multiplyCodes(qa, qb, spec.bits(), backend, out);
+                ph.quantize += t1 - t0;
+            }
         }
-        return out;
+        if (r == null) {
+            r = FastImUnpack.multiplyInto(layout, a, b, pa, pb, spec.bits(), statBits, backend, out, what);
+        }
+        ph.ratio = r.ratio();
+        ph.bits = r.bits();
+        double na = (double) a.rows() * a.cols();
+        double nb = (double) b.rows() * b.cols();
+        ph.hhA = na == 0 ? 0 : r.lhsHeavy() / na;
+        ph.hhB = nb == 0 ? 0 : r.rhsHeavy() / nb;
+        ph.quantize += r.quantizeNanos();
+        ph.unpack += r.unpackNanos();
+        ph.gemm += r.gemmNanos();
+    }
+
+    private void record(GemmRole role, String layer, int m, int n, int k, long nanos, Phases ph) {
+        if (recording) {
+            double ops = 2.0 * m * n * k;
+            double sec = nanos / 1e9;
+            stats.computeIfAbsent(role.label(), x -> new RoleStats()).add(ops, ph.ratio, ph.hhA, ph.hhB, sec, ph.bits, ph);
+            stats.computeIfAbsent(layer + "/" + role.label(), x -> new RoleStats()).add(ops, ph.ratio, ph.hhA, ph.hhB, sec, ph.bits, ph);
+        }
+    }
+
+    /**
+     * The RTN codes of {@code x} (of xᵀ with {@code transpose}), quantized once per training step: the
+     * backward GEMMs reuse the forward operands' codes (x, W, Q, K, V, P) and each gradient's codes serve
+     * both of its GEMMs. A per-tensor percentile does not depend on the layout, so the cached codes, transposed
+     * where needed, are exactly what quantizing again would give. Tensors are not modified within a step
+     * (the optimizer updates the parameters after the backward pass, and {@link #setStep} empties the cache).
+     * Null when the codes do not fit int32 (the caller then takes the general path).
+     */
+    private RtnQuantizer.IntCodes codes(FloatMatrix x, QuantParams p, boolean transpose, long heavyThreshold, String what) {
+        CodeKey key = new CodeKey(x.index(0, 0), x.stride(), x.rows(), x.cols(), p, heavyThreshold);
+        java.util.Map<CodeKey, RtnQuantizer.IntCodes> m = codeCache.computeIfAbsent(x.data(), d -> new java.util.HashMap<>());
+        RtnQuantizer.IntCodes c = m.get(key);
+        if (c == null && !m.containsKey(key)) {
+            c = RtnQuantizer.quantizeInt(x, p, what, false, heavyThreshold);
+            m.put(key, c);
+        }
+        return c == null ? null : transpose ? c.transposed() : c;
+    }
+
+    private record CodeKey(int offset, int stride, int rows, int cols, QuantParams params, long heavyThreshold) {}
+
+    /** Nanoseconds per phase of one GEMM, and its IM-Unpack outcome. */
+    static final class Phases {
+        long quantize;
+        long unpack;
+        long gemm;
+        long transpose;
+        double ratio = 1;
+        double hhA;
+        double hhB;
+        int bits;
     }
 
     /** Block index from a layer name like {@code h3.attn}: 3; −1 for layers outside the blocks. */
@@ -124,10 +268,20 @@ public final class GemmExecutor {
         double heavyB;
         double maxRatio;
         double seconds;
+        double quantizeSeconds;
+        double unpackSeconds;
+        double gemmSeconds;
+        double transposeSeconds;
+        double bitsOps;
 
-        void add(double o, double ratio, double hhA, double hhB, double sec) {
+        void add(double o, double ratio, double hhA, double hhB, double sec, int bits, Phases ph) {
             count++;
             seconds += sec;
+            quantizeSeconds += ph.quantize / 1e9;
+            unpackSeconds += ph.unpack / 1e9;
+            gemmSeconds += ph.gemm / 1e9;
+            transposeSeconds += ph.transpose / 1e9;
+            bitsOps += bits * o;
             ops += o;
             unpackedOps += o * ratio;
             heavyA += hhA * o;
@@ -149,7 +303,42 @@ public final class GemmExecutor {
             heavyB += o.heavyB;
             maxRatio = Math.max(maxRatio, o.maxRatio);
             seconds += o.seconds;
+            quantizeSeconds += o.quantizeSeconds;
+            unpackSeconds += o.unpackSeconds;
+            gemmSeconds += o.gemmSeconds;
+            transposeSeconds += o.transposeSeconds;
+            bitsOps += o.bitsOps;
             return this;
+        }
+
+        /** Seconds spent quantizing operands (RTN codes for IM-Unpack, fake quantization otherwise). */
+        public double quantizeSeconds() {
+            return quantizeSeconds;
+        }
+
+        /** Seconds spent choosing b and unpacking (IM-Unpack). */
+        public double unpackSeconds() {
+            return unpackSeconds;
+        }
+
+        /** Seconds in the GEMM kernels (for IM-Unpack: the integer GEMM with its fused fold and rescale). */
+        public double gemmSeconds() {
+            return gemmSeconds;
+        }
+
+        /** Seconds spent on transposed copies of operands (specs that need the NT layout). */
+        public double transposeSeconds() {
+            return transposeSeconds;
+        }
+
+        /** Work-weighted mean of the IM-Unpack bit-width b used (0 when no IM-Unpack GEMM ran). */
+        public double meanBits() {
+            return ops == 0 ? 0 : bitsOps / ops;
+        }
+
+        /** Useful GEMM operations per second of kernel time (2·m·n·k / gemmSeconds). */
+        public double gflops() {
+            return gemmSeconds == 0 ? 0 : ops / gemmSeconds / 1e9;
         }
 
         /** Wall time spent in these GEMMs (quantization, unpacking and fold included). */

@@ -11,7 +11,7 @@ import dev.lowbit.unpack.UnpackStrategy;
  * @param rhs quantization of B
  * @param exec {@code FLOAT}: the (fake-)quantized operands go to the float32 GEMM; {@code IMUNPACK}: both
  *     operands' RTN codes run as exact b-bit integer GEMMs through IM-Unpack
- * @param bits b for {@code IMUNPACK}
+ * @param bits b for {@code IMUNPACK}; 0 ({@code FastImUnpack.AUTO_BITS}): chosen per GEMM by cost
  * @param strategy unpacking strategy for {@code IMUNPACK}
  * @param hadamard apply a block Hadamard transform along k to both operands first ({@code (A·H)(B·H)ᵀ = A·Bᵀ}),
  *     with the largest power-of-two block up to 64 that divides k
@@ -26,7 +26,9 @@ public record GemmSpec(OperandSpec lhs, OperandSpec rhs, Exec exec, int bits, Un
             if (!(lhs instanceof OperandSpec.Rtn) || !(rhs instanceof OperandSpec.Rtn)) {
                 throw new LowbitException("IM-Unpack execution needs RTN quantization on both operands");
             }
-            Digits.checkBits(bits);
+            if (bits != dev.lowbit.gemm.FastImUnpack.AUTO_BITS) {
+                Digits.checkBits(bits);
+            }
         }
     }
 
@@ -43,6 +45,6 @@ public record GemmSpec(OperandSpec lhs, OperandSpec rhs, Exec exec, int bits, Un
     }
 
     public String label() {
-        return (hadamard ? "hadamard, " : "") + lhs.label() + " x " + rhs.label() + (exec == Exec.IMUNPACK ? " (imunpack b=" + bits + ", " + strategy.label() + ")" : "");
+        return (hadamard ? "hadamard, " : "") + lhs.label() + " x " + rhs.label() + (exec == Exec.IMUNPACK ? " (imunpack b=" + (bits == 0 ? "auto" : String.valueOf(bits)) + ", " + strategy.label() + ")" : "");
     }
 }

@@ -13,7 +13,9 @@ import java.util.Map;
  * @param tokensPerSecond training throughput (tokens for the GPT, images for the ViT)
  * @param unpack per-role GEMM statistics (count, ops, unpack ratio, heavy-hitter fractions)
  * @param sample generated text (GPT) or null
+ * @param cpuSeconds CPU time of the training thread over the training steps (GEMM workers not included):
+ *     with one thread it measures the work even when other processes share the cores
  */
 public record RunResult(TrainConfig config, long parameters, double[] trainLoss, List<double[]> valLoss, double finalValLoss,
                         double accuracy, double tokensPerSecond, double seconds, Map<String, GemmExecutor.RoleStats> unpack,
-                        String sample, int resumedFrom) {}
+                        String sample, int resumedFrom, double cpuSeconds) {}

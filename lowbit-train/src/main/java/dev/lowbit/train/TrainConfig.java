@@ -9,7 +9,7 @@ import java.nio.file.Path;
  *
  * @param task {@code kjv-gpt} or {@code fashion-vit}
  * @param policy a recipe name from {@link Recipes}
- * @param bits IM-Unpack bit-width for the {@code imunpack} recipe
+ * @param bits IM-Unpack bit-width for the {@code imunpack} recipe (0: chosen per GEMM, {@code FastImUnpack.AUTO_BITS})
  * @param evalEvery validation every this many steps (and at the end)
  * @param evalBatches batches per validation
  * @param dataDir Fashion-MNIST directory (null: Debian's location)
@@ -38,8 +38,8 @@ public record TrainConfig(String task, String policy, int steps, long seed, int 
     /** A small, quick default per task. */
     public static TrainConfig defaults(String task, String policy) {
         return task.equals("fashion-vit")
-                ? new TrainConfig(task, policy, 600, 7, 64, 2, 2, 64, 4, 2e-3, 50, 100, 8, 8, null, null, 0)
-                : new TrainConfig(task, policy, 600, 7, 32, 64, 2, 96, 4, 2e-3, 50, 100, 8, 8, null, null, 0);
+                ? new TrainConfig(task, policy, 600, 7, 64, 2, 2, 64, 4, 2e-3, 50, 100, 8, 0, null, null, 0)
+                : new TrainConfig(task, policy, 600, 7, 32, 64, 2, 96, 4, 2e-3, 50, 100, 8, 0, null, null, 0);
     }
 
     public TrainConfig withPolicy(String p) {

@@ -56,9 +56,13 @@ public final class Trainer {
             start = Checkpoint.load(ckpt, c, model, opt, trainLoss, valLoss);
         }
         double trainSeconds = 0;
+        long cpuNanos = 0;
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        boolean cpu = mx.isCurrentThreadCpuTimeSupported();
         long items = 0;
         for (int step = start; step < c.steps(); step++) {
             long t0 = System.nanoTime();
+            long c0 = cpu ? mx.getCurrentThreadCpuTime() : 0;
             for (Tensor p : model.params().values()) {
                 p.zeroGrad();
             }
@@ -67,6 +71,7 @@ public final class Trainer {
             loss.backward();
             opt.step(model, lr.at(step));
             trainSeconds += (System.nanoTime() - t0) / 1e9;
+            cpuNanos += cpu ? mx.getCurrentThreadCpuTime() - c0 : 0;
             items += task.itemsPerStep();
             trainLoss.add((double) loss.item());
             if (listener != null) {
@@ -88,7 +93,8 @@ public final class Trainer {
         double[] fin = task.evaluate(ex, fp32, true);
         String sample = task.sample(ex, fp32);
         return new RunResult(c, model.parameterCount(), trainLoss.stream().mapToDouble(Double::doubleValue).toArray(), valLoss,
-                fin[0], fin[1], items / Math.max(trainSeconds, 1e-9), trainSeconds, ex.stats(), sample, start);
+                fin[0], fin[1], items / Math.max(trainSeconds, 1e-9), trainSeconds, ex.stats(), sample, start,
+                cpu ? cpuNanos / 1e9 : Double.NaN);
     }
 
     /** Character-level GPT on the King James Bible. */

@@ -48,13 +48,53 @@ class TrainingTest {
         assertThat(ex.stats().get("output").ratio()).isGreaterThanOrEqualTo(1.0);
     }
 
+    /**
+     * Every layout gives the NT result on the transposed copies, bit for bit, for every recipe; IM-Unpack
+     * reuses cached codes (second and later calls on the same operands), which must change nothing.
+     */
+    @Test
+    void layoutsAndCachedCodesGiveTheNtResult() {
+        FloatMatrix a = RandomMatrices.outlierChannels(12, 40, 2, 30, 1);
+        FloatMatrix b = RandomMatrices.studentT(9, 40, 3, 2);
+        FloatMatrix at = dev.lowbit.autograd.Ops.transpose(a);
+        FloatMatrix bt = dev.lowbit.autograd.Ops.transpose(b);
+        for (String name : new String[] {"fp32", "imunpack", "int8", "mxfp8"}) {
+            for (GemmRole role : GemmRole.values()) {
+                float[] expected = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred()).gemm(role, "t", a, b).data();
+                GemmExecutor ex = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred());
+                for (int rep = 0; rep < 2; rep++) {
+                    assertArrayEquals(expected, ex.gemm(role, "t", dev.lowbit.gemm.GemmLayout.NN, a, bt).data(), name + " NN " + role);
+                    assertArrayEquals(expected, ex.gemm(role, "t", dev.lowbit.gemm.GemmLayout.TN, at, bt).data(), name + " TN " + role);
+                    assertArrayEquals(expected, ex.gemm(role, "t", a, b).data(), name + " NT " + role);
+                    FloatMatrix[] batch = ex.gemmBatch(role, "t", dev.lowbit.gemm.GemmLayout.TN, new FloatMatrix[] {at, at},
+                            new FloatMatrix[] {bt, bt});
+                    assertArrayEquals(expected, batch[1].data(), name + " batch " + role);
+                }
+                ex.setStep(1, 1); // a new step forgets the cached codes
+                assertArrayEquals(expected, ex.gemm(role, "t", dev.lowbit.gemm.GemmLayout.TN, at, bt).data(), name + " after setStep");
+            }
+        }
+    }
+
+    @Test
+    void aNonFiniteOperandIsAnErrorNamingTheGemm() {
+        GemmExecutor ex = new GemmExecutor(Recipes.byName("imunpack", 0), GemmBackends.preferred());
+        FloatMatrix a = RandomMatrices.gaussian(6, 8, 1);
+        a.set(4, 2, Float.POSITIVE_INFINITY);
+        assertThatThrownBy(() -> ex.gemm(GemmRole.GRAD_INPUT, "h1.ffn.2", dev.lowbit.gemm.GemmLayout.NN, a, RandomMatrices.gaussian(8, 5, 2)))
+                .isInstanceOf(LowbitException.class).hasMessageContaining("h1.ffn.2 grad-input lhs").hasMessageContaining("(4, 2)");
+    }
+
     @Test
     void imunpackTrainingDoesNotDependOnTheBitWidth() {
         TrainConfig b4 = tiny("imunpack", 3, null, 0);
         TrainConfig b8 = new TrainConfig(b4.task(), b4.policy(), b4.steps(), b4.seed(), b4.batch(), b4.context(), b4.layers(), b4.dim(),
                 b4.heads(), b4.lr(), b4.warmup(), b4.evalEvery(), b4.evalBatches(), 8, null, null, 0);
-        assertArrayEquals(Trainer.run(b4, GemmBackends.preferred(), false, null).trainLoss(),
-                Trainer.run(b8, GemmBackends.preferred(), false, null).trainLoss());
+        TrainConfig auto = new TrainConfig(b4.task(), b4.policy(), b4.steps(), b4.seed(), b4.batch(), b4.context(), b4.layers(), b4.dim(),
+                b4.heads(), b4.lr(), b4.warmup(), b4.evalEvery(), b4.evalBatches(), 0, null, null, 0);
+        double[] losses = Trainer.run(b4, GemmBackends.preferred(), false, null).trainLoss();
+        assertArrayEquals(losses, Trainer.run(b8, GemmBackends.preferred(), false, null).trainLoss());
+        assertArrayEquals(losses, Trainer.run(auto, GemmBackends.preferred(), false, null).trainLoss());
     }
 
     @Test

@@ -1,0 +1,380 @@
+package dev.lowbit.gemm;
+
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.IntMatrix;
+import dev.lowbit.unpack.Digits;
+import dev.lowbit.unpack.UnpackPlan;
+import dev.lowbit.unpack.UnpackStrategy;
+import java.util.Arrays;
+
+/**
+ * The IM-Unpack pipeline for per-tensor RTN on both operands, tuned for many small GEMMs (training):
+ * quantize each operand straight to int32 codes ({@link RtnQuantizer#quantizeInt}), choose the bit-width
+ * b and the unpacking from the codes' row and column maxima by estimated cost, unpack only when some code
+ * needs more than one digit, and finish with one fused {@link GemmBackend#gemmIntFoldScaled}.
+ *
+ * <p><b>Exactness.</b> Whatever b and strategy are chosen, the fold is the exact int64 GEMM C of the
+ * codes, and {@code out[i,j] = (float) (C[i,j] / (s_a · s_w))}: bit-identical to
+ * {@code ImUnpackGemm.multiply(a, w, spec, backend, false).out()} for any b.
+ *
+ * <p><b>Choice of b</b> (when {@code bits == AUTO_BITS}). For each b in 2..16 with S = 2^(b−1) and
+ * D(v) the number of base-S digits of v:
+ *
+ * <pre>
+ *   none   (every |code| &lt; S):  work = m·n·k,                 unpacked elements = 0
+ *   column:                      work = m·n·Σ_c D(maxA_c)·D(maxW_c),  elements = (m + n)·k'
+ *   row:                         work = Σ_r D(maxA_r)·Σ_t D(maxW_t)·k, elements = (m' + n')·k
+ *   cost   = work · backend.intCostPerMac(b) + elements · UNPACK_COST
+ * </pre>
+ *
+ * and the cheapest (b, strategy) wins (the smallest b on ties). The choice depends only on the codes, never
+ * on timing, so it is deterministic.
+ */
+public final class FastImUnpack {
+    /** {@code bits} value that lets {@link #multiplyInto} choose b per GEMM. */
+    public static final int AUTO_BITS = 0;
+    /** Cost of writing one unpacked element, in float32 multiply-adds (measured order of magnitude). */
+    static final double UNPACK_COST = 6;
+
+    private FastImUnpack() {}
+
+    /**
+     * What one GEMM did.
+     *
+     * @param bits the b used
+     * @param strategy {@code none}, {@code row} or {@code column} ({@code fallback:…} when the codes did not fit int32)
+     * @param ratio unpacked work over m·n·k
+     * @param lhsHeavy codes of A with |q| ≥ 2^(statBits−1)
+     * @param rhsHeavy codes of B with |q| ≥ 2^(statBits−1)
+     * @param quantizeNanos time spent quantizing both operands
+     * @param unpackNanos time spent choosing b and unpacking
+     * @param gemmNanos time in the fused integer GEMM, fold and rescale
+     */
+    public record Result(int bits, String strategy, double ratio, long lhsHeavy, long rhsHeavy, long quantizeNanos, long unpackNanos,
+                         long gemmNanos) {}
+
+    /** The chosen plan for one GEMM (package-private for tests). */
+    record Choice(int bits, String strategy, double work, double cost, long unpackedAt) {}
+
+    /**
+     * {@code out = dequant(quant(a)·quant(w)ᵀ)} through exact b-bit integer GEMMs.
+     *
+     * @param bits b in 2..16, or {@link #AUTO_BITS} to choose per GEMM
+     * @param statBits the b at which heavy hitters are counted for the statistics
+     */
+    public static Result multiplyInto(FloatMatrix a, FloatMatrix w, QuantParams pa, QuantParams pw, int bits, int statBits,
+                                      GemmBackend backend, FloatMatrix out) {
+        return multiplyInto(GemmLayout.NT, a, w, pa, pw, bits, statBits, backend, out);
+    }
+
+    /** As the next method; errors name the operands {@code lhs} and {@code rhs}. */
+    public static Result multiplyInto(GemmLayout layout, FloatMatrix a, FloatMatrix w, QuantParams pa, QuantParams pw, int bits,
+                                      int statBits, GemmBackend backend, FloatMatrix out) {
+        return multiplyInto(layout, a, w, pa, pw, bits, statBits, backend, out, "");
+    }
+
+    /**
+     * As {@link #multiplyInto(FloatMatrix, FloatMatrix, QuantParams, QuantParams, int, int, GemmBackend, FloatMatrix)}
+     * with the operands stored in {@code layout} (A k×m for TN; W k×n for NN and TN): the codes are written
+     * in the NT layout while quantizing, so the result equals the NT call on the transposed copies.
+     * {@code what} names the GEMM in error messages (e.g. a non-finite operand entry).
+     */
+    public static Result multiplyInto(GemmLayout layout, FloatMatrix a, FloatMatrix w, QuantParams pa, QuantParams pw, int bits,
+                                      int statBits, GemmBackend backend, FloatMatrix out, String what) {
+        String pre = what.isEmpty() ? "" : what + " ";
+        int m = layout.m(a);
+        int n = layout.n(w);
+        int k = layout.k(a);
+        if (k != layout.kOfB(w)) {
+            throw new dev.lowbit.LowbitException("inner dimensions differ in a " + layout + " GEMM: lhs is " + a.shapeString()
+                    + ", rhs is " + w.shapeString());
+        }
+        if (out.rows() != m || out.cols() != n) {
+            throw new IllegalArgumentException("output is " + out.shapeString() + ", expected " + m + "x" + n);
+        }
+        if (out.sharesStorageWith(a) || out.sharesStorageWith(w)) {
+            throw new IllegalArgumentException("output must not share storage with an input");
+        }
+        if (bits != AUTO_BITS) {
+            Digits.checkBits(bits);
+        }
+        boolean ta = layout == GemmLayout.TN;
+        boolean tw = layout != GemmLayout.NT;
+        long t0 = System.nanoTime();
+        long thr = Digits.base(Math.max(Digits.MIN_BITS, Math.min(31, statBits)));
+        RtnQuantizer.IntCodes qa = RtnQuantizer.quantizeInt(a, pa, pre + "lhs", ta, thr);
+        RtnQuantizer.IntCodes qw = qa == null ? null : RtnQuantizer.quantizeInt(w, pw, pre + "rhs", tw, thr);
+        long t1 = System.nanoTime();
+        if (qa == null || qw == null) {
+            int b = bits == AUTO_BITS ? Digits.MAX_BITS : bits;
+            FloatMatrix na = ta ? transpose(a) : a;
+            FloatMatrix nw = tw ? transpose(w) : w;
+            double ratio = ImUnpackGemm.multiplyInto(na, nw, new ImUnpackSpec(pa, pw, b, UnpackStrategy.ROW), backend, out);
+            return new Result(b, "fallback:row", ratio, 0, 0, t1 - t0, 0, System.nanoTime() - t1);
+        }
+        Choice c = multiplyCodes(qa, qw, bits, null, backend, out);
+        long t2 = c.unpackedAt();
+        long t3 = System.nanoTime();
+        double base = (double) m * n * k;
+        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), t1 - t0, t2 - t1, t3 - t2);
+    }
+
+    /**
+     * The pipeline after quantization, on codes already in the NT layout (A m×k, W n×k): for callers that
+     * quantize an operand once and use it in several GEMMs (a training step reuses the forward operands'
+     * codes in the backward GEMMs). Equal to {@link #multiplyInto} on the matrices these codes came from.
+     */
+    public static Result multiplyCodes(RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int bits, GemmBackend backend,
+                                       FloatMatrix out) {
+        if (qa.cols() != qw.cols() || out.rows() != qa.rows() || out.cols() != qw.rows()) {
+            throw new IllegalArgumentException("codes " + qa.rows() + "x" + qa.cols() + " and " + qw.rows() + "x" + qw.cols()
+                    + " do not make a product of shape " + out.shapeString());
+        }
+        if (bits != AUTO_BITS) {
+            Digits.checkBits(bits);
+        }
+        long t1 = System.nanoTime();
+        Choice c = multiplyCodes(qa, qw, bits, null, backend, out);
+        long t3 = System.nanoTime();
+        double base = (double) qa.rows() * qw.rows() * qa.cols();
+        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), 0, c.unpackedAt() - t1,
+                t3 - c.unpackedAt());
+    }
+
+    /**
+     * The integer part of the pipeline on given codes: choose (b, strategy) — or take {@code strategy}
+     * ({@code none}, {@code row}, {@code column}) when not null — unpack, and run the fused fold + rescale
+     * into {@code out}.
+     */
+    static Choice multiplyCodes(RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int bits, String strategy, GemmBackend backend,
+                                FloatMatrix out) {
+        int m = qa.rows();
+        int n = qw.rows();
+        int k = qa.cols();
+        int[] rowA = qa.rowMax();
+        int[] colA = qa.colMax();
+        int[] rowW = qw.rowMax();
+        int[] colW = qw.colMax();
+        Choice c = choose(m, n, k, qa.maxAbs(), qw.maxAbs(), rowA, colA, rowW, colW, bits, backend);
+        if (strategy != null) {
+            c = new Choice(c.bits(), strategy, c.work(), c.cost(), 0);
+        }
+        UnpackedInt u = unpack(c, qa, qw, rowA, colA, rowW, colW);
+        long t2 = System.nanoTime();
+        if (m > 0 && n > 0) {
+            if (u.plan.unpackedK() == 0) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0f);
+                }
+            } else {
+                double[] sa = new double[m];
+                Arrays.fill(sa, qa.scale());
+                double[] sw = new double[n];
+                Arrays.fill(sw, qw.scale());
+                backend.gemmIntFoldScaled(u.lhs, u.rhs, c.bits(), ImUnpackGemm.foldMap(u.plan), sa, sw, out);
+            }
+        }
+        return new Choice(c.bits(), c.strategy(), u.plan.work(), c.cost(), t2);
+    }
+
+    /** The cheapest (b, strategy) by the cost model of the class comment; {@code bits} fixed unless AUTO_BITS. */
+    static Choice choose(int m, int n, int k, int maxA, int maxW, int[] rowA, int[] colA, int[] rowW, int[] colW, int bits,
+                         GemmBackend backend) {
+        int lo = bits == AUTO_BITS ? Digits.MIN_BITS : bits;
+        int hi = bits == AUTO_BITS ? Digits.MAX_BITS : bits;
+        Choice best = null;
+        for (int b = lo; b <= hi; b++) {
+            long s = Digits.base(b);
+            double perMac = backend.intCostPerMac(b);
+            Choice ch;
+            if (maxA < s && maxW < s) {
+                double work = (double) m * n * k;
+                ch = new Choice(b, "none", work, work * perMac, 0);
+            } else {
+                double kk = 0;
+                for (int c = 0; c < k; c++) {
+                    kk += (double) Digits.count(colA[c], b) * Digits.count(colW[c], b);
+                }
+                double colWork = (double) m * n * kk;
+                double colCost = colWork * perMac + (double) (m + n) * kk * UNPACK_COST;
+                double ma = 0;
+                for (int v : rowA) {
+                    ma += Digits.count(v, b);
+                }
+                double na = 0;
+                for (int v : rowW) {
+                    na += Digits.count(v, b);
+                }
+                double rowWork = ma * na * k;
+                double rowCost = rowWork * perMac + (ma + na) * k * UNPACK_COST;
+                ch = rowCost <= colCost ? new Choice(b, "row", rowWork, rowCost, 0) : new Choice(b, "column", colWork, colCost, 0);
+            }
+            if (best == null || ch.cost() < best.cost()) {
+                best = ch;
+            }
+        }
+        return best;
+    }
+
+    private record UnpackedInt(IntMatrix lhs, IntMatrix rhs, UnpackPlan plan) {}
+
+    private static UnpackedInt unpack(Choice c, RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int[] rowA, int[] colA, int[] rowW,
+                                      int[] colW) {
+        int m = qa.rows();
+        int n = qw.rows();
+        int k = qa.cols();
+        int b = c.bits();
+        return switch (c.strategy()) {
+            case "none" -> new UnpackedInt(IntMatrix.wrap(qa.codes(), m, k), IntMatrix.wrap(qw.codes(), n, k),
+                    new UnpackPlan(b, m, n, k, identity(m), new int[m], identity(n), new int[n], identity(k), new int[k],
+                            new int[] {0, k}, UnpackStrategy.ROW));
+            case "row" -> {
+                int[][] sa = new int[2][];
+                int[][] sw = new int[2][];
+                IntMatrix la = rowDigits(qa.codes(), m, k, rowA, b, sa);
+                IntMatrix lw = rowDigits(qw.codes(), n, k, rowW, b, sw);
+                yield new UnpackedInt(la, lw, new UnpackPlan(b, m, n, k, sa[0], sa[1], sw[0], sw[1], identity(k), new int[k],
+                        new int[] {0, k}, UnpackStrategy.ROW));
+            }
+            default -> column(qa.codes(), qw.codes(), m, n, k, colA, colW, b);
+        };
+    }
+
+    private static FloatMatrix transpose(FloatMatrix x) {
+        FloatMatrix t = FloatMatrix.zeros(x.cols(), x.rows());
+        for (int r = 0; r < x.rows(); r++) {
+            for (int c = 0; c < x.cols(); c++) {
+                t.set(c, r, x.get(r, c));
+            }
+        }
+        return t;
+    }
+
+    static int[] identity(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+
+    /** Digit j of v at bit shift {@code shift}: sign(v)·((|v| >> shift) & mask) (v is never Integer.MIN_VALUE). */
+    static int digit(int v, int shift, int mask) {
+        int sign = v >> 31;
+        int d = (((v ^ sign) - sign) >>> shift) & mask;
+        return (d ^ sign) - sign;
+    }
+
+    /**
+     * Row unpacking as {@code Unpacker.row}: digit 0 of every row first (rows stay in place), then digit 1
+     * of the rows that need it, and so on. {@code srcExp} receives the source rows and exponents.
+     */
+    static IntMatrix rowDigits(int[] x, int rows, int k, int[] rowMax, int bits, int[][] srcExp) {
+        int[] d = new int[rows];
+        int total = 0;
+        int maxD = 1;
+        for (int r = 0; r < rows; r++) {
+            d[r] = Digits.count(rowMax[r], bits);
+            total += d[r];
+            maxD = Math.max(maxD, d[r]);
+        }
+        int[] low = new int[total * k];
+        int[] source = new int[total];
+        int[] exp = new int[total];
+        int mask = (int) Digits.base(bits) - 1;
+        int out = 0;
+        for (int j = 0; j < maxD; j++) {
+            int shift = (bits - 1) * j;
+            for (int r = 0; r < rows; r++) {
+                if (d[r] > j) {
+                    source[out] = r;
+                    exp[out] = j;
+                    int at = r * k;
+                    int o = out * k;
+                    if (d[r] == 1) {
+                        System.arraycopy(x, at, low, o, k);
+                    } else {
+                        for (int c = 0; c < k; c++) {
+                            low[o + c] = digit(x[at + c], shift, mask);
+                        }
+                    }
+                    out++;
+                }
+            }
+        }
+        srcExp[0] = source;
+        srcExp[1] = exp;
+        return IntMatrix.wrap(low, total, k);
+    }
+
+    /** Column unpacking as {@code Unpacker.column}: one column per digit pair (c, p, q), sorted by p + q, then c, p. */
+    static UnpackedInt column(int[] a, int[] w, int m, int n, int k, int[] colA, int[] colW, int bits) {
+        int[] da = new int[k];
+        int[] dw = new int[k];
+        int kk = 0;
+        int maxE = 0;
+        for (int c = 0; c < k; c++) {
+            da[c] = Digits.count(colA[c], bits);
+            dw[c] = Digits.count(colW[c], bits);
+            kk += da[c] * dw[c];
+            maxE = Math.max(maxE, da[c] + dw[c] - 2);
+        }
+        int[] src = new int[kk];
+        int[] exp = new int[kk];
+        int[] ps = new int[kk];
+        int[] qs = new int[kk];
+        int col = 0;
+        for (int e = 0; e <= maxE; e++) {
+            for (int c = 0; c < k; c++) {
+                for (int p = 0; p < da[c]; p++) {
+                    int q = e - p;
+                    if (q >= 0 && q < dw[c]) {
+                        src[col] = c;
+                        exp[col] = e;
+                        ps[col] = p * (bits - 1);
+                        qs[col] = q * (bits - 1);
+                        col++;
+                    }
+                }
+            }
+        }
+        IntMatrix la = digitColumns(a, m, k, src, ps, bits);
+        IntMatrix lw = digitColumns(w, n, k, src, qs, bits);
+        int[] starts = groupStarts(exp);
+        UnpackPlan plan = new UnpackPlan(bits, m, n, k, identity(m), new int[m], identity(n), new int[n], src, exp, starts,
+                UnpackStrategy.COLUMN);
+        return new UnpackedInt(la, lw, plan);
+    }
+
+    private static IntMatrix digitColumns(int[] x, int rows, int k, int[] src, int[] shifts, int bits) {
+        int kk = src.length;
+        int[] out = new int[rows * kk];
+        int mask = (int) Digits.base(bits) - 1;
+        for (int r = 0; r < rows; r++) {
+            int at = r * k;
+            int o = r * kk;
+            for (int col = 0; col < kk; col++) {
+                out[o + col] = digit(x[at + src[col]], shifts[col], mask);
+            }
+        }
+        return IntMatrix.wrap(out, rows, kk);
+    }
+
+    /** Start of every run of equal values in a sorted array, plus its length (as {@code Unpacker.groupStarts}). */
+    static int[] groupStarts(int[] sorted) {
+        if (sorted.length == 0) {
+            return new int[] {0, 0};
+        }
+        int[] starts = new int[sorted.length + 1];
+        int g = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            if (i == 0 || sorted[i] != sorted[i - 1]) {
+                starts[g++] = i;
+            }
+        }
+        starts[g++] = sorted.length;
+        return Arrays.copyOf(starts, g);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.lowbit.gemm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.QuantizedMatrix;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.LongMatrix;
+import dev.lowbit.tensor.RandomMatrices;
+import dev.lowbit.unpack.Digits;
+import dev.lowbit.unpack.UnpackStrategy;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The training IM-Unpack pipeline is exact for every b and every unpacking: its float32 result equals
+ * {@code (float) (C / (s_a·s_w))} with C the scalar int64 GEMM of the codes, bit for bit.
+ */
+class FastImUnpackTest {
+    static final GemmBackend SCALAR = new ScalarGemmBackend();
+
+    /** (float) (exact(codes) / (sa·sw)) from the long reference. */
+    static float[] reference(int[] a, int m, int[] w, int n, int k, double sa, double sw) {
+        LongMatrix la = LongMatrix.zeros(m, k);
+        LongMatrix lw = LongMatrix.zeros(n, k);
+        for (int i = 0; i < m * k; i++) {
+            la.data()[i] = a[i];
+        }
+        for (int i = 0; i < n * k; i++) {
+            lw.data()[i] = w[i];
+        }
+        LongMatrix c = ScalarGemm.exact(la, lw);
+        float[] out = new float[m * n];
+        for (int i = 0; i < m * n; i++) {
+            out[i] = (float) (c.data()[i] / (sa * sw));
+        }
+        return out;
+    }
+
+    static RtnQuantizer.IntCodes codes(int[] c, int rows, int cols, double scale) {
+        return RtnQuantizer.IntCodes.of(c, rows, cols, scale, 1, 128);
+    }
+
+    static void check(int[] a, int m, int[] w, int n, int k, String what) {
+        double sa = 7.25;
+        double sw = 0.0390625 * 3;
+        float[] expected = reference(a, m, w, n, k, sa, sw);
+        RtnQuantizer.IntCodes qa = codes(a, m, k, sa);
+        RtnQuantizer.IntCodes qw = codes(w, n, k, sw);
+        for (GemmBackend be : new GemmBackend[] {SCALAR, GemmBackends.preferred()}) {
+            for (int b = Digits.MIN_BITS; b <= Digits.MAX_BITS; b++) {
+                long s = Digits.base(b);
+                boolean fits = qa.maxAbs() < s && qw.maxAbs() < s;
+                for (String strategy : fits ? new String[] {null, "none", "row", "column"} : new String[] {null, "row", "column"}) {
+                    FloatMatrix out = FloatMatrix.zeros(m, n);
+                    FastImUnpack.multiplyCodes(qa, qw, b, strategy, be, out);
+                    assertArrayEquals(expected, out.data(), what + " b=" + b + " " + strategy + " on " + be.name());
+                }
+            }
+            FloatMatrix out = FloatMatrix.zeros(m, n);
+            FastImUnpack.Choice c = FastImUnpack.multiplyCodes(qa, qw, FastImUnpack.AUTO_BITS, null, be, out);
+            assertArrayEquals(expected, out.data(), what + " auto (b=" + c.bits() + " " + c.strategy() + ") on " + be.name());
+        }
+    }
+
+    static int[] random(SplittableRandom rnd, int len, int bound) {
+        int[] x = new int[len];
+        for (int i = 0; i < len; i++) {
+            x[i] = rnd.nextInt(-bound, bound + 1);
+        }
+        return x;
+    }
+
+    @Test
+    void randomCodesOfEveryMagnitude() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {64, 24, 64}, {9, 40, 200}};
+        for (int[] s : shapes) {
+            for (int bound : new int[] {1, 7, 8, 127, 128, 16383, 1 << 20}) {
+                check(random(rnd, s[0] * s[2], bound), s[0], random(rnd, s[1] * s[2], Math.max(1, bound / 3)), s[1], s[2],
+                        "random ±" + bound + " " + java.util.Arrays.toString(s));
+            }
+        }
+    }
+
+    @Test
+    void edgeCodes() {
+        int m = 6;
+        int n = 5;
+        int k = 9;
+        for (int b = Digits.MIN_BITS; b <= Digits.MAX_BITS; b++) {
+            int s = 1 << (b - 1);
+            // ±2^(b−1) (one more than a digit holds) and ±(2^(b−1) − 1) (the largest digit), mixed signs
+            int[] a = new int[m * k];
+            int[] w = new int[n * k];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (i % 3 == 0 ? s : s - 1) * (i % 2 == 0 ? 1 : -1);
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (i % 4 == 0 ? -s : s - 1);
+            }
+            check(a, m, w, n, k, "±2^(b-1) at b=" + b);
+        }
+        // all-outlier rows next to zero rows, zeros, and the largest int code 2^30
+        int[] a = new int[4 * 6];
+        for (int c = 0; c < 6; c++) {
+            a[c] = 1 << 30;
+            a[6 + c] = -((1 << 29) + 12345);
+            a[18 + c] = c - 3;
+        }
+        int[] w = new int[3 * 6];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = i % 5 == 0 ? -(1 << 30) : i % 7;
+        }
+        check(a, 4, w, 3, 6, "outlier rows");
+        check(new int[12], 4, new int[9], 3, 3, "zeros");
+        check(new int[0], 0, new int[6], 3, 2, "m = 0");
+        check(new int[0], 4, new int[0], 3, 0, "k = 0");
+    }
+
+    @Test
+    void floatPipelineEqualsImUnpackGemmMultiplyInEveryLayout() {
+        QuantParams fwd = QuantParams.P95_N15.withNonZeroAlpha(true);
+        QuantParams bwd = new QuantParams(0.95, 16383, Granularity.TENSOR, false, true);
+        FloatMatrix a = RandomMatrices.outlierChannels(33, 40, 3, 30, 1);
+        FloatMatrix w = RandomMatrices.studentT(21, 40, 3, 2);
+        for (QuantParams pa : new QuantParams[] {fwd, bwd}) {
+            float[] ref = ImUnpackGemm.multiply(a, w, new ImUnpackSpec(pa, fwd, 8, UnpackStrategy.ROW), SCALAR, false).out().data();
+            for (int bits : new int[] {FastImUnpack.AUTO_BITS, 2, 4, 8, 13, 16}) {
+                for (GemmLayout layout : GemmLayout.values()) {
+                    FloatMatrix sa = layout == GemmLayout.TN ? transpose(a) : a;
+                    FloatMatrix sw = layout == GemmLayout.NT ? w : transpose(w);
+                    FloatMatrix out = FloatMatrix.zeros(33, 21);
+                    FastImUnpack.Result r = FastImUnpack.multiplyInto(layout, sa, sw, pa, fwd, bits, 8, GemmBackends.preferred(), out);
+                    assertArrayEquals(ref, out.data(), pa.label() + " " + layout + " bits " + bits);
+                    assertThat(r.ratio()).isGreaterThanOrEqualTo(1.0);
+                    QuantizedMatrix qa = RtnQuantizer.quantize(a, pa);
+                    assertThat(r.lhsHeavy()).isEqualTo(qa.countAtLeast(128));
+                }
+            }
+        }
+    }
+
+    @Test
+    void autoPrefersNoUnpackingWhenTheCodesFit() {
+        // 15-level codes fit in 5 bits: the cheapest choice runs them as they are
+        int[] a = random(new SplittableRandom(1), 64 * 96, 15);
+        int[] w = random(new SplittableRandom(2), 64 * 96, 15);
+        FloatMatrix out = FloatMatrix.zeros(64, 64);
+        FastImUnpack.Choice c = FastImUnpack.multiplyCodes(codes(a, 64, 96, 1), codes(w, 64, 96, 1), FastImUnpack.AUTO_BITS, null,
+                GemmBackends.preferred(), out);
+        assertThat(c.strategy()).isEqualTo("none");
+        assertThat(c.bits()).isGreaterThanOrEqualTo(5);
+    }
+
+    static FloatMatrix transpose(FloatMatrix m) {
+        FloatMatrix t = FloatMatrix.zeros(m.cols(), m.rows());
+        for (int r = 0; r < m.rows(); r++) {
+            for (int c = 0; c < m.cols(); c++) {
+                t.set(c, r, m.get(r, c));
+            }
+        }
+        return t;
+    }
+}
