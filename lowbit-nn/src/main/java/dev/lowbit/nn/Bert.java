@@ -33,7 +33,7 @@ import java.util.stream.IntStream;
  * GELU, LayerNorm and the bias/residual adds go through {@link VectorMath} in float32; in FP32 the two
  * attention products are {@link VectorMath#matmul} (each score an fma chain over the head dimension).
  *
- * <p>In the low-bit precisions the GEMMs the precision covers are dispatched to its {@link GemmExecutor}: the RTN
+ * <p>In the low-bit precisions the GEMMs the precision covers are dispatched to its {@link PrecisionGemms}: the RTN
  * modes ({@code imunpack}, {@code int8}) quantize each GEMM {@code A·Bᵀ} (weights once, at construction;
  * activations per call), unpack the integer codes to b-bit operands, multiply them exactly on the backend
  * ({@link ImUnpackGemm#fold}) and rescale the int64 result; {@code llm-int8}, {@code gptq-w4} and the float
@@ -49,7 +49,7 @@ public final class Bert implements AutoCloseable {
     private final Precision precision;
     private final GemmBackend backend;
     private final ForkJoinPool pool;
-    private final GemmExecutor executor;
+    private final PrecisionGemms executor;
     private final SiteStatsTable stats;
     private LinearCapture capture;
     private final boolean verifyExact;
@@ -108,7 +108,7 @@ public final class Bert implements AutoCloseable {
     }
 
     /** The executor of the low-bit GEMMs (null in FP32). */
-    public GemmExecutor executor() {
+    public PrecisionGemms executor() {
         return executor;
     }
 
@@ -426,7 +426,7 @@ public final class Bert implements AutoCloseable {
 
     /**
      * Bytes of the linear weights as stored for this precision: float32 for the GEMMs that stay FP32, otherwise
-     * the executor's stored form ({@link GemmExecutor#weightBytes}: codes, scales and side data).
+     * the executor's stored form ({@link PrecisionGemms#weightBytes}: codes, scales and side data).
      */
     public long linearWeightBytes() {
         long bytes = 0;

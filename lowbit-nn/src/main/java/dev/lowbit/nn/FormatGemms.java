@@ -30,7 +30,7 @@ import java.util.Arrays;
  * embedding does not depend on its batch-mates. Weights are encoded once ({@link BlockFormat#encode} /
  * {@link MiniFloat#encodeArray}); their packed size is {@link #weightBytes}; a decoded float32 copy feeds the GEMM.
  */
-final class FormatGemms implements GemmExecutor {
+final class FormatGemms implements PrecisionGemms {
     private static final MiniFloat E4M3 = Formats.E4M3;
     private final Precision.Mode mode;
     private final int threads;

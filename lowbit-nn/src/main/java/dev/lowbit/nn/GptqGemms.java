@@ -18,7 +18,7 @@ import java.util.stream.IntStream;
  * attention GEMMs stay FP32 (W4A32): the GEMM multiplies the FP32 input by the dequantized 4-bit weight.
  * Stored form: 4-bit codes plus, per (row, group), a float32 scale and a 4-bit zero point.
  */
-public final class GptqGemms implements GemmExecutor {
+public final class GptqGemms implements PrecisionGemms {
     /** Bits per weight. */
     public static final int BITS = 4;
     /** Columns per quantization group. */

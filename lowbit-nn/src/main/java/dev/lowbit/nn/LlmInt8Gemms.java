@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * inference path (the reference uses the float weight there, the only difference). Outlier columns are chosen
  * per sequence, so a sentence's embedding does not depend on its batch-mates. Attention GEMMs stay FP32.
  */
-public final class LlmInt8Gemms implements GemmExecutor {
+public final class LlmInt8Gemms implements PrecisionGemms {
     /** The outlier threshold of the paper. */
     public static final double THRESHOLD = 6.0;
     private final GemmBackend backend;

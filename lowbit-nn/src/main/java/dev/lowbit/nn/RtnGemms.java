@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Precision.Scope#SEQUENCE} one scale per sequence (linear inputs) or per (sequence, head) operand.
  * P (the left operand of P·V) uses {@link Precision#probabilities()}.
  */
-final class RtnGemms implements GemmExecutor {
+final class RtnGemms implements PrecisionGemms {
     private final Precision p;
     private final GemmBackend backend;
     private final SiteStatsTable stats;

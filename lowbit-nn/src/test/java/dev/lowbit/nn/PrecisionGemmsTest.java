@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * The executors against float64 references on synthetic operands: the k-segmented exact integer path, FP8 with
  * tensor scales, and the zero padding of MX blocks.
  */
-class GemmExecutorsTest {
+class PrecisionGemmsTest {
     static final BertWeights W = BertTest.weights(11);
 
     static double[] ref(FloatMatrix a, FloatMatrix b) {

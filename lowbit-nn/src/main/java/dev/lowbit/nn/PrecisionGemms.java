@@ -2,7 +2,6 @@ package dev.lowbit.nn;
 
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.tensor.FloatMatrix;
-import java.util.List;
 
 /**
  * Executes the low-bit GEMMs of one {@link Precision} for {@link Bert}: the weights are quantized once, at
@@ -12,7 +11,7 @@ import java.util.List;
  * operands. Row blocks ({@code blocks}: row offsets of the sequences of the batch, then the end) let an
  * executor keep every scale inside one sequence, so a sentence's result never depends on its batch-mates.
  */
-public interface GemmExecutor {
+public interface PrecisionGemms {
     /** {@code x·Wᵀ} (no bias) for the linear layer {@code role} of layer {@code layer}; x is rows × in. */
     float[] linear(int layer, GemmRole role, FloatMatrix x, int[] blocks);
 
@@ -27,7 +26,4 @@ public interface GemmExecutor {
 
     /** The weight as the GEMM sees it (dequantized, out × in), to compare with a reference quantizer. */
     FloatMatrix effectiveWeight(int layer, GemmRole role);
-
-    /** Calibration input of GPTQ and the like: token ids of unpadded sequences with [CLS] … [SEP]. */
-    record Calibration(List<int[]> sequences) {}
 }
