@@ -35,11 +35,13 @@ import picocli.CommandLine.Spec;
             "Fashion-MNIST from Debian's dataset-fashion-mnist, or --data DIR). Every GEMM of the step —",
             "forward, grad-input, grad-weight, both attention GEMMs and their gradients — runs as the policy",
             "says; 'imunpack' executes them as exact low-bit integer GEMMs. Same seed ⇒ same bits.", ""},
-        footer = {"", "Policies:", "  fp32, imunpack, imunpack-sim, rtn-clip, int8, rtn-15 (see docs/training.md)",
+        footer = {"", "Policies:", "  fp32, imunpack, imunpack-sim, rtn-clip, int8, rtn-15, int4-hq, fp8, mxfp8, mxfp4, nvfp4, bfp-fast",
+            "  (one line each in docs/training.md)",
             "", "Examples:",
             "  ./lowbit train --task kjv-gpt --policy fp32 --steps 300 --plot loss.png",
             "  ./lowbit train --task kjv-gpt --policies fp32,imunpack,rtn-clip --steps 600 --out runs.json --plot loss.png",
-            "  ./lowbit train --task fashion-vit --policy imunpack --steps 500 --checkpoint ckpt/ && ./lowbit train … --resume"})
+            "  ./lowbit train --task fashion-vit --policy imunpack --steps 500 --checkpoint ckpt/ && ./lowbit train … --resume",
+            "  ./lowbit train --task kjv-gpt --from fp32.json,imunpack.json --plot both.png   # runs trained apart, one table"})
 final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -108,14 +110,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--table", description = "Print a summary table instead of JSON on stdout.")
     boolean table;
 
-    @Option(names = "--from", paramLabel = "run.json",
-            description = "Do not train: read runs saved with --out and print their table (and --plot their curves).")
-    Path from;
+    @Option(names = "--from", paramLabel = "run.json[,run2.json…]", split = ",",
+            description = "Do not train: read runs saved with --out (several files: their runs in this order; the first run is the"
+                    + " baseline of 'vs first') and print their table (and --plot their curves).")
+    List<Path> from;
 
     @Override
     public Integer call() {
         if (from != null) {
-            List<Summary> saved = readRuns(from);
+            List<Summary> saved = new ArrayList<>();
+            for (Path f : from) {
+                saved.addAll(readRuns(f));
+            }
             if (plot != null) {
                 Plots.savePng(plot, List.of(chart(task, saved)));
             }

@@ -180,6 +180,10 @@ class CliTest {
         assertThat(again.out()).contains("imunpack").contains("final val loss").contains("imunpack sample:");
         assertThat(Files.size(png2)).isGreaterThan(1000);
         assertOneLineError(run("train", "--task", "kjv-gpt", "--from", png.toString()), "not valid JSON");
+        Run both = run("train", "--task", "kjv-gpt", "--from", json + "," + json);
+        assertThat(both.code()).as(both.err()).isZero();
+        assertThat(both.out().lines().filter(l -> l.matches("imunpack +3 .*")).count()).isEqualTo(2);
+        assertOneLineError(run("train", "--task", "kjv-gpt", "--from", json + "," + dir.resolve("missing.json")), "no such file");
         Run two = run("train", "--task", "kjv-gpt", "--policies", "fp32,rtn-clip", "--steps", "2", "--layers", "1", "--dim", "16",
                 "--heads", "2", "--context", "16", "--batch", "4", "--table");
         assertThat(two.code()).as(two.err()).isZero();
@@ -189,6 +193,15 @@ class CliTest {
         assertOneLineError(run("train", "--task", "fashion-vit", "--steps", "1", "--data", dir.resolve("nowhere").toString()),
                 "dataset-fashion-mnist");
         assertOneLineError(run("train", "--task", "kjv-gpt", "--steps", "2", "--resume"), "--resume needs --checkpoint");
+    }
+
+    @Test
+    void trainHelpListsEveryRecipe() {
+        Run h = run("train", "--help");
+        assertThat(h.code()).isZero();
+        for (String name : dev.lowbit.train.Recipes.describe().keySet()) {
+            assertThat(h.out()).as(name).containsPattern("[ ,]" + java.util.regex.Pattern.quote(name) + "[,\\s]");
+        }
     }
 
     @Test
