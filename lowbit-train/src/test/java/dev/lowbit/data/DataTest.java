@@ -65,4 +65,24 @@ class DataTest {
         writeIdx(dir.resolve("t10k-labels-idx1-ubyte.gz"), 0x801, new int[] {3}, new byte[3]);
         assertThatThrownBy(() -> FashionMnist.load(dir, false)).isInstanceOf(LowbitException.class).hasMessageContaining("magic");
     }
+
+    /** The real Debian dataset (installed by .ci/run where apt works); skipped, with the reason, where it is absent. */
+    @Test
+    void readsTheDebianFashionMnistPackage() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(FashionMnist.DEBIAN_DIR),
+                "Debian package dataset-fashion-mnist is not installed (" + FashionMnist.DEBIAN_DIR + ")");
+        FashionMnist test = FashionMnist.load(FashionMnist.DEBIAN_DIR, false);
+        assertThat(test.count).isEqualTo(10_000);
+        int[] perClass = new int[10];
+        for (int l : test.labels) {
+            perClass[l]++;
+        }
+        assertThat(perClass).containsOnly(1_000);
+        double mean = 0;
+        for (float v : test.images) {
+            mean += v;
+        }
+        assertThat(mean / test.images.length).as("normalized pixels have mean about 0").isBetween(-0.05, 0.05);
+        assertThat(FashionMnist.load(FashionMnist.DEBIAN_DIR, true).count).isEqualTo(60_000);
+    }
 }
