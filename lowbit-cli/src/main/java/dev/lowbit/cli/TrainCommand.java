@@ -111,8 +111,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean table;
 
     @Option(names = "--from", paramLabel = "run.json[,run2.json…]", split = ",",
-            description = "Do not train: read runs saved with --out (several files: their runs in this order; the first run is the"
-                    + " baseline of 'vs first') and print their table (and --plot their curves).")
+            description = "Do not train: read runs saved with --out (several files: their runs in this order, a run found twice"
+                    + " shown once; the first run is the baseline of 'vs first') and print their table (and --plot their curves).")
     List<Path> from;
 
     @Override
@@ -120,10 +120,15 @@ final class TrainCommand implements Callable<Integer> {
         if (from != null) {
             List<Summary> saved = new ArrayList<>();
             for (Path f : from) {
-                saved.addAll(readRuns(f));
+                for (Summary r : readRuns(f)) { // a run saved in two files (e.g. the fp32 baseline of each) is shown once
+                    if (saved.stream().noneMatch(o -> o.policy().equals(r.policy()) && o.steps() == r.steps()
+                            && Double.compare(o.finalValLoss(), r.finalValLoss()) == 0)) {
+                        saved.add(r);
+                    }
+                }
             }
             if (plot != null) {
-                Plots.savePng(plot, List.of(chart(task, saved)));
+                Plots.savePng(plot, charts(task, saved));
             }
             spec.commandLine().getOut().print(table(task, saved));
             spec.commandLine().getOut().flush();
@@ -162,7 +167,7 @@ final class TrainCommand implements Callable<Integer> {
             AtomicFiles.write(out, o -> o.write((text + "\n").getBytes(StandardCharsets.UTF_8)));
         }
         if (plot != null) {
-            Plots.savePng(plot, List.of(chart(task, results.stream().map(Summary::of).toList())));
+            Plots.savePng(plot, charts(task, results.stream().map(Summary::of).toList()));
         }
         PrintWriter pw = spec.commandLine().getOut();
         if (table) {
@@ -319,6 +324,34 @@ final class TrainCommand implements Callable<Integer> {
             j.put("sample", r.sample());
         }
         return j;
+    }
+
+    /** The loss curves; with two or more runs, beside them each run's final validation loss against the first run's. */
+    static List<org.knowm.xchart.internal.chartpart.Chart<?, ?>> charts(String task, List<Summary> results) {
+        List<org.knowm.xchart.internal.chartpart.Chart<?, ?>> all = new ArrayList<>();
+        all.add(chart(task, results));
+        if (results.size() >= 2) {
+            all.add(gapChart(task, results));
+        }
+        return all;
+    }
+
+    /** One bar per run: final validation loss relative to the first run's, in percent (the table's "vs first"). */
+    static org.knowm.xchart.CategoryChart gapChart(String task, List<Summary> results) {
+        double base = results.getFirst().finalValLoss();
+        org.knowm.xchart.CategoryChart ch = new org.knowm.xchart.CategoryChartBuilder().width(Math.max(420, 60 + 45 * results.size())).height(520)
+                .title(task + ": final val loss vs " + results.getFirst().policy()).xAxisTitle("policy").yAxisTitle("gap (%)").build();
+        ch.getStyler().setLegendVisible(false);
+        ch.getStyler().setXAxisLabelRotation(90);
+        ch.getStyler().setXAxisMaxLabelCount(results.size());
+        ch.getStyler().setAxisTickLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
+        ch.getStyler().setLabelsVisible(true);
+        ch.getStyler().setLabelsFontColorAutomaticEnabled(false);
+        ch.getStyler().setDecimalPattern("0.00");
+        List<String> names = results.stream().map(Summary::policy).toList();
+        List<Double> gaps = results.stream().map(r -> 100 * (r.finalValLoss() / base - 1)).toList();
+        ch.addSeries("gap", names, gaps);
+        return ch;
     }
 
     static XYChart chart(String task, List<Summary> results) {
