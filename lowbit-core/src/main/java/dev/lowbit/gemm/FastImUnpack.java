@@ -144,24 +144,77 @@ public final class FastImUnpack {
     }
 
     /**
-     * The integer part of the pipeline on given codes: choose (b, strategy) — or take {@code strategy}
+     * The pipeline after quantization on codes with <b>one scale per row</b> of each operand (NT layout: A m×k,
+     * W n×k): {@code out[i,j] = (float) (C[i,j] / (qa.scales[i] · qw.scales[j]))} with C the exact int64 GEMM of
+     * the codes, bit for bit, whatever b and unpacking are used.
+     *
+     * @param bits b in 2..16, or {@link #AUTO_BITS} to choose per GEMM
+     * @param strategy {@code AUTO}: the cheapest of none/row/column by the cost model; {@code ROW} or {@code COLUMN}:
+     *     that unpacking whenever some code needs more than one digit ({@code BOTH} is not supported here: use
+     *     {@link ImUnpackGemm})
+     */
+    public static Result multiplyRows(RtnQuantizer.RowIntCodes qa, RtnQuantizer.RowIntCodes qw, int bits, UnpackStrategy strategy,
+                                      GemmBackend backend, FloatMatrix out) {
+        if (qa.cols() != qw.cols() || out.rows() != qa.rows() || out.cols() != qw.rows()) {
+            throw new IllegalArgumentException("codes " + qa.rows() + "x" + qa.cols() + " and " + qw.rows() + "x" + qw.cols()
+                    + " do not make a product of shape " + out.shapeString());
+        }
+        if (bits != AUTO_BITS) {
+            Digits.checkBits(bits);
+        }
+        String only = switch (strategy) {
+            case AUTO -> null;
+            case ROW -> "row";
+            case COLUMN -> "column";
+            case BOTH -> throw new IllegalArgumentException("the BOTH unpacking is not supported by FastImUnpack; use ImUnpackGemm");
+        };
+        long t1 = System.nanoTime();
+        Choice c = run(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), bits, only, null, backend, out);
+        long t3 = System.nanoTime();
+        double base = (double) qa.rows() * qw.rows() * qa.cols();
+        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), 0, c.unpackedAt() - t1,
+                t3 - c.unpackedAt());
+    }
+
+    /** An operand's int32 codes (rows × k, compact) with their maxima: what choosing and unpacking need. */
+    private record Operand(int[] codes, int rows, int cols, int maxAbs, int[] rowMax, int[] colMax) {
+        static Operand of(RtnQuantizer.IntCodes q) {
+            return new Operand(q.codes(), q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
+        }
+
+        static Operand of(RtnQuantizer.RowIntCodes q) {
+            return new Operand(q.codes(), q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
+        }
+    }
+
+    /**
+     * The integer part of the pipeline on given per-tensor codes: choose (b, strategy) — or take {@code strategy}
      * ({@code none}, {@code row}, {@code column}) when not null — unpack, and run the fused fold + rescale
      * into {@code out}.
      */
     static Choice multiplyCodes(RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int bits, String strategy, GemmBackend backend,
                                 FloatMatrix out) {
+        double[] sa = new double[qa.rows()];
+        Arrays.fill(sa, qa.scale());
+        double[] sw = new double[qw.rows()];
+        Arrays.fill(sw, qw.scale());
+        return run(Operand.of(qa), sa, Operand.of(qw), sw, bits, null, strategy, backend, out);
+    }
+
+    /**
+     * Chooses (b, strategy) among {@code only} (null: none/row/column; else none or that one), or takes {@code force}
+     * when not null; unpacks; and runs the fused fold + rescale with per-row scales {@code sa}, {@code sw}.
+     */
+    private static Choice run(Operand qa, double[] sa, Operand qw, double[] sw, int bits, String only, String force,
+                              GemmBackend backend, FloatMatrix out) {
         int m = qa.rows();
         int n = qw.rows();
         int k = qa.cols();
-        int[] rowA = qa.rowMax();
-        int[] colA = qa.colMax();
-        int[] rowW = qw.rowMax();
-        int[] colW = qw.colMax();
-        Choice c = choose(m, n, k, qa.maxAbs(), qw.maxAbs(), rowA, colA, rowW, colW, bits, backend);
-        if (strategy != null) {
-            c = new Choice(c.bits(), strategy, c.work(), c.cost(), 0);
+        Choice c = choose(m, n, k, qa.maxAbs(), qw.maxAbs(), qa.rowMax(), qa.colMax(), qw.rowMax(), qw.colMax(), bits, only, backend);
+        if (force != null) {
+            c = new Choice(c.bits(), force, c.work(), c.cost(), 0);
         }
-        UnpackedInt u = unpack(c, qa, qw, rowA, colA, rowW, colW);
+        UnpackedInt u = unpack(c, qa, qw);
         long t2 = System.nanoTime();
         if (m > 0 && n > 0) {
             if (u.plan.unpackedK() == 0) {
@@ -169,10 +222,6 @@ public final class FastImUnpack {
                     Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0f);
                 }
             } else {
-                double[] sa = new double[m];
-                Arrays.fill(sa, qa.scale());
-                double[] sw = new double[n];
-                Arrays.fill(sw, qw.scale());
                 backend.gemmIntFoldScaled(u.lhs, u.rhs, c.bits(), ImUnpackGemm.foldMap(u.plan), sa, sw, out);
             }
         }
@@ -182,6 +231,12 @@ public final class FastImUnpack {
     /** The cheapest (b, strategy) by the cost model of the class comment; {@code bits} fixed unless AUTO_BITS. */
     static Choice choose(int m, int n, int k, int maxA, int maxW, int[] rowA, int[] colA, int[] rowW, int[] colW, int bits,
                          GemmBackend backend) {
+        return choose(m, n, k, maxA, maxW, rowA, colA, rowW, colW, bits, null, backend);
+    }
+
+    /** As above, among none and {@code only} ({@code row} or {@code column}; null: both). */
+    static Choice choose(int m, int n, int k, int maxA, int maxW, int[] rowA, int[] colA, int[] rowW, int[] colW, int bits,
+                         String only, GemmBackend backend) {
         int lo = bits == AUTO_BITS ? Digits.MIN_BITS : bits;
         int hi = bits == AUTO_BITS ? Digits.MAX_BITS : bits;
         Choice best = null;
@@ -193,23 +248,29 @@ public final class FastImUnpack {
                 double work = (double) m * n * k;
                 ch = new Choice(b, "none", work, work * perMac, 0);
             } else {
-                double kk = 0;
-                for (int c = 0; c < k; c++) {
-                    kk += (double) Digits.count(colA[c], b) * Digits.count(colW[c], b);
+                Choice col = null;
+                Choice row = null;
+                if (!"row".equals(only)) {
+                    double kk = 0;
+                    for (int c = 0; c < k; c++) {
+                        kk += (double) Digits.count(colA[c], b) * Digits.count(colW[c], b);
+                    }
+                    double colWork = (double) m * n * kk;
+                    col = new Choice(b, "column", colWork, colWork * perMac + (double) (m + n) * kk * UNPACK_COST, 0);
                 }
-                double colWork = (double) m * n * kk;
-                double colCost = colWork * perMac + (double) (m + n) * kk * UNPACK_COST;
-                double ma = 0;
-                for (int v : rowA) {
-                    ma += Digits.count(v, b);
+                if (!"column".equals(only)) {
+                    double ma = 0;
+                    for (int v : rowA) {
+                        ma += Digits.count(v, b);
+                    }
+                    double na = 0;
+                    for (int v : rowW) {
+                        na += Digits.count(v, b);
+                    }
+                    double rowWork = ma * na * k;
+                    row = new Choice(b, "row", rowWork, rowWork * perMac + (ma + na) * k * UNPACK_COST, 0);
                 }
-                double na = 0;
-                for (int v : rowW) {
-                    na += Digits.count(v, b);
-                }
-                double rowWork = ma * na * k;
-                double rowCost = rowWork * perMac + (ma + na) * k * UNPACK_COST;
-                ch = rowCost <= colCost ? new Choice(b, "row", rowWork, rowCost, 0) : new Choice(b, "column", colWork, colCost, 0);
+                ch = col == null || (row != null && row.cost() <= col.cost()) ? row : col;
             }
             if (best == null || ch.cost() < best.cost()) {
                 best = ch;
@@ -220,8 +281,11 @@ public final class FastImUnpack {
 
     private record UnpackedInt(IntMatrix lhs, IntMatrix rhs, UnpackPlan plan) {}
 
-    private static UnpackedInt unpack(Choice c, RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int[] rowA, int[] colA, int[] rowW,
-                                      int[] colW) {
+    private static UnpackedInt unpack(Choice c, Operand qa, Operand qw) {
+        int[] rowA = qa.rowMax();
+        int[] colA = qa.colMax();
+        int[] rowW = qw.rowMax();
+        int[] colW = qw.colMax();
         int m = qa.rows();
         int n = qw.rows();
         int k = qa.cols();

@@ -259,6 +259,142 @@ public final class RtnQuantizer {
     }
 
     /**
+     * RTN codes in int32 with one scale per row, or one per block of rows: {@code x[r][c] ≈ codes[r·cols + c] / scales[r]}.
+     *
+     * @param codes row-major, compact ({@code rows × cols})
+     * @param scales the scale of each row (rows of one block share it)
+     * @param alphas the percentile magnitude of each row's cell ({@code scales[r] = (levels/2)/alphas[r]})
+     * @param maxAbs the largest |code|
+     * @param rowMax the largest |code| of each row
+     * @param colMax the largest |code| of each column
+     * @param heavy the number of codes with |code| ≥ the threshold asked for
+     */
+    public record RowIntCodes(int[] codes, int rows, int cols, double[] scales, double[] alphas, int maxAbs, int[] rowMax,
+                              int[] colMax, long heavy) {
+        /** Codes with their maxima and heavy-hitter count computed from them (alphas NaN: tests, and codes from elsewhere). */
+        public static RowIntCodes of(int[] codes, int rows, int cols, double[] scales, long heavyThreshold) {
+            IntCodes t = IntCodes.of(codes, rows, cols, 1, 1, heavyThreshold);
+            double[] alphas = new double[rows];
+            java.util.Arrays.fill(alphas, Double.NaN);
+            return new RowIntCodes(codes, rows, cols, scales, alphas, t.maxAbs(), t.rowMax(), t.colMax(), t.heavy());
+        }
+
+        /** The codes as an int64 matrix (for the exact reference). */
+        public LongMatrix toLongMatrix() {
+            LongMatrix m = LongMatrix.zeros(rows, cols);
+            long[] d = m.data();
+            for (int i = 0; i < codes.length; i++) {
+                d[i] = codes[i];
+            }
+            return m;
+        }
+    }
+
+    /**
+     * Int32 codes with one scale per row ({@code blocks == null}): the same codes, scales and alphas as
+     * {@code quantize(x, p.withGranularity(Granularity.ROW))}; or one scale per block of rows {@code [blocks[i],
+     * blocks[i+1])}: the codes of {@code quantize(x.view(block), p.withGranularity(Granularity.TENSOR))} for each block.
+     * The granularity of {@code p} is not used. Returns {@code null} when some |code| would exceed 2^30 (the caller
+     * then uses {@link #quantize}, which also reports codes beyond 2^62). NaN/Inf are a one-line error.
+     *
+     * <p>One pass per cell takes the magnitudes and the row maxima (and detects NaN/Inf), the percentile is a
+     * selection, a second pass rounds {@code q = rint(x·s)} in double exactly as {@link #quantize} and keeps the
+     * column maxima and the heavy-hitter count ({@code |q| ≥ heavyThreshold}).
+     *
+     * @param blocks row offsets starting at 0, non-decreasing, ending at {@code x.rows()}; or null for one scale per row
+     */
+    public static RowIntCodes quantizeIntRows(FloatMatrix x, QuantParams p, int[] blocks, long heavyThreshold, String what) {
+        int rows = x.rows();
+        int cols = x.cols();
+        if (blocks != null) {
+            if (blocks.length < 1 || blocks[0] != 0 || blocks[blocks.length - 1] != rows) {
+                throw new IllegalArgumentException("row blocks must run from 0 to " + rows + ", got " + java.util.Arrays.toString(blocks));
+            }
+            for (int i = 1; i < blocks.length; i++) {
+                if (blocks[i] < blocks[i - 1]) {
+                    throw new IllegalArgumentException("row blocks must not decrease: " + java.util.Arrays.toString(blocks));
+                }
+            }
+        }
+        int cells = blocks == null ? rows : blocks.length - 1;
+        float[] xd = x.data();
+        int[] codes = new int[rows * cols];
+        double[] scales = new double[rows];
+        double[] alphas = new double[rows];
+        int[] rowMax = new int[rows];
+        int[] colMax = new int[cols];
+        int[] rowMaxB = new int[rows];
+        int thr = (int) Math.min(heavyThreshold, Integer.MAX_VALUE);
+        double clipMax = p.clip() ? Math.floor((p.levels() - 1) / 2.0) : Double.POSITIVE_INFINITY;
+        long heavy = 0;
+        int maxAbs = 0;
+        int finiteMax = Float.floatToRawIntBits(Float.MAX_VALUE);
+        for (int cell = 0; cell < cells; cell++) {
+            int r0 = blocks == null ? cell : blocks[cell];
+            int r1 = blocks == null ? cell + 1 : blocks[cell + 1];
+            if (r1 == r0) {
+                continue;
+            }
+            float[] mags = new float[(r1 - r0) * cols];
+            int maxB = 0;
+            for (int r = r0, i = 0; r < r1; r++) {
+                int at = x.index(r, 0);
+                int rm = 0;
+                for (int c = 0; c < cols; c++) {
+                    int bits = Float.floatToRawIntBits(xd[at + c]) & 0x7FFFFFFF;
+                    mags[i + c] = Float.intBitsToFloat(bits);
+                    rm = Math.max(rm, bits);
+                }
+                i += cols;
+                rowMaxB[r] = rm;
+                maxB = Math.max(maxB, rm);
+            }
+            if (maxB > finiteMax) {
+                requireFinite(x, what);
+            }
+            double alpha = percentileAlpha(mags, p.beta());
+            if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
+                alpha = percentileAlpha(nonZero(mags), p.beta());
+            }
+            double s = (p.levels() / 2.0) / alpha;
+            double qMax = Math.min(clipMax, Math.rint(Float.intBitsToFloat(maxB) * s)); // rint is monotone: the largest |code|
+            if (qMax > MAX_INT_CODE) {
+                return null;
+            }
+            maxAbs = Math.max(maxAbs, (int) qMax);
+            for (int r = r0; r < r1; r++) {
+                scales[r] = s;
+                alphas[r] = alpha;
+                rowMax[r] = (int) Math.min(clipMax, Math.rint(Float.intBitsToFloat(rowMaxB[r]) * s));
+                int at = x.index(r, 0);
+                int o = r * cols;
+                if (p.clip()) {
+                    for (int c = 0; c < cols; c++) {
+                        codes[o + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
+                    }
+                } else {
+                    for (int c = 0; c < cols; c++) {
+                        codes[o + c] = (int) Math.rint(xd[at + c] * s);
+                    }
+                }
+                heavy += maxAndCount(codes, o, colMax, cols, thr);
+            }
+        }
+        return new RowIntCodes(codes, rows, cols, scales, alphas, maxAbs, rowMax, colMax, heavy);
+    }
+
+    /** {@code colMax[c] = max(colMax[c], |codes[o + c]|)} over one row; returns the number of |code| ≥ thr. */
+    private static long maxAndCount(int[] codes, int o, int[] colMax, int cols, int thr) {
+        int count = 0;
+        for (int c = 0; c < cols; c++) {
+            int a = Math.abs(codes[o + c]);
+            colMax[c] = Math.max(colMax[c], a);
+            count += a >= thr ? 1 : 0;
+        }
+        return count;
+    }
+
+    /**
      * alpha for magnitudes {@code mags} (reordered in place): the {@code floor(n·(1−beta))}-th largest,
      * the maximum when that index is 0, floored at 1e-20.
      */

@@ -156,6 +156,97 @@ class FastImUnpackTest {
         assertThat(c.bits()).isGreaterThanOrEqualTo(5);
     }
 
+    /** The per-row-scale entry: every b, AUTO/ROW/COLUMN, both backends, against (float) (C[i,j] / (sa[i]·sw[j])) from the long GEMM. */
+    static void checkRows(int[] a, int m, int[] w, int n, int k, String what) {
+        SplittableRandom rnd = new SplittableRandom(m * 31L + n * 7L + k);
+        double[] sa = new double[m];
+        double[] sw = new double[n];
+        for (int i = 0; i < m; i++) {
+            sa[i] = Math.scalb(1 + rnd.nextDouble(), rnd.nextInt(-8, 9));
+        }
+        for (int j = 0; j < n; j++) {
+            sw[j] = Math.scalb(1 + rnd.nextDouble(), rnd.nextInt(-8, 9));
+        }
+        RtnQuantizer.RowIntCodes qa = RtnQuantizer.RowIntCodes.of(a, m, k, sa, 8);
+        RtnQuantizer.RowIntCodes qw = RtnQuantizer.RowIntCodes.of(w, n, k, sw, 8);
+        LongMatrix c = ScalarGemm.exact(qa.toLongMatrix(), qw.toLongMatrix());
+        float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                expected[i * n + j] = (float) (c.get(i, j) / (sa[i] * sw[j]));
+            }
+        }
+        for (GemmBackend be : new GemmBackend[] {SCALAR, GemmBackends.preferred()}) {
+            for (int b = FastImUnpack.AUTO_BITS; b <= Digits.MAX_BITS; b = b == FastImUnpack.AUTO_BITS ? Digits.MIN_BITS : b + 1) {
+                for (UnpackStrategy st : new UnpackStrategy[] {UnpackStrategy.AUTO, UnpackStrategy.ROW, UnpackStrategy.COLUMN}) {
+                    FloatMatrix out = FloatMatrix.zeros(m, n);
+                    FastImUnpack.Result r = FastImUnpack.multiplyRows(qa, qw, b, st, be, out);
+                    assertArrayEquals(expected, out.data(), what + " b=" + b + " " + st + " (" + r.bits() + " " + r.strategy() + ") on "
+                            + be.name());
+                    assertThat(r.lhsHeavy()).isEqualTo(qa.heavy());
+                    if (b != FastImUnpack.AUTO_BITS) {
+                        assertThat(r.bits()).isEqualTo(b);
+                    }
+                    if (st != UnpackStrategy.AUTO) {
+                        assertThat(r.strategy()).isIn("none", st.label());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void perRowScalesRandomCodesOfEveryMagnitude() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {17, 9, 33}, {40, 24, 64}};
+        for (int[] s : shapes) {
+            for (int bound : new int[] {1, 7, 8, 127, 128, 16383, 1 << 20}) {
+                checkRows(random(rnd, s[0] * s[2], bound), s[0], random(rnd, s[1] * s[2], Math.max(1, bound / 3)), s[1], s[2],
+                        "random ±" + bound + " " + java.util.Arrays.toString(s));
+            }
+        }
+    }
+
+    @Test
+    void perRowScalesEdgeCodes() {
+        int m = 6;
+        int n = 5;
+        int k = 9;
+        for (int b = Digits.MIN_BITS; b <= Digits.MAX_BITS; b++) {
+            int s = 1 << (b - 1);
+            int[] a = new int[m * k];
+            int[] w = new int[n * k];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (i % 3 == 0 ? s : s - 1) * (i % 2 == 0 ? 1 : -1);
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (i % 4 == 0 ? -s : s - 1);
+            }
+            checkRows(a, m, w, n, k, "±2^(b-1) at b=" + b);
+        }
+        int[] a = new int[4 * 6];
+        for (int c = 0; c < 6; c++) {
+            a[c] = 1 << 30;
+            a[6 + c] = -((1 << 29) + 12345);
+            a[18 + c] = c - 3;
+        }
+        int[] w = new int[3 * 6];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = i % 5 == 0 ? -(1 << 30) : i % 7;
+        }
+        checkRows(a, 4, w, 3, 6, "all-outlier rows next to a zero row");
+        checkRows(new int[12], 4, new int[9], 3, 3, "zeros");
+        checkRows(new int[0], 0, new int[6], 3, 2, "m = 0");
+        checkRows(new int[0], 4, new int[0], 3, 0, "k = 0");
+    }
+
+    @Test
+    void perRowEntryRejectsBoth() {
+        RtnQuantizer.RowIntCodes q = RtnQuantizer.RowIntCodes.of(new int[] {1, 2}, 1, 2, new double[] {1}, 8);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> FastImUnpack.multiplyRows(q, q, 4, UnpackStrategy.BOTH, SCALAR,
+                FloatMatrix.zeros(1, 1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
     static FloatMatrix transpose(FloatMatrix m) {
         FloatMatrix t = FloatMatrix.zeros(m.cols(), m.rows());
         for (int r = 0; r < m.rows(); r++) {
