@@ -41,7 +41,7 @@ final class RealModelDemo {
     static final int BATCH = 32;
 
     /** One precision's run. */
-    record Mode(String precision, int bits, float[][] embeddings, double minCosine, double meanCosine, double sentencesPerSecond,
+    record Mode(String precision, String bits, float[][] embeddings, double minCosine, double meanCosine, double sentencesPerSecond,
                 List<GemmSiteStats> stats, long linearWeightBytes) {
         boolean quantized() {
             return !stats.isEmpty();
@@ -94,7 +94,7 @@ final class RealModelDemo {
                     min = Math.min(min, c);
                     sum += c;
                 }
-                modes.add(new Mode(p.label(), p.bits(), emb, min, sum / emb.length, rate, stats, e.bert().linearWeightBytes()));
+                modes.add(new Mode(p.label(), p.bitsLabel(), emb, min, sum / emb.length, rate, stats, e.bert().linearWeightBytes()));
             }
             if (progress != null) {
                 progress.step();
@@ -113,7 +113,7 @@ final class RealModelDemo {
                     .put("meanCosineToFp32", m.meanCosine()).put("sentencesPerSecond", round(m.sentencesPerSecond()))
                     .put("linearWeightBytes", m.linearWeightBytes()).put("similarity", java.util.Arrays.asList(similarity(m.embeddings())));
             if (m.quantized()) {
-                j.put("bits", m.bits());
+                j.put("bits", m.bits().equals("auto") ? "auto" : Integer.parseInt(m.bits()));
                 EmbedCommand.addStats(j, m.stats());
             }
             modes.add(j);
@@ -183,10 +183,10 @@ final class RealModelDemo {
         sb.append(acc);
 
         for (Mode m : r.modes()) {
-            if (!m.quantized() || m.bits() >= 8 && totalRatio(m.stats()) == 1.0) {
-                continue; // b = 8 with 8-bit codes: nothing to unpack
+            if (!m.quantized() || totalRatio(m.stats()) == 1.0) {
+                continue; // nothing to unpack (int8: 8-bit codes at b = 8)
             }
-            sb.append(String.format(Locale.ROOT, "%nUnpack ratio m'n'k'/mnk of every GEMM (%s, b = %d) on these sentences' activations:%n",
+            sb.append(String.format(Locale.ROOT, "%nUnpack ratio m'n'k'/mnk of every GEMM (%s, b = %s) on these sentences' activations:%n",
                     m.precision(), m.bits()));
             List<String> h = new ArrayList<>(List.of("layer"));
             for (GemmRole role : GemmRole.values()) {
