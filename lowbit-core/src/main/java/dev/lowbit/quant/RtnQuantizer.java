@@ -324,37 +324,46 @@ public final class RtnQuantizer {
         int[] rowMax = new int[rows];
         int[] colMax = new int[cols];
         int[] rowMaxB = new int[rows];
-        int thr = (int) Math.min(heavyThreshold, Integer.MAX_VALUE);
+        int thr = (int) Math.max(0, Math.min(heavyThreshold, Integer.MAX_VALUE));
         double clipMax = p.clip() ? Math.floor((p.levels() - 1) / 2.0) : Double.POSITIVE_INFINITY;
         long heavy = 0;
         int maxAbs = 0;
         int finiteMax = Float.floatToRawIntBits(Float.MAX_VALUE);
+        int[] magBits = new int[0];
+        int[] scratch = new int[0];
+        dev.lowbit.numeric.VectorMath vm = dev.lowbit.numeric.VectorMaths.preferred();
         for (int cell = 0; cell < cells; cell++) {
             int r0 = blocks == null ? cell : blocks[cell];
             int r1 = blocks == null ? cell + 1 : blocks[cell + 1];
             if (r1 == r0) {
                 continue;
             }
-            float[] mags = new float[(r1 - r0) * cols];
+            int cn = (r1 - r0) * cols;
+            if (magBits.length < cn) {
+                magBits = new int[cn];
+                scratch = new int[cn];
+            }
             int maxB = 0;
-            for (int r = r0, i = 0; r < r1; r++) {
-                int at = x.index(r, 0);
-                int rm = 0;
-                for (int c = 0; c < cols; c++) {
-                    int bits = Float.floatToRawIntBits(xd[at + c]) & 0x7FFFFFFF;
-                    mags[i + c] = Float.intBitsToFloat(bits);
-                    rm = Math.max(rm, bits);
-                }
-                i += cols;
+            for (int r = r0, i = 0; r < r1; r++, i += cols) {
+                int rm = vm.absBits(xd, x.index(r, 0), magBits, i, cols);
                 rowMaxB[r] = rm;
                 maxB = Math.max(maxB, rm);
             }
             if (maxB > finiteMax) {
                 requireFinite(x, what);
             }
-            double alpha = percentileAlpha(mags, p.beta());
+            double alpha = percentileAlphaBits(magBits, cn, maxB, p.beta(), scratch, vm);
             if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
-                alpha = percentileAlpha(nonZero(mags), p.beta());
+                int nz = 0;
+                for (int i = 0; i < cn; i++) {
+                    scratch[nz] = magBits[i];
+                    nz += magBits[i] != 0 ? 1 : 0;
+                }
+                int[] nonZero = java.util.Arrays.copyOf(scratch, Math.max(1, nz)); // a single 0 when there are none
+                if (nz == 0) {
+                    nonZero[0] = 0;
+                }
+                alpha = percentileAlphaBits(nonZero, nonZero.length, maxB, p.beta(), new int[nonZero.length], vm);
             }
             double s = (p.levels() / 2.0) / alpha;
             double qMax = Math.min(clipMax, Math.rint(Float.intBitsToFloat(maxB) * s)); // rint is monotone: the largest |code|
@@ -372,12 +381,10 @@ public final class RtnQuantizer {
                     for (int c = 0; c < cols; c++) {
                         codes[o + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
                     }
+                    heavy += maxAndCount(codes, o, colMax, cols, thr);
                 } else {
-                    for (int c = 0; c < cols; c++) {
-                        codes[o + c] = (int) Math.rint(xd[at + c] * s);
-                    }
+                    heavy += vm.roundCodes(xd, at, s, codes, o, colMax, thr, cols);
                 }
-                heavy += maxAndCount(codes, o, colMax, cols, thr);
             }
         }
         return new RowIntCodes(codes, rows, cols, scales, alphas, maxAbs, rowMax, colMax, heavy);
@@ -386,12 +393,26 @@ public final class RtnQuantizer {
     /** {@code colMax[c] = max(colMax[c], |codes[o + c]|)} over one row; returns the number of |code| ≥ thr. */
     private static long maxAndCount(int[] codes, int o, int[] colMax, int cols, int thr) {
         int count = 0;
+        int lim = thr - 1;
         for (int c = 0; c < cols; c++) {
             int a = Math.abs(codes[o + c]);
             colMax[c] = Math.max(colMax[c], a);
-            count += a >= thr ? 1 : 0;
+            count += (lim - a) >>> 31; // 1 iff a ≥ thr (a ≥ 0 and thr ≥ 1, so no overflow)
         }
         return count;
+    }
+
+    /**
+     * {@link #percentileAlpha} of the magnitudes whose raw float bits are the first {@code n} entries of {@code bits}
+     * ({@code maxBits}: their maximum), through {@link Selection#kthLargestBits}: the same alpha.
+     */
+    static double percentileAlphaBits(int[] bits, int n, int maxBits, double beta, int[] scratch, dev.lowbit.numeric.VectorMath vm) {
+        if (n == 0) {
+            return 1.0;
+        }
+        long kTop = beta == 1 ? 0 : (long) Math.floor(n * (1.0 - beta));
+        double alpha = Float.intBitsToFloat(kTop == 0 ? maxBits : Selection.kthLargestBits(bits, n, (int) kTop, scratch, vm));
+        return alpha < MIN_ALPHA ? MIN_ALPHA : alpha;
     }
 
     /**

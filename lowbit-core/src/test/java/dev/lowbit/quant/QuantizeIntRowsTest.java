@@ -130,6 +130,31 @@ class QuantizeIntRowsTest {
     }
 
     @Test
+    void kthLargestOfBitsEqualsSorting() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(6);
+        for (int trial = 0; trial < 400; trial++) {
+            int n = 1 + rnd.nextInt(trial < 200 ? 40 : 3000);
+            int[] bits = new int[n];
+            for (int i = 0; i < n; i++) {
+                bits[i] = switch (trial % 5) {
+                    case 0 -> Float.floatToRawIntBits((float) Math.abs(rnd.nextGaussian()));
+                    case 1 -> rnd.nextInt(3) == 0 ? 0 : Float.floatToRawIntBits((float) Math.abs(rnd.nextGaussian()));
+                    case 2 -> Float.floatToRawIntBits(1f); // all equal
+                    case 3 -> rnd.nextInt(4); // many ties
+                    default -> rnd.nextInt(0x7F800000); // any finite non-negative float
+                };
+            }
+            int[] sorted = bits.clone();
+            Arrays.sort(sorted);
+            int[] before = bits.clone();
+            for (int kTop : new int[] {1, Math.min(2, n), Math.max(1, n / 20), Math.max(1, n / 2), n, 1 + rnd.nextInt(n)}) {
+                assertThat(Selection.kthLargestBits(bits, n, kTop, new int[n])).as("n %d kTop %d", n, kTop).isEqualTo(sorted[n - kTop]);
+            }
+            assertArrayEquals(before, bits, "not modified");
+        }
+    }
+
+    @Test
     void badBlocksAreRejected() {
         FloatMatrix x = RandomMatrices.gaussian(4, 4, 1);
         assertThatThrownBy(() -> RtnQuantizer.quantizeIntRows(x, QuantParams.P95_N15, new int[] {0, 3}, 8, "x"))

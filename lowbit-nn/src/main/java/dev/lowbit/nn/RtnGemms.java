@@ -178,6 +178,25 @@ final class RtnGemms implements PrecisionGemms {
         return exact(layer, role, a, Codes.of(generalWeight(layer, role)), what);
     }
 
+    /** Q, K and V on one input: on the fast path x is quantized once for all three. */
+    @Override
+    public float[][] linears(int layer, java.util.List<GemmRole> roles, FloatMatrix x, int[] blocks) {
+        GemmRole first = roles.getFirst();
+        boolean shared = roles.stream().allMatch(r -> intWeights[layer][r.ordinal()] != null
+                && p.scope().perRow(r) == p.scope().perRow(first));
+        RtnQuantizer.RowIntCodes a = shared ? RtnQuantizer.quantizeIntRows(x, p.activations(), p.scope().perRow(first) ? null : blocks,
+                heavyThreshold, "layer " + layer + " " + first.label() + " input") : null;
+        if (a == null) {
+            return PrecisionGemms.super.linears(layer, roles, x, blocks);
+        }
+        float[][] out = new float[roles.size()][];
+        for (int i = 0; i < out.length; i++) {
+            GemmRole r = roles.get(i);
+            out[i] = fastExact(layer, r, a, intWeights[layer][r.ordinal()], "layer " + layer + " " + r.label());
+        }
+        return out;
+    }
+
     @Override
     public float[] product(int layer, GemmRole role, FloatMatrix a, FloatMatrix b) {
         String what = "layer " + layer + " " + role.label();
