@@ -148,6 +148,14 @@ public final class FastImUnpack {
      * W n×k): {@code out[i,j] = (float) (C[i,j] / (qa.scales[i] · qw.scales[j]))} with C the exact int64 GEMM of
      * the codes, bit for bit, whatever b and unpacking are used.
      *
+     * <p>With {@code bits == AUTO_BITS} and {@code AUTO}, the <b>float path</b> comes first: when
+     * {@code Σ_c maxA_c·maxW_c < 2^24} over the columns c of a k-segment, every partial sum of that segment's dot products
+     * is an integer below 2^24 in magnitude, so the backend's float32 GEMM of the codes (as floats) is exact in any
+     * summation order; k is cut into at most {@link #MAX_FLOAT_SEGMENTS} such segments, their exact results summed
+     * in float64 (exact below 2^53) and rescaled as above. Nothing is unpacked and no b-bit kernel is needed
+     * ({@code Result.strategy() == "float"}, {@code bits() == 0}, ratio 1). When a single column reaches 2^24, or more
+     * segments would be needed, the b-bit IM-Unpack path runs.
+     *
      * @param bits b in 2..16, or {@link #AUTO_BITS} to choose per GEMM
      * @param strategy {@code AUTO}: the cheapest of none/row/column by the cost model; {@code ROW} or {@code COLUMN}:
      *     that unpacking whenever some code needs more than one digit ({@code BOTH} is not supported here: use
@@ -169,11 +177,94 @@ public final class FastImUnpack {
             case BOTH -> throw new IllegalArgumentException("the BOTH unpacking is not supported by FastImUnpack; use ImUnpackGemm");
         };
         long t1 = System.nanoTime();
-        Choice c = run(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), bits, only, null, backend, out);
+        Choice c = bits == AUTO_BITS && only == null ? floatPath(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), backend, out)
+                : null;
+        if (c == null) {
+            c = run(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), bits, only, null, backend, out);
+        }
         long t3 = System.nanoTime();
         double base = (double) qa.rows() * qw.rows() * qa.cols();
         return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), 0, c.unpackedAt() - t1,
                 t3 - c.unpackedAt());
+    }
+
+    /** Partial sums of integer products stay exact in float32 below this magnitude. */
+    static final double FLOAT_EXACT = 0x1p24;
+    /** Most k-segments the float path splits a GEMM into. */
+    static final int MAX_FLOAT_SEGMENTS = 4;
+
+    /**
+     * Cuts of k into segments whose {@code Σ_c maxA_c·maxW_c} stays below 2^24, or null when a single column reaches
+     * it or more than {@code maxSegments} segments would be needed.
+     */
+    static int[] floatCuts(int k, int[] colA, int[] colW, int maxSegments) {
+        int[] cuts = new int[maxSegments + 1];
+        int segs = 0;
+        double sum = 0;
+        for (int c = 0; c < k; c++) {
+            double v = (double) colA[c] * colW[c];
+            if (v >= FLOAT_EXACT) {
+                return null;
+            }
+            if (sum + v >= FLOAT_EXACT) {
+                if (++segs == maxSegments) {
+                    return null;
+                }
+                cuts[segs] = c;
+                sum = 0;
+            }
+            sum += v;
+        }
+        cuts[++segs] = k;
+        return Arrays.copyOf(cuts, segs + 1);
+    }
+
+    /** The float path of {@link #multiplyRows} (see there), or null when it does not apply. */
+    private static Choice floatPath(Operand qa, double[] sa, Operand qw, double[] sw, GemmBackend backend, FloatMatrix out) {
+        int m = qa.rows();
+        int n = qw.rows();
+        int k = qa.cols();
+        int[] cuts = floatCuts(k, qa.colMax(), qw.colMax(), MAX_FLOAT_SEGMENTS);
+        if (cuts == null || m == 0 || n == 0 || k == 0) {
+            return null;
+        }
+        FloatMatrix fa = FloatMatrix.wrap(toFloats(qa.codes()), m, k);
+        FloatMatrix fw = FloatMatrix.wrap(toFloats(qw.codes()), n, k);
+        long t2 = System.nanoTime();
+        int segs = cuts.length - 1;
+        float[] part = segs == 1 ? null : new float[m * n];
+        double[] sum = segs == 1 ? null : new double[m * n];
+        for (int s = 0; s < segs; s++) {
+            int c0 = cuts[s];
+            int w = cuts[s + 1] - c0;
+            if (segs == 1) {
+                backend.gemmF32(fa, fw, out);
+            } else {
+                FloatMatrix p = FloatMatrix.wrap(part, m, n);
+                backend.gemmF32(fa.view(0, c0, m, w), fw.view(0, c0, n, w), p);
+                for (int i = 0; i < part.length; i++) {
+                    sum[i] += part[i];
+                }
+            }
+        }
+        float[] o = out.data();
+        for (int i = 0; i < m; i++) {
+            double si = sa[i];
+            int at = out.index(i, 0);
+            for (int j = 0; j < n; j++) {
+                double c = sum == null ? o[at + j] : sum[i * n + j];
+                o[at + j] = (float) (c / (si * sw[j]));
+            }
+        }
+        return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
+    }
+
+    private static float[] toFloats(int[] codes) {
+        float[] f = new float[codes.length];
+        for (int i = 0; i < codes.length; i++) {
+            f[i] = codes[i];
+        }
+        return f;
     }
 
     /** An operand's int32 codes (rows × k, compact) with their maxima: what choosing and unpacking need. */

@@ -21,6 +21,11 @@ import dev.lowbit.tensor.LongMatrix;
  * use), are errors.
  */
 public final class RtnQuantizer {
+    /** The element-wise kernels of {@link #quantizeIntRows}: the preferred VectorMath (SIMD when on the class path). */
+    private static final class Kernels {
+        static final dev.lowbit.numeric.VectorMath VM = dev.lowbit.numeric.VectorMaths.preferred();
+    }
+
     /** Largest |code| accepted: beyond it the int64 GEMM of the codes could not be exact. */
     public static final double MAX_CODE = 0x1p62;
     static final double MIN_ALPHA = 1e-20;
@@ -331,7 +336,7 @@ public final class RtnQuantizer {
         int finiteMax = Float.floatToRawIntBits(Float.MAX_VALUE);
         int[] magBits = new int[0];
         int[] scratch = new int[0];
-        dev.lowbit.numeric.VectorMath vm = dev.lowbit.numeric.VectorMaths.preferred();
+        dev.lowbit.numeric.VectorMath vm = Kernels.VM;
         for (int cell = 0; cell < cells; cell++) {
             int r0 = blocks == null ? cell : blocks[cell];
             int r1 = blocks == null ? cell + 1 : blocks[cell + 1];

@@ -82,7 +82,7 @@ final class Selection {
     /**
      * The {@code kTop}-th largest (1 ≤ kTop ≤ n) of the first {@code n} entries of {@code bits}, which are the raw
      * bits of non-negative, non-NaN floats (their int order is the float order): the same value as sorting.
-     * Floyd–Rivest style for the small kTop of a percentile: a threshold t is picked from a fixed-stride sample
+     * Floyd–Rivest style for the small kTop of a percentile: a threshold t is picked from a fixed, stratified sample
      * (its ks-th largest, ks a few standard deviations above the expected rank, so deterministic); the entries ≥ t
      * are gathered branch-free into {@code scratch} (length ≥ n) and, when there are at least kTop of them (then
      * the kTop-th largest is ≥ t and lies among them), a quickselect finishes there; otherwise on all n entries.
@@ -100,9 +100,12 @@ final class Selection {
         if (n > 64) {
             int s = Math.max(64, n >>> 4);
             int[] sample = new int[s];
-            long step = ((long) n << 20) / s;
+            int stride = n / s;
             for (int i = 0; i < s; i++) {
-                sample[i] = bits[(int) ((i * step) >>> 20)];
+                // one entry per stratum of `stride`, at a hashed offset: a fixed stride would alias with the row
+                // structure of a block (e.g. always the same head dimensions of a 128×32 operand)
+                long h = (i + 1) * 0x9E3779B97F4A7C15L;
+                sample[i] = bits[i * stride + (int) ((h >>> 33) % stride)];
             }
             double fs = (double) kTop * s / n;
             int ks = (int) Math.ceil(fs + 3 * Math.sqrt(fs) + 1);

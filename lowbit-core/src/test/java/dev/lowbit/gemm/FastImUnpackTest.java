@@ -241,6 +241,35 @@ class FastImUnpackTest {
     }
 
     @Test
+    void floatPathSplitsKWhereTheSumsWouldReach2To24() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        // Σ_c maxA_c·maxW_c ≈ 100 · 1000 · 333 ≈ 2^25: two or three float segments; then one column alone ≥ 2^24
+        for (int[] s : new int[][] {{9, 7, 100}, {5, 3, 40}}) {
+            int[] a = random(rnd, s[0] * s[2], 1000);
+            int[] w = random(rnd, s[1] * s[2], 333);
+            checkRows(a, s[0], w, s[1], s[2], "float segments " + java.util.Arrays.toString(s));
+            RtnQuantizer.RowIntCodes qa = RtnQuantizer.RowIntCodes.of(a, s[0], s[2], new double[s[0]], 8);
+            RtnQuantizer.RowIntCodes qw = RtnQuantizer.RowIntCodes.of(w, s[1], s[2], new double[s[1]], 8);
+            int[] cuts = FastImUnpack.floatCuts(s[2], qa.colMax(), qw.colMax(), 8);
+            assertThat(cuts).isNotNull();
+            for (int i = 0; i + 1 < cuts.length; i++) {
+                double sum = 0;
+                for (int c = cuts[i]; c < cuts[i + 1]; c++) {
+                    sum += (double) qa.colMax()[c] * qw.colMax()[c];
+                }
+                assertThat(sum).isLessThan(0x1p24);
+            }
+        }
+        int[] big = {1 << 12, 1, 1 << 12, 1};
+        assertThat(FastImUnpack.floatCuts(2, new int[] {1 << 12, 1}, new int[] {1 << 12, 1}, 4)).isNull();
+        checkRows(big, 2, big, 2, 2, "one column reaches 2^24: the b-bit path");
+        FloatMatrix out = FloatMatrix.zeros(2, 2);
+        RtnQuantizer.RowIntCodes q = RtnQuantizer.RowIntCodes.of(new int[] {3, -4, 5, 6}, 2, 2, new double[] {1, 2}, 8);
+        assertThat(FastImUnpack.multiplyRows(q, q, FastImUnpack.AUTO_BITS, UnpackStrategy.AUTO, SCALAR, out).strategy()).isEqualTo("float");
+        assertThat(FastImUnpack.multiplyRows(q, q, 8, UnpackStrategy.AUTO, SCALAR, out).strategy()).isEqualTo("none");
+    }
+
+    @Test
     void perRowEntryRejectsBoth() {
         RtnQuantizer.RowIntCodes q = RtnQuantizer.RowIntCodes.of(new int[] {1, 2}, 1, 2, new double[] {1}, 8);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> FastImUnpack.multiplyRows(q, q, 4, UnpackStrategy.BOTH, SCALAR,
