@@ -190,6 +190,8 @@ public final class FastImUnpack {
 
     /** Partial sums of integer products stay exact in float32 below this magnitude. */
     static final double FLOAT_EXACT = 0x1p24;
+    /** Up to this many multiply-adds the float path runs one single-threaded VectorMath product (per-head attention). */
+    static final double SMALL_GEMM = 1 << 21;
     /** Most k-segments the float path splits a GEMM into. */
     static final int MAX_FLOAT_SEGMENTS = 4;
 
@@ -228,10 +230,26 @@ public final class FastImUnpack {
         if (cuts == null || m == 0 || n == 0 || k == 0) {
             return null;
         }
+        int segs = cuts.length - 1;
+        if (segs == 1 && (double) m * n * k <= SMALL_GEMM) {
+            // a per-head attention product: one single-threaded fma-chain product (exact for these codes, like any order)
+            float[] fa = toFloats(qa.codes());
+            float[] wt = new float[k * n]; // W's codes transposed: k × n
+            int[] wc = qw.codes();
+            for (int j = 0; j < n; j++) {
+                for (int c = 0; c < k; c++) {
+                    wt[c * n + j] = wc[j * k + c];
+                }
+            }
+            long t2 = System.nanoTime();
+            float[] prod = new float[m * n];
+            dev.lowbit.numeric.VectorMaths.preferred().matmul(fa, 0, k, wt, 0, n, prod, 0, n, m, n, k);
+            rescale(prod, null, sa, sw, out);
+            return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
+        }
         FloatMatrix fa = FloatMatrix.wrap(toFloats(qa.codes()), m, k);
         FloatMatrix fw = FloatMatrix.wrap(toFloats(qw.codes()), n, k);
         long t2 = System.nanoTime();
-        int segs = cuts.length - 1;
         float[] part = segs == 1 ? null : new float[m * n];
         double[] sum = segs == 1 ? null : new double[m * n];
         for (int s = 0; s < segs; s++) {
@@ -247,16 +265,27 @@ public final class FastImUnpack {
                 }
             }
         }
+        if (sum == null) {
+            rescale(null, null, sa, sw, out);
+        } else {
+            rescale(null, sum, sa, sw, out);
+        }
+        return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
+    }
+
+    /** {@code out[i,j] = (float) (C[i,j] / (sa[i]·sw[j]))} with C from {@code prod} (compact), {@code sum} (compact), or out itself. */
+    private static void rescale(float[] prod, double[] sum, double[] sa, double[] sw, FloatMatrix out) {
+        int m = out.rows();
+        int n = out.cols();
         float[] o = out.data();
         for (int i = 0; i < m; i++) {
             double si = sa[i];
             int at = out.index(i, 0);
             for (int j = 0; j < n; j++) {
-                double c = sum == null ? o[at + j] : sum[i * n + j];
+                double c = prod != null ? prod[i * n + j] : sum != null ? sum[i * n + j] : o[at + j];
                 o[at + j] = (float) (c / (si * sw[j]));
             }
         }
-        return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
     }
 
     private static float[] toFloats(int[] codes) {

@@ -309,6 +309,16 @@ public final class RtnQuantizer {
      * @param blocks row offsets starting at 0, non-decreasing, ending at {@code x.rows()}; or null for one scale per row
      */
     public static RowIntCodes quantizeIntRows(FloatMatrix x, QuantParams p, int[] blocks, long heavyThreshold, String what) {
+        return quantizeIntRows(x, p, blocks, heavyThreshold, what, 1);
+    }
+
+    /**
+     * As {@link #quantizeIntRows(FloatMatrix, QuantParams, int[], long, String)}, the cells shared out over
+     * {@code parallelism} tasks of the common fork-join pool (contiguous cell ranges; column maxima merged by max,
+     * counts summed), so the result is the same for any parallelism.
+     */
+    public static RowIntCodes quantizeIntRows(FloatMatrix x, QuantParams p, int[] blocks, long heavyThreshold, String what,
+                                              int parallelism) {
         int rows = x.rows();
         int cols = x.cols();
         if (blocks != null) {
@@ -322,22 +332,54 @@ public final class RtnQuantizer {
             }
         }
         int cells = blocks == null ? rows : blocks.length - 1;
-        float[] xd = x.data();
         int[] codes = new int[rows * cols];
         double[] scales = new double[rows];
         double[] alphas = new double[rows];
         int[] rowMax = new int[rows];
-        int[] colMax = new int[cols];
-        int[] rowMaxB = new int[rows];
         int thr = (int) Math.max(0, Math.min(heavyThreshold, Integer.MAX_VALUE));
+        int parts = (int) Math.max(1, Math.min(parallelism, (long) cells * cols / 65536)); // ≥ 64 Ki entries per task
+        if (parts == 1) {
+            int[] colMax = new int[cols];
+            long[] hm = cells(x, p, blocks, 0, cells, codes, scales, alphas, rowMax, colMax, thr, what);
+            return hm == null ? null : new RowIntCodes(codes, rows, cols, scales, alphas, (int) hm[1], rowMax, colMax, hm[0]);
+        }
+        int[][] colMaxes = new int[parts][cols];
+        long[][] results = new long[parts][];
+        java.util.stream.IntStream.range(0, parts).parallel().forEach(t -> results[t] = cells(x, p, blocks, (int) ((long) cells * t / parts),
+                (int) ((long) cells * (t + 1) / parts), codes, scales, alphas, rowMax, colMaxes[t], thr, what));
+        int[] colMax = colMaxes[0];
+        long heavy = 0;
+        int maxAbs = 0;
+        for (int t = 0; t < parts; t++) {
+            if (results[t] == null) {
+                return null;
+            }
+            heavy += results[t][0];
+            maxAbs = (int) Math.max(maxAbs, results[t][1]);
+            for (int c = 0; c < cols; c++) {
+                colMax[c] = Math.max(colMax[c], colMaxes[t][c]);
+            }
+        }
+        return new RowIntCodes(codes, rows, cols, scales, alphas, maxAbs, rowMax, colMax, heavy);
+    }
+
+    /**
+     * Quantizes cells {@code [cell0, cell1)} into the given arrays (rows of those cells only; {@code colMax} merged by max);
+     * returns {heavy count, largest |code|}, or null when some |code| would exceed 2^30.
+     */
+    private static long[] cells(FloatMatrix x, QuantParams p, int[] blocks, int cell0, int cell1, int[] codes, double[] scales,
+                                double[] alphas, int[] rowMax, int[] colMax, int thr, String what) {
+        int cols = x.cols();
+        float[] xd = x.data();
         double clipMax = p.clip() ? Math.floor((p.levels() - 1) / 2.0) : Double.POSITIVE_INFINITY;
         long heavy = 0;
         int maxAbs = 0;
         int finiteMax = Float.floatToRawIntBits(Float.MAX_VALUE);
         int[] magBits = new int[0];
         int[] scratch = new int[0];
+        int[] rowMaxB = new int[0];
         dev.lowbit.numeric.VectorMath vm = Kernels.VM;
-        for (int cell = 0; cell < cells; cell++) {
+        for (int cell = cell0; cell < cell1; cell++) {
             int r0 = blocks == null ? cell : blocks[cell];
             int r1 = blocks == null ? cell + 1 : blocks[cell + 1];
             if (r1 == r0) {
@@ -348,10 +390,13 @@ public final class RtnQuantizer {
                 magBits = new int[cn];
                 scratch = new int[cn];
             }
+            if (rowMaxB.length < r1 - r0) {
+                rowMaxB = new int[r1 - r0];
+            }
             int maxB = 0;
             for (int r = r0, i = 0; r < r1; r++, i += cols) {
                 int rm = vm.absBits(xd, x.index(r, 0), magBits, i, cols);
-                rowMaxB[r] = rm;
+                rowMaxB[r - r0] = rm;
                 maxB = Math.max(maxB, rm);
             }
             if (maxB > finiteMax) {
@@ -379,7 +424,7 @@ public final class RtnQuantizer {
             for (int r = r0; r < r1; r++) {
                 scales[r] = s;
                 alphas[r] = alpha;
-                rowMax[r] = (int) Math.min(clipMax, Math.rint(Float.intBitsToFloat(rowMaxB[r]) * s));
+                rowMax[r] = (int) Math.min(clipMax, Math.rint(Float.intBitsToFloat(rowMaxB[r - r0]) * s));
                 int at = x.index(r, 0);
                 int o = r * cols;
                 if (p.clip()) {
@@ -392,7 +437,7 @@ public final class RtnQuantizer {
                 }
             }
         }
-        return new RowIntCodes(codes, rows, cols, scales, alphas, maxAbs, rowMax, colMax, heavy);
+        return new long[] {heavy, maxAbs};
     }
 
     /** {@code colMax[c] = max(colMax[c], |codes[o + c]|)} over one row; returns the number of |code| ≥ thr. */

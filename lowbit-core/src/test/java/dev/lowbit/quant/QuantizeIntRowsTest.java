@@ -155,6 +155,29 @@ class QuantizeIntRowsTest {
     }
 
     @Test
+    void parallelQuantizationGivesTheSameResult() {
+        FloatMatrix x = RandomMatrices.outlierChannels(700, 300, 3, 30, 5);
+        int[] blocks = {0, 100, 100, 350, 700};
+        for (int[] b : new int[][] {null, blocks}) {
+            RtnQuantizer.RowIntCodes one = RtnQuantizer.quantizeIntRows(x, PARAMS[1], b, 8, "x", 1);
+            for (int par : new int[] {2, 3, 7}) {
+                RtnQuantizer.RowIntCodes many = RtnQuantizer.quantizeIntRows(x, PARAMS[1], b, 8, "x", par);
+                assertArrayEquals(one.codes(), many.codes());
+                assertArrayEquals(one.scales(), many.scales());
+                assertArrayEquals(one.alphas(), many.alphas());
+                assertArrayEquals(one.rowMax(), many.rowMax());
+                assertArrayEquals(one.colMax(), many.colMax());
+                assertThat(many.heavy()).isEqualTo(one.heavy());
+                assertThat(many.maxAbs()).isEqualTo(one.maxAbs());
+            }
+        }
+        FloatMatrix bad = x.copy();
+        bad.set(650, 7, Float.NaN);
+        assertThatThrownBy(() -> RtnQuantizer.quantizeIntRows(bad, PARAMS[1], null, 8, "x", 3)).isInstanceOf(LowbitException.class)
+                .hasMessageContaining("(650, 7)");
+    }
+
+    @Test
     void badBlocksAreRejected() {
         FloatMatrix x = RandomMatrices.gaussian(4, 4, 1);
         assertThatThrownBy(() -> RtnQuantizer.quantizeIntRows(x, QuantParams.P95_N15, new int[] {0, 3}, 8, "x"))

@@ -89,7 +89,7 @@ public final class Bert implements AutoCloseable {
         this.stats = new SiteStatsTable(c.layers());
         this.executor = switch (precision.mode()) {
             case FP32 -> null;
-            case IMUNPACK, INT8 -> new RtnGemms(weights, precision, backend, stats, verifyExact, verified);
+            case IMUNPACK, INT8 -> new RtnGemms(weights, precision, backend, stats, verifyExact, verified, threads);
             case LLM_INT8 -> new LlmInt8Gemms(weights, precision, backend, stats, verifyExact, verified);
             case GPTQ_W4 -> GptqGemms.calibrate(weights, precision, backend, calibration, threads);
             case FP8, MXFP8, MXFP4, NVFP4 -> new FormatGemms(weights, precision, backend, threads);

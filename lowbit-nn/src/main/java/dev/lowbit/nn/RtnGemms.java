@@ -47,12 +47,20 @@ final class RtnGemms implements PrecisionGemms {
     /** b of the heavy-hitter statistics, and of the general path when b is auto. */
     private final int statBits;
     private final long heavyThreshold;
+    private final int threads;
     /** The weights' int32 codes for the fast path (null where a weight's codes do not fit, or when !fast). */
     private final RtnQuantizer.RowIntCodes[][] intWeights;
     /** The weights' codes for the general path, made when first needed. */
     private final QuantizedMatrix[][] weights;
 
     RtnGemms(BertWeights w, Precision p, GemmBackend backend, SiteStatsTable stats, boolean verifyExact, AtomicLong verified) {
+        this(w, p, backend, stats, verifyExact, verified, 1);
+    }
+
+    /** {@code threads}: how many tasks quantize the linear inputs (the attention operands are quantized per head, in parallel already). */
+    RtnGemms(BertWeights w, Precision p, GemmBackend backend, SiteStatsTable stats, boolean verifyExact, AtomicLong verified,
+             int threads) {
+        this.threads = Math.max(1, threads);
         this.p = p;
         this.w = w;
         this.backend = backend;
@@ -169,7 +177,7 @@ final class RtnGemms implements PrecisionGemms {
         RtnQuantizer.RowIntCodes wc = intWeights[layer][role.ordinal()];
         if (wc != null) {
             RtnQuantizer.RowIntCodes a = RtnQuantizer.quantizeIntRows(x, p.activations(), p.scope().perRow(role) ? null : blocks,
-                    heavyThreshold, what + " input");
+                    heavyThreshold, what + " input", threads);
             if (a != null) {
                 return fastExact(layer, role, a, wc, what);
             }
@@ -185,7 +193,7 @@ final class RtnGemms implements PrecisionGemms {
         boolean shared = roles.stream().allMatch(r -> intWeights[layer][r.ordinal()] != null
                 && p.scope().perRow(r) == p.scope().perRow(first));
         RtnQuantizer.RowIntCodes a = shared ? RtnQuantizer.quantizeIntRows(x, p.activations(), p.scope().perRow(first) ? null : blocks,
-                heavyThreshold, "layer " + layer + " " + first.label() + " input") : null;
+                heavyThreshold, "layer " + layer + " " + first.label() + " input", threads) : null;
         if (a == null) {
             return PrecisionGemms.super.linears(layer, roles, x, blocks);
         }
