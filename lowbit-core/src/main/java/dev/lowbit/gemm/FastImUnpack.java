@@ -163,6 +163,15 @@ public final class FastImUnpack {
      */
     public static Result multiplyRows(RtnQuantizer.RowIntCodes qa, RtnQuantizer.RowIntCodes qw, int bits, UnpackStrategy strategy,
                                       GemmBackend backend, FloatMatrix out) {
+        return multiplyRows(qa, qw, null, bits, strategy, backend, out);
+    }
+
+    /**
+     * As above, with {@code rhsFloats} = W's codes as float32 ({@link #toFloats}; null: converted when needed), for a
+     * right operand used in many GEMMs (a weight): the float path then skips the conversion.
+     */
+    public static Result multiplyRows(RtnQuantizer.RowIntCodes qa, RtnQuantizer.RowIntCodes qw, float[] rhsFloats, int bits,
+                                      UnpackStrategy strategy, GemmBackend backend, FloatMatrix out) {
         if (qa.cols() != qw.cols() || out.rows() != qa.rows() || out.cols() != qw.rows()) {
             throw new IllegalArgumentException("codes " + qa.rows() + "x" + qa.cols() + " and " + qw.rows() + "x" + qw.cols()
                     + " do not make a product of shape " + out.shapeString());
@@ -177,8 +186,8 @@ public final class FastImUnpack {
             case BOTH -> throw new IllegalArgumentException("the BOTH unpacking is not supported by FastImUnpack; use ImUnpackGemm");
         };
         long t1 = System.nanoTime();
-        Choice c = bits == AUTO_BITS && only == null ? floatPath(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), backend, out)
-                : null;
+        Choice c = bits == AUTO_BITS && only == null ? floatPath(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), rhsFloats,
+                backend, out) : null;
         if (c == null) {
             c = run(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), bits, only, null, backend, out);
         }
@@ -222,7 +231,8 @@ public final class FastImUnpack {
     }
 
     /** The float path of {@link #multiplyRows} (see there), or null when it does not apply. */
-    private static Choice floatPath(Operand qa, double[] sa, Operand qw, double[] sw, GemmBackend backend, FloatMatrix out) {
+    private static Choice floatPath(Operand qa, double[] sa, Operand qw, double[] sw, float[] rhsFloats, GemmBackend backend,
+                                    FloatMatrix out) {
         int m = qa.rows();
         int n = qw.rows();
         int k = qa.cols();
@@ -243,12 +253,12 @@ public final class FastImUnpack {
             }
             long t2 = System.nanoTime();
             float[] prod = new float[m * n];
-            dev.lowbit.numeric.VectorMaths.preferred().matmul(fa, 0, k, wt, 0, n, prod, 0, n, m, n, k);
+            Kernels.VM.matmul(fa, 0, k, wt, 0, n, prod, 0, n, m, n, k);
             rescale(prod, null, sa, sw, out);
             return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
         }
         FloatMatrix fa = FloatMatrix.wrap(toFloats(qa.codes()), m, k);
-        FloatMatrix fw = FloatMatrix.wrap(toFloats(qw.codes()), n, k);
+        FloatMatrix fw = FloatMatrix.wrap(rhsFloats != null ? rhsFloats : toFloats(qw.codes()), n, k);
         long t2 = System.nanoTime();
         float[] part = segs == 1 ? null : new float[m * n];
         double[] sum = segs == 1 ? null : new double[m * n];
@@ -278,17 +288,27 @@ public final class FastImUnpack {
         int m = out.rows();
         int n = out.cols();
         float[] o = out.data();
+        dev.lowbit.numeric.VectorMath vm = Kernels.VM;
         for (int i = 0; i < m; i++) {
             double si = sa[i];
             int at = out.index(i, 0);
-            for (int j = 0; j < n; j++) {
-                double c = prod != null ? prod[i * n + j] : sum != null ? sum[i * n + j] : o[at + j];
-                o[at + j] = (float) (c / (si * sw[j]));
+            if (sum == null) {
+                vm.rescaleRow(prod != null ? prod : o, prod != null ? i * n : at, si, sw, o, at, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    o[at + j] = (float) (sum[i * n + j] / (si * sw[j]));
+                }
             }
         }
     }
 
-    private static float[] toFloats(int[] codes) {
+    /** The element-wise kernels: the preferred VectorMath (SIMD when on the class path). */
+    private static final class Kernels {
+        static final dev.lowbit.numeric.VectorMath VM = dev.lowbit.numeric.VectorMaths.preferred();
+    }
+
+    /** The codes as float32 (exact for the codes the float path uses: their column-max products stay below 2^24). */
+    public static float[] toFloats(int[] codes) {
         float[] f = new float[codes.length];
         for (int i = 0; i < codes.length; i++) {
             f[i] = codes[i];

@@ -183,4 +183,14 @@ public interface VectorMath {
         }
         return count;
     }
+
+    /**
+     * The rescale of an exact integer GEMM result held in float32: {@code out[oOff + j] = (float) (c[cOff + j] / (si · sw[j]))}
+     * in float64 (the product si·sw[j], then the quotient, then one rounding to float32).
+     */
+    default void rescaleRow(float[] c, int cOff, double si, double[] sw, float[] out, int oOff, int n) {
+        for (int j = 0; j < n; j++) {
+            out[oOff + j] = (float) (c[cOff + j] / (si * sw[j]));
+        }
+    }
 }

@@ -50,6 +50,8 @@ final class RtnGemms implements PrecisionGemms {
     private final int threads;
     /** The weights' int32 codes for the fast path (null where a weight's codes do not fit, or when !fast). */
     private final RtnQuantizer.RowIntCodes[][] intWeights;
+    /** The weights' codes as float32 for FastImUnpack's float path (null where intWeights is). */
+    private final float[][][] floatWeights;
     /** The weights' codes for the general path, made when first needed. */
     private final QuantizedMatrix[][] weights;
 
@@ -76,6 +78,7 @@ final class RtnGemms implements PrecisionGemms {
         int layers = w.config().layers();
         this.intWeights = new RtnQuantizer.RowIntCodes[layers][GemmRole.LINEAR.size()];
         this.weights = new QuantizedMatrix[layers][GemmRole.LINEAR.size()];
+        this.floatWeights = new float[layers][GemmRole.LINEAR.size()][];
         for (int l = 0; l < layers; l++) {
             for (GemmRole r : GemmRole.LINEAR) {
                 if (p.quantizes(r)) {
@@ -87,6 +90,8 @@ final class RtnGemms implements PrecisionGemms {
                     }
                     if (intWeights[l][r.ordinal()] == null) {
                         generalWeight(l, r);
+                    } else if (p.autoBits() && p.strategy() == UnpackStrategy.AUTO) {
+                        floatWeights[l][r.ordinal()] = FastImUnpack.toFloats(intWeights[l][r.ordinal()].codes());
                     }
                 }
             }
@@ -179,7 +184,7 @@ final class RtnGemms implements PrecisionGemms {
             RtnQuantizer.RowIntCodes a = RtnQuantizer.quantizeIntRows(x, p.activations(), p.scope().perRow(role) ? null : blocks,
                     heavyThreshold, what + " input", threads);
             if (a != null) {
-                return fastExact(layer, role, a, wc, what);
+                return fastExact(layer, role, a, wc, floatWeights[layer][role.ordinal()], what);
             }
         }
         Codes a = quantizeRows(role, x, p.activations(), blocks, what + " input");
@@ -200,7 +205,7 @@ final class RtnGemms implements PrecisionGemms {
         float[][] out = new float[roles.size()][];
         for (int i = 0; i < out.length; i++) {
             GemmRole r = roles.get(i);
-            out[i] = fastExact(layer, r, a, intWeights[layer][r.ordinal()], "layer " + layer + " " + r.label());
+            out[i] = fastExact(layer, r, a, intWeights[layer][r.ordinal()], floatWeights[layer][r.ordinal()], "layer " + layer + " " + r.label());
         }
         return out;
     }
@@ -226,11 +231,16 @@ final class RtnGemms implements PrecisionGemms {
 
     /** The fast path: one {@link FastImUnpack#multiplyRows}, checked against the int64 reference with verifyExact. */
     private float[] fastExact(int layer, GemmRole role, RtnQuantizer.RowIntCodes a, RtnQuantizer.RowIntCodes b, String what) {
+        return fastExact(layer, role, a, b, null, what);
+    }
+
+    private float[] fastExact(int layer, GemmRole role, RtnQuantizer.RowIntCodes a, RtnQuantizer.RowIntCodes b, float[] bFloats,
+                              String what) {
         int m = a.rows();
         int n = b.rows();
         int k = a.cols();
         FloatMatrix out = FloatMatrix.zeros(m, n);
-        FastImUnpack.Result r = FastImUnpack.multiplyRows(a, b, p.bits(), p.strategy(), backend, out);
+        FastImUnpack.Result r = FastImUnpack.multiplyRows(a, b, bFloats, p.bits(), p.strategy(), backend, out);
         if (verifyExact) {
             long[] c = ScalarGemm.exact(a.toLongMatrix(), b.toLongMatrix()).data();
             float[] want = new float[m * n];

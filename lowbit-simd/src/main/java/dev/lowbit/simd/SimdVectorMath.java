@@ -667,4 +667,20 @@ public final class SimdVectorMath implements VectorMath {
         }
         return count;
     }
+
+    @Override
+    public void rescaleRow(float[] c, int cOff, double si, double[] sw, float[] out, int oOff, int n) {
+        int lanes = DW.length();
+        int j = 0;
+        int upper = n - n % lanes;
+        for (; j < upper; j += lanes) {
+            jdk.incubator.vector.DoubleVector v = (jdk.incubator.vector.DoubleVector) FloatVector.fromArray(FH, c, cOff + j)
+                    .convertShape(VectorOperators.F2D, DW, 0);
+            jdk.incubator.vector.DoubleVector d = jdk.incubator.vector.DoubleVector.fromArray(DW, sw, j).mul(si);
+            ((FloatVector) v.div(d).convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, oOff + j);
+        }
+        for (; j < n; j++) {
+            out[oOff + j] = (float) (c[cOff + j] / (si * sw[j]));
+        }
+    }
 }

@@ -125,6 +125,25 @@ class RtnKernelsTest {
     }
 
     @Test
+    void rescaleRowIsBitIdentical() {
+        SplittableRandom r = new SplittableRandom(4);
+        for (int n : LENGTHS) {
+            float[] c = new float[n + 2];
+            double[] sw = new double[n];
+            for (int j = 0; j < n; j++) {
+                c[j + 2] = r.nextInt(-(1 << 24) + 1, 1 << 24);
+                sw[j] = Math.scalb(1 + r.nextDouble(), r.nextInt(-30, 30));
+            }
+            float[] a = new float[n + 1];
+            float[] b = new float[n + 1];
+            double si = Math.scalb(1 + r.nextDouble(), r.nextInt(-30, 30));
+            SIMD.rescaleRow(c, 2, si, sw, a, 1, n);
+            SCALAR.rescaleRow(c, 2, si, sw, b, 1, n);
+            assertArrayEquals(b, a, "n " + n);
+        }
+    }
+
+    @Test
     void quantizerCodesDoNotDependOnTheKernels() {
         // quantizeIntRows uses the preferred VectorMath (simd here): its codes equal the reference quantizer's
         for (QuantParams p : new QuantParams[] {QuantParams.P95_N15.withNonZeroAlpha(true), QuantParams.of(1.0, 254),
