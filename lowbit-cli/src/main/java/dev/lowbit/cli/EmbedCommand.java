@@ -219,6 +219,7 @@ final class EmbedCommand implements Callable<Integer> {
     static void addStats(Json j, List<GemmSiteStats> stats) {
         double macs = 0;
         double work = 0;
+        double statWork = 0;
         List<Object> layers = new ArrayList<>();
         Map<String, Object> layer = null;
         for (GemmSiteStats s : stats) {
@@ -229,10 +230,12 @@ final class EmbedCommand implements Callable<Integer> {
             }
             macs += s.macs();
             work += s.unpackedMacs();
-            layer.put(s.role().label(), Json.object().put("ratio", round(s.ratio())).put("lhsHeavyFraction", round(s.lhsHeavyFraction()))
+            statWork += s.statUnpackedMacs();
+            layer.put(s.role().label(), Json.object().put("ratio", round(s.ratio())).put("ratioAtHeavyHitterBits", round(s.statRatio())).put("lhsHeavyFraction", round(s.lhsHeavyFraction()))
                     .put("rhsHeavyFraction", round(s.rhsHeavyFraction())).put("calls", s.calls()));
         }
-        j.put("unpackRatio", round(macs == 0 ? 1 : work / macs)).put("layers", layers);
+        j.put("unpackRatio", round(macs == 0 ? 1 : work / macs)).put("unpackRatioAtHeavyHitterBits", round(macs == 0 ? 1 : statWork / macs))
+                .put("layers", layers);
     }
 
     private static double round(double v) {

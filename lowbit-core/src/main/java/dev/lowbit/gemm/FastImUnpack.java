@@ -316,6 +316,18 @@ public final class FastImUnpack {
         return f;
     }
 
+    /**
+     * The unpacked work m'·n'·k' {@link #multiplyRows} would do at b = {@code bits} with {@code strategy} (AUTO: the
+     * cheapest of none/row/column), from the maxima alone (nothing is unpacked): for statistics at a stated b.
+     */
+    public static double unpackedWork(RtnQuantizer.RowIntCodes qa, RtnQuantizer.RowIntCodes qw, int bits, UnpackStrategy strategy,
+                                      GemmBackend backend) {
+        Digits.checkBits(bits);
+        String only = strategy == UnpackStrategy.ROW ? "row" : strategy == UnpackStrategy.COLUMN ? "column" : null;
+        return choose(qa.rows(), qw.rows(), qa.cols(), qa.maxAbs(), qw.maxAbs(), qa.rowMax(), qa.colMax(), qw.rowMax(), qw.colMax(),
+                bits, only, backend).work();
+    }
+
     /** An operand's int32 codes (rows × k, compact) with their maxima: what choosing and unpacking need. */
     private record Operand(int[] codes, int rows, int cols, int maxAbs, int[] rowMax, int[] colMax) {
         static Operand of(RtnQuantizer.IntCodes q) {

@@ -256,7 +256,8 @@ final class RtnGemms implements PrecisionGemms {
             verified.incrementAndGet();
         }
         double mnk = (double) m * n * k;
-        stats.add(layer, role, mnk, r.ratio() * mnk, a.heavy(), (long) m * k, b.heavy(), (long) n * k);
+        double statWork = p.autoBits() ? FastImUnpack.unpackedWork(a, b, statBits, p.strategy(), backend) : r.ratio() * mnk;
+        stats.add(layer, role, mnk, r.ratio() * mnk, a.heavy(), (long) m * k, b.heavy(), (long) n * k, statWork);
         return out.data();
     }
 
