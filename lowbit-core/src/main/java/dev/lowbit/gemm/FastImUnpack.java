@@ -236,9 +236,12 @@ public final class FastImUnpack {
         int m = qa.rows();
         int n = qw.rows();
         int k = qa.cols();
-        int[] cuts = floatCuts(k, qa.colMax(), qw.colMax(), MAX_FLOAT_SEGMENTS);
-        if (cuts == null || m == 0 || n == 0 || k == 0) {
+        if (m == 0 || n == 0 || k == 0) {
             return null;
+        }
+        int[] cuts = floatCuts(k, qa.colMax(), qw.colMax(), MAX_FLOAT_SEGMENTS);
+        if (cuts == null) {
+            return floatDigits(qa, sa, qw, sw, backend, out);
         }
         int segs = cuts.length - 1;
         if (segs == 1 && (double) m * n * k <= SMALL_GEMM) {
@@ -281,6 +284,52 @@ public final class FastImUnpack {
             rescale(null, sum, sa, sw, out);
         }
         return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
+    }
+
+    /** Digit width of {@link #floatDigits}: |digit| ≤ 127, so a product stays below 2^14 and 1040 of them below 2^24. */
+    static final int FLOAT_DIGIT_BITS = 8;
+
+    /**
+     * The float path for larger codes (e.g. 255 levels): COLUMN unpacking at b = 8, then one exact float32 GEMM per
+     * exponent group (and per k-segment of at most 2^24 / 127² columns), {@code C = Σ_g 2^(7·e_g)·C_g} summed in float64 —
+     * exact when {@code Σ_c maxA_c·maxW_c < 2^53}, which bounds every partial sum (sign-magnitude digits); else null.
+     */
+    private static Choice floatDigits(Operand qa, double[] sa, Operand qw, double[] sw, GemmBackend backend, FloatMatrix out) {
+        int m = qa.rows();
+        int n = qw.rows();
+        int k = qa.cols();
+        double bound = 0;
+        for (int c = 0; c < k; c++) {
+            bound += (double) qa.colMax()[c] * qw.colMax()[c];
+        }
+        if (bound >= 0x1p53) {
+            return null;
+        }
+        UnpackedInt u = column(qa.codes(), qw.codes(), m, n, k, qa.colMax(), qw.colMax(), FLOAT_DIGIT_BITS);
+        int kk = u.plan.unpackedK();
+        if (kk > MAX_FLOAT_SEGMENTS * k) {
+            return null; // too much unpacked work for this path
+        }
+        FloatMatrix fa = FloatMatrix.wrap(toFloats(u.lhs.data()), m, kk);
+        FloatMatrix fw = FloatMatrix.wrap(toFloats(u.rhs.data()), n, kk);
+        long t2 = System.nanoTime();
+        int maxDigit = (int) Digits.base(FLOAT_DIGIT_BITS) - 1;
+        int seg = (int) ((FLOAT_EXACT - 1) / ((double) maxDigit * maxDigit));
+        float[] part = new float[m * n];
+        double[] sum = new double[m * n];
+        int[] gs = u.plan.colGroupStart();
+        for (int g = 0; g + 1 < gs.length; g++) {
+            double scale = Math.scalb(1.0, (FLOAT_DIGIT_BITS - 1) * u.plan.colExp()[gs[g]]);
+            for (int c0 = gs[g]; c0 < gs[g + 1]; c0 += seg) {
+                int w = Math.min(seg, gs[g + 1] - c0);
+                backend.gemmF32(fa.view(0, c0, m, w), fw.view(0, c0, n, w), FloatMatrix.wrap(part, m, n));
+                for (int i = 0; i < part.length; i++) {
+                    sum[i] += part[i] * scale;
+                }
+            }
+        }
+        rescale(null, sum, sa, sw, out);
+        return new Choice(FLOAT_DIGIT_BITS, "float-column", u.plan.work(), 0, t2);
     }
 
     /** {@code out[i,j] = (float) (C[i,j] / (sa[i]·sw[j]))} with C from {@code prod} (compact), {@code sum} (compact), or out itself. */

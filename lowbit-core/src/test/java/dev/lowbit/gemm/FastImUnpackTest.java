@@ -267,6 +267,16 @@ class FastImUnpackTest {
         RtnQuantizer.RowIntCodes q = RtnQuantizer.RowIntCodes.of(new int[] {3, -4, 5, 6}, 2, 2, new double[] {1, 2}, 8);
         assertThat(FastImUnpack.multiplyRows(q, q, FastImUnpack.AUTO_BITS, UnpackStrategy.AUTO, SCALAR, out).strategy()).isEqualTo("float");
         assertThat(FastImUnpack.multiplyRows(q, q, 8, UnpackStrategy.AUTO, SCALAR, out).strategy()).isEqualTo("none");
+        // codes too large for one float GEMM: COLUMN digits at b = 8, one float GEMM per exponent group
+        SplittableRandom r2 = new SplittableRandom(14);
+        int[] ca = random(r2, 30 * 50, 16383);
+        int[] cw = random(r2, 20 * 50, 5000);
+        RtnQuantizer.RowIntCodes qa = RtnQuantizer.RowIntCodes.of(ca, 30, 50, new double[30], 8);
+        RtnQuantizer.RowIntCodes qw = RtnQuantizer.RowIntCodes.of(cw, 20, 50, new double[20], 8);
+        assertThat(FastImUnpack.floatCuts(50, qa.colMax(), qw.colMax(), 4)).isNull();
+        assertThat(FastImUnpack.multiplyRows(qa, qw, FastImUnpack.AUTO_BITS, UnpackStrategy.AUTO, SCALAR, FloatMatrix.zeros(30, 20))
+                .strategy()).isEqualTo("float-column");
+        checkRows(ca, 30, cw, 20, 50, "float-column");
     }
 
     @Test
