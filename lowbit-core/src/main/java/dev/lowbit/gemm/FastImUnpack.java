@@ -292,7 +292,8 @@ public final class FastImUnpack {
     /**
      * The float path for larger codes (e.g. 255 levels): COLUMN unpacking at b = 8, then one exact float32 GEMM per
      * exponent group (and per k-segment of at most 2^24 / 127² columns), {@code C = Σ_g 2^(7·e_g)·C_g} summed in float64 —
-     * exact when {@code Σ_c maxA_c·maxW_c < 2^53}, which bounds every partial sum (sign-magnitude digits); else null.
+     * exact when {@code Σ_c maxA_c·maxW_c < 2^53}, which bounds every partial sum (sign-magnitude digits); used only when
+     * its estimated cost is below the b-bit path's; else null.
      */
     private static Choice floatDigits(Operand qa, double[] sa, Operand qw, double[] sw, GemmBackend backend, FloatMatrix out) {
         int m = qa.rows();
@@ -305,11 +306,24 @@ public final class FastImUnpack {
         if (bound >= 0x1p53) {
             return null;
         }
+        // only when cheaper than the b-bit path by the cost model (FP32 GEMM = 1 per multiply-add, plus the unpacking
+        // and one float64 accumulation pass per exponent group)
+        double kkEst = 0;
+        int maxE = 0;
+        for (int c = 0; c < k; c++) {
+            int da = Digits.count(qa.colMax()[c], FLOAT_DIGIT_BITS);
+            int dw = Digits.count(qw.colMax()[c], FLOAT_DIGIT_BITS);
+            kkEst += (double) da * dw;
+            maxE = Math.max(maxE, da + dw - 2);
+        }
+        double cost = (double) m * n * kkEst + (m + n) * kkEst * UNPACK_COST + (maxE + 1.0) * m * n * 4;
+        Choice digits = choose(m, n, k, qa.maxAbs(), qw.maxAbs(), qa.rowMax(), qa.colMax(), qw.rowMax(), qw.colMax(), AUTO_BITS, null,
+                backend);
+        if (cost >= digits.cost()) {
+            return null;
+        }
         UnpackedInt u = column(qa.codes(), qw.codes(), m, n, k, qa.colMax(), qw.colMax(), FLOAT_DIGIT_BITS);
         int kk = u.plan.unpackedK();
-        if (kk > MAX_FLOAT_SEGMENTS * k) {
-            return null; // too much unpacked work for this path
-        }
         FloatMatrix fa = FloatMatrix.wrap(toFloats(u.lhs.data()), m, kk);
         FloatMatrix fw = FloatMatrix.wrap(toFloats(u.rhs.data()), n, kk);
         long t2 = System.nanoTime();

@@ -274,8 +274,40 @@ class FastImUnpackTest {
         RtnQuantizer.RowIntCodes qa = RtnQuantizer.RowIntCodes.of(ca, 30, 50, new double[30], 8);
         RtnQuantizer.RowIntCodes qw = RtnQuantizer.RowIntCodes.of(cw, 20, 50, new double[20], 8);
         assertThat(FastImUnpack.floatCuts(50, qa.colMax(), qw.colMax(), 4)).isNull();
-        assertThat(FastImUnpack.multiplyRows(qa, qw, FastImUnpack.AUTO_BITS, UnpackStrategy.AUTO, SCALAR, FloatMatrix.zeros(30, 20))
-                .strategy()).isEqualTo("float-column");
+        // (chosen when the b-bit kernels are estimated dearer than the FP32 GEMM, as on the SIMD backend)
+        GemmBackend dearInts = new GemmBackend() {
+            @Override
+            public String name() {
+                return "scalar-dear-ints";
+            }
+
+            @Override
+            public void gemmF32(FloatMatrix x, FloatMatrix y, FloatMatrix o) {
+                SCALAR.gemmF32(x, y, o);
+            }
+
+            @Override
+            public void gemmInt(dev.lowbit.tensor.IntMatrix x, dev.lowbit.tensor.IntMatrix y, int bits, LongMatrix o) {
+                SCALAR.gemmInt(x, y, bits, o);
+            }
+
+            @Override
+            public double intCostPerMac(int bits) {
+                return 10.0;
+            }
+        };
+        FloatMatrix fc = FloatMatrix.zeros(30, 20);
+        double[] sa = new double[30];
+        double[] sw = new double[20];
+        java.util.Arrays.fill(sa, 0.25);
+        java.util.Arrays.fill(sw, 3);
+        RtnQuantizer.RowIntCodes qa2 = RtnQuantizer.RowIntCodes.of(ca, 30, 50, sa, 8);
+        RtnQuantizer.RowIntCodes qw2 = RtnQuantizer.RowIntCodes.of(cw, 20, 50, sw, 8);
+        assertThat(FastImUnpack.multiplyRows(qa2, qw2, FastImUnpack.AUTO_BITS, UnpackStrategy.AUTO, dearInts, fc).strategy())
+                .isEqualTo("float-column");
+        FloatMatrix ref = FloatMatrix.zeros(30, 20);
+        FastImUnpack.multiplyRows(qa2, qw2, 16, UnpackStrategy.AUTO, SCALAR, ref);
+        assertArrayEquals(ref.data(), fc.data(), "float-column = b-bit path");
         checkRows(ca, 30, cw, 20, 50, "float-column");
     }
 
