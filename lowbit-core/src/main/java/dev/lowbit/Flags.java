@@ -8,6 +8,8 @@ package dev.lowbit;
  *   <li>{@code lowbit.threads}: worker threads for kernels that parallelize (default: available processors)
  *   <li>{@code lowbit.vectorBits}: force a Vector API width (128, 256, 512) for SIMD kernels (default: preferred)
  *   <li>{@code lowbit.vectorMath}: name of the {@code VectorMath} implementation (default: highest priority found)
+ *   <li>{@code lowbit.rtnGeneral}: {@code true} makes lowbit-nn's RTN precisions (imunpack, int8) run every GEMM on the
+ *       general IM-Unpack path instead of the fast one (same results; for A/B measurements and tests)
  * </ul>
  */
 public final class Flags {
@@ -19,6 +21,10 @@ public final class Flags {
 
     public static String vectorMath() {
         return System.getProperty("lowbit.vectorMath", "").strip();
+    }
+
+    public static boolean rtnGeneral() {
+        return Boolean.parseBoolean(System.getProperty("lowbit.rtnGeneral", "false").strip());
     }
 
     public static int threads() {

@@ -45,7 +45,8 @@ import picocli.CommandLine.Spec;
             "fp32 and the unpack ratio and heavy-hitter fractions of every GEMM of every layer."},
         footer = {"", "Examples:",
             "  ./lowbit embed --in sentences.txt --out E.npy",
-            "  ./lowbit embed --in sentences.txt --out E.npy --precision imunpack --bits 4 --batch 32 --threads 2",
+            "  ./lowbit embed --in sentences.txt --out E.npy --precision imunpack --batch 32 --threads 2",
+            "  ./lowbit embed --in sentences.txt --out E.npy --precision imunpack --levels 255 --bits 4",
             "", "Input: a trailing newline does not add a line; CRLF and a UTF-8 BOM are accepted. An empty line is",
             "embedded as the empty text ([CLS] [SEP]), so that row i is always line i. A line longer than 256 word",
             "pieces (including [CLS] and [SEP]) is truncated, as sentence-transformers does; 'truncated' counts them.",
@@ -53,7 +54,7 @@ import picocli.CommandLine.Spec;
             "written to a temporary file and renamed only when complete.",
             "", "Precisions (--precision):",
             "  fp32      float32 GEMMs (the reference)",
-            "  imunpack  RTN p95/15 levels on weights and activations, exact b-bit GEMMs via IM-Unpack (b = 4)",
+            "  imunpack  RTN p95/15 levels on weights and activations, exact b-bit GEMMs via IM-Unpack (b per GEMM)",
             "  int8      absmax int8 weights per channel and activations per token, exact int GEMMs",
             "  llm-int8  LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8, on the linears",
             "  gptq-w4   GPTQ 4-bit weights (groups of 128) calibrated on built-in text, fp32 activations",
@@ -61,7 +62,11 @@ import picocli.CommandLine.Spec;
             "  mxfp8     OCP MXFP8 (E4M3, E8M0 scale per 32 along k) on weights and activations",
             "  mxfp4     OCP MXFP4 (E2M1, E8M0 scale per 32 along k) on weights and activations",
             "  nvfp4     NVFP4 (E2M1, E4M3 scale per 16 along k, fp32 tensor scale) on weights and activations",
-            "--bits, --strategy, --weight-granularity, --scope, --beta and --levels apply to imunpack and int8 only."})
+            "--bits, --strategy, --weight-granularity, --scope, --beta and --levels apply to imunpack and int8 only.",
+            "The embeddings do not depend on --bits or --strategy (every integer GEMM is exact); they change only the",
+            "unpacked work. By default b and the unpacking (none, row or column) are chosen per GEMM by estimated cost;",
+            "heavy-hitter fractions count |code| >= 2^(b-1) at the smallest b that holds the grid (b = 4 for 15 levels,",
+            "8 for 254/255), or at --bits when given. --strategy both runs the paper's greedy planner (slower path)."})
 final class EmbedCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -75,10 +80,11 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P", description = "fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4 or nvfp4 (list below; default: ${DEFAULT-VALUE}).")
     String precision;
 
-    @Option(names = "--bits", paramLabel = "B", description = "Operand width b of the low-bit GEMMs, 2..16 (imunpack default 4, int8 default 8).")
-    Integer bits;
+    @Option(names = "--bits", paramLabel = "B", description = "Operand width b of the low-bit GEMMs: 2..16, or auto (chosen per GEMM; the default).")
+    String bits;
 
-    @Option(names = "--strategy", defaultValue = "column", paramLabel = "row|column|both|auto", description = "IM-Unpack strategy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--strategy", defaultValue = "auto", paramLabel = "auto|row|column|both",
+            description = "IM-Unpack strategy: auto (the cheapest of none/row/column per GEMM), row, column, or both (the greedy; default: ${DEFAULT-VALUE}).")
     String strategy;
 
     @Option(names = "--weight-granularity", defaultValue = "row", paramLabel = "row|tensor",
@@ -114,7 +120,7 @@ final class EmbedCommand implements Callable<Integer> {
             throw new LowbitException("--threads must be >= 1, got " + t);
         }
         System.setProperty("lowbit.threads", Integer.toString(t));
-        Precision p = Precision.parse(precision, bits).withStrategy(UnpackStrategy.parse(strategy));
+        Precision p = Precision.parse(precision, bits == null ? null : Precision.parseBits(bits)).withStrategy(UnpackStrategy.parse(strategy));
         if (p.rtn()) {
             p = p.withWeights(p.weights().withGranularity(Granularity.parse(weightGranularity)));
             if (scope != null) {
@@ -160,7 +166,7 @@ final class EmbedCommand implements Callable<Integer> {
                     .put("loadSeconds", round(loadSeconds));
             j.put("linearWeightBytes", e.bert().linearWeightBytes());
             if (p.rtn()) {
-                j.put("bits", p.bits()).put("strategy", p.strategy().label())
+                j.put("bits", p.autoBits() ? "auto" : p.bits()).put("heavyHitterBits", p.statBits()).put("strategy", p.strategy().label())
                         .put("weightQuant", p.weights().label())
                         .put("activationQuant", p.activations().label() + " (" + scopeText(p.scope()) + ")")
                         .put("probabilityQuant", p.probabilities().label());
@@ -213,6 +219,7 @@ final class EmbedCommand implements Callable<Integer> {
     static void addStats(Json j, List<GemmSiteStats> stats) {
         double macs = 0;
         double work = 0;
+        double statWork = 0;
         List<Object> layers = new ArrayList<>();
         Map<String, Object> layer = null;
         for (GemmSiteStats s : stats) {
@@ -223,10 +230,12 @@ final class EmbedCommand implements Callable<Integer> {
             }
             macs += s.macs();
             work += s.unpackedMacs();
-            layer.put(s.role().label(), Json.object().put("ratio", round(s.ratio())).put("lhsHeavyFraction", round(s.lhsHeavyFraction()))
+            statWork += s.statUnpackedMacs();
+            layer.put(s.role().label(), Json.object().put("ratio", round(s.ratio())).put("ratioAtHeavyHitterBits", round(s.statRatio())).put("lhsHeavyFraction", round(s.lhsHeavyFraction()))
                     .put("rhsHeavyFraction", round(s.rhsHeavyFraction())).put("calls", s.calls()));
         }
-        j.put("unpackRatio", round(macs == 0 ? 1 : work / macs)).put("layers", layers);
+        j.put("unpackRatio", round(macs == 0 ? 1 : work / macs)).put("unpackRatioAtHeavyHitterBits", round(macs == 0 ? 1 : statWork / macs))
+                .put("layers", layers);
     }
 
     private static double round(double v) {

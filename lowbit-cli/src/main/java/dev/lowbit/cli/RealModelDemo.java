@@ -41,7 +41,7 @@ final class RealModelDemo {
     static final int BATCH = 32;
 
     /** One precision's run. */
-    record Mode(String precision, int bits, float[][] embeddings, double minCosine, double meanCosine, double sentencesPerSecond,
+    record Mode(String precision, String bits, int statBits, float[][] embeddings, double minCosine, double meanCosine, double sentencesPerSecond,
                 List<GemmSiteStats> stats, long linearWeightBytes) {
         boolean quantized() {
             return !stats.isEmpty();
@@ -94,7 +94,7 @@ final class RealModelDemo {
                     min = Math.min(min, c);
                     sum += c;
                 }
-                modes.add(new Mode(p.label(), p.bits(), emb, min, sum / emb.length, rate, stats, e.bert().linearWeightBytes()));
+                modes.add(new Mode(p.label(), p.bitsLabel(), p.statBits(), emb, min, sum / emb.length, rate, stats, e.bert().linearWeightBytes()));
             }
             if (progress != null) {
                 progress.step();
@@ -113,7 +113,7 @@ final class RealModelDemo {
                     .put("meanCosineToFp32", m.meanCosine()).put("sentencesPerSecond", round(m.sentencesPerSecond()))
                     .put("linearWeightBytes", m.linearWeightBytes()).put("similarity", java.util.Arrays.asList(similarity(m.embeddings())));
             if (m.quantized()) {
-                j.put("bits", m.bits());
+                j.put("bits", m.bits().equals("auto") ? "auto" : Integer.parseInt(m.bits()));
                 EmbedCommand.addStats(j, m.stats());
             }
             modes.add(j);
@@ -177,17 +177,19 @@ final class RealModelDemo {
         Table acc = new Table("precision", "min cosine to fp32", "mean cosine to fp32", "unpack ratio", "linear weight bytes", "sentences/s");
         for (Mode m : r.modes()) {
             acc.row(m.precision() + (m.quantized() ? " (b = " + m.bits() + ")" : ""), String.format(Locale.ROOT, "%.6f", m.minCosine()),
-                    String.format(Locale.ROOT, "%.6f", m.meanCosine()), m.quantized() ? String.format(Locale.ROOT, "%.3f", totalRatio(m.stats())) : "-",
+                    String.format(Locale.ROOT, "%.6f", m.meanCosine()), !m.quantized() ? "-" : m.bits().equals("auto") ? String.format(Locale.ROOT, "%.3f (b = %d: %.3f)", totalRatio(m.stats()),
+                            m.statBits(), statRatio(m.stats())) : String.format(Locale.ROOT, "%.3f", totalRatio(m.stats())),
                     String.format(Locale.ROOT, "%,d", m.linearWeightBytes()), String.format(Locale.ROOT, "%.1f", m.sentencesPerSecond()));
         }
         sb.append(acc);
 
         for (Mode m : r.modes()) {
-            if (!m.quantized() || m.bits() >= 8 && totalRatio(m.stats()) == 1.0) {
-                continue; // b = 8 with 8-bit codes: nothing to unpack
+            if (!m.quantized() || statRatio(m.stats()) == 1.0) {
+                continue; // nothing to unpack (int8: 8-bit codes at b = 8)
             }
-            sb.append(String.format(Locale.ROOT, "%nUnpack ratio m'n'k'/mnk of every GEMM (%s, b = %d) on these sentences' activations:%n",
-                    m.precision(), m.bits()));
+            sb.append(String.format(Locale.ROOT, "%nUnpack ratio m'n'k'/mnk of every GEMM (%s, b = %d) on these sentences' activations%s:%n",
+                    m.precision(), m.statBits(), m.bits().equals("auto") ? String.format(Locale.ROOT,
+                            " (the paper's overhead; at the b chosen per GEMM the total is %.3f)", totalRatio(m.stats())) : ""));
             List<String> h = new ArrayList<>(List.of("layer"));
             for (GemmRole role : GemmRole.values()) {
                 h.add(role.label());
@@ -195,7 +197,7 @@ final class RealModelDemo {
             Table t = new Table(h.toArray(String[]::new));
             for (List<GemmSiteStats> layer : byLayer(m.stats())) {
                 List<Object> row = new ArrayList<>(List.of(layer.getFirst().layer()));
-                layer.forEach(x -> row.add(String.format(Locale.ROOT, "%.2f", x.ratio())));
+                layer.forEach(x -> row.add(String.format(Locale.ROOT, "%.2f", x.statRatio())));
                 t.row(row.toArray());
             }
             sb.append(t);
@@ -206,17 +208,17 @@ final class RealModelDemo {
     /** Bar chart of the per-layer, per-GEMM unpack ratios of the first unpacking precision (null if none). */
     static CategoryChart chart(Result r) {
         for (Mode m : r.modes()) {
-            if (!m.quantized() || totalRatio(m.stats()) == 1.0) {
+            if (!m.quantized() || statRatio(m.stats()) == 1.0) {
                 continue;
             }
             CategoryChart ch = new CategoryChartBuilder().width(700).height(420)
-                    .title("all-MiniLM-L6-v2, " + m.precision() + " b = " + m.bits() + ": unpack ratio per layer")
+                    .title("all-MiniLM-L6-v2, " + m.precision() + " b = " + m.statBits() + ": unpack ratio per layer")
                     .xAxisTitle("layer").yAxisTitle("unpack ratio m'n'k'/mnk").build();
             ch.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
             List<List<GemmSiteStats>> layers = byLayer(m.stats());
             List<Integer> xs = layers.stream().map(l -> l.getFirst().layer()).toList();
             for (GemmRole role : GemmRole.values()) {
-                List<Double> ys = layers.stream().map(l -> l.get(role.ordinal()).ratio()).toList();
+                List<Double> ys = layers.stream().map(l -> l.get(role.ordinal()).statRatio()).toList();
                 ch.addSeries(role.label(), xs, ys);
             }
             return ch;
@@ -233,6 +235,17 @@ final class RealModelDemo {
             }
         }
         return s;
+    }
+
+    /** Σ m'n'k' / Σ mnk at the heavy-hitter b (the paper's overhead; equal to {@link #totalRatio} when b is fixed). */
+    static double statRatio(List<GemmSiteStats> stats) {
+        double macs = 0;
+        double work = 0;
+        for (GemmSiteStats s : stats) {
+            macs += s.macs();
+            work += s.statUnpackedMacs();
+        }
+        return macs == 0 ? 1 : work / macs;
     }
 
     static double totalRatio(List<GemmSiteStats> stats) {

@@ -144,24 +144,292 @@ public final class FastImUnpack {
     }
 
     /**
-     * The integer part of the pipeline on given codes: choose (b, strategy) — or take {@code strategy}
+     * The pipeline after quantization on codes with <b>one scale per row</b> of each operand (NT layout: A m×k,
+     * W n×k): {@code out[i,j] = (float) (C[i,j] / (qa.scales[i] · qw.scales[j]))} with C the exact int64 GEMM of
+     * the codes, bit for bit, whatever b and unpacking are used.
+     *
+     * <p>With {@code bits == AUTO_BITS} and {@code AUTO}, the <b>float path</b> comes first: when
+     * {@code Σ_c maxA_c·maxW_c < 2^24} over the columns c of a k-segment, every partial sum of that segment's dot products
+     * is an integer below 2^24 in magnitude, so the backend's float32 GEMM of the codes (as floats) is exact in any
+     * summation order; k is cut into at most {@link #MAX_FLOAT_SEGMENTS} such segments, their exact results summed
+     * in float64 (exact below 2^53) and rescaled as above. Nothing is unpacked and no b-bit kernel is needed
+     * ({@code Result.strategy() == "float"}, {@code bits() == 0}, ratio 1). When a single column reaches 2^24, or more
+     * segments would be needed, the b-bit IM-Unpack path runs.
+     *
+     * @param bits b in 2..16, or {@link #AUTO_BITS} to choose per GEMM
+     * @param strategy {@code AUTO}: the cheapest of none/row/column by the cost model; {@code ROW} or {@code COLUMN}:
+     *     that unpacking whenever some code needs more than one digit ({@code BOTH} is not supported here: use
+     *     {@link ImUnpackGemm})
+     */
+    public static Result multiplyRows(RtnQuantizer.RowIntCodes qa, RtnQuantizer.RowIntCodes qw, int bits, UnpackStrategy strategy,
+                                      GemmBackend backend, FloatMatrix out) {
+        return multiplyRows(qa, qw, null, bits, strategy, backend, out);
+    }
+
+    /**
+     * As above, with {@code rhsFloats} = W's codes as float32 ({@link #toFloats}; null: converted when needed), for a
+     * right operand used in many GEMMs (a weight): the float path then skips the conversion.
+     */
+    public static Result multiplyRows(RtnQuantizer.RowIntCodes qa, RtnQuantizer.RowIntCodes qw, float[] rhsFloats, int bits,
+                                      UnpackStrategy strategy, GemmBackend backend, FloatMatrix out) {
+        if (qa.cols() != qw.cols() || out.rows() != qa.rows() || out.cols() != qw.rows()) {
+            throw new IllegalArgumentException("codes " + qa.rows() + "x" + qa.cols() + " and " + qw.rows() + "x" + qw.cols()
+                    + " do not make a product of shape " + out.shapeString());
+        }
+        if (bits != AUTO_BITS) {
+            Digits.checkBits(bits);
+        }
+        String only = switch (strategy) {
+            case AUTO -> null;
+            case ROW -> "row";
+            case COLUMN -> "column";
+            case BOTH -> throw new IllegalArgumentException("the BOTH unpacking is not supported by FastImUnpack; use ImUnpackGemm");
+        };
+        long t1 = System.nanoTime();
+        Choice c = bits == AUTO_BITS && only == null ? floatPath(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), rhsFloats,
+                backend, out) : null;
+        if (c == null) {
+            c = run(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), bits, only, null, backend, out);
+        }
+        long t3 = System.nanoTime();
+        double base = (double) qa.rows() * qw.rows() * qa.cols();
+        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), 0, c.unpackedAt() - t1,
+                t3 - c.unpackedAt());
+    }
+
+    /** Partial sums of integer products stay exact in float32 below this magnitude. */
+    static final double FLOAT_EXACT = 0x1p24;
+    /** Up to this many multiply-adds the float path runs one single-threaded VectorMath product (per-head attention). */
+    static final double SMALL_GEMM = 1 << 21;
+    /** Most k-segments the float path splits a GEMM into. */
+    static final int MAX_FLOAT_SEGMENTS = 4;
+
+    /**
+     * Cuts of k into segments whose {@code Σ_c maxA_c·maxW_c} stays below 2^24, or null when a single column reaches
+     * it or more than {@code maxSegments} segments would be needed.
+     */
+    static int[] floatCuts(int k, int[] colA, int[] colW, int maxSegments) {
+        int[] cuts = new int[maxSegments + 1];
+        int segs = 0;
+        double sum = 0;
+        for (int c = 0; c < k; c++) {
+            double v = (double) colA[c] * colW[c];
+            if (v >= FLOAT_EXACT) {
+                return null;
+            }
+            if (sum + v >= FLOAT_EXACT) {
+                if (++segs == maxSegments) {
+                    return null;
+                }
+                cuts[segs] = c;
+                sum = 0;
+            }
+            sum += v;
+        }
+        cuts[++segs] = k;
+        return Arrays.copyOf(cuts, segs + 1);
+    }
+
+    /** The float path of {@link #multiplyRows} (see there), or null when it does not apply. */
+    private static Choice floatPath(Operand qa, double[] sa, Operand qw, double[] sw, float[] rhsFloats, GemmBackend backend,
+                                    FloatMatrix out) {
+        int m = qa.rows();
+        int n = qw.rows();
+        int k = qa.cols();
+        if (m == 0 || n == 0 || k == 0) {
+            return null;
+        }
+        int[] cuts = floatCuts(k, qa.colMax(), qw.colMax(), MAX_FLOAT_SEGMENTS);
+        if (cuts == null) {
+            return floatDigits(qa, sa, qw, sw, backend, out);
+        }
+        int segs = cuts.length - 1;
+        if (segs == 1 && (double) m * n * k <= SMALL_GEMM) {
+            // a per-head attention product: one single-threaded fma-chain product (exact for these codes, like any order)
+            float[] fa = toFloats(qa.codes());
+            float[] wt = new float[k * n]; // W's codes transposed: k × n
+            int[] wc = qw.codes();
+            for (int j = 0; j < n; j++) {
+                for (int c = 0; c < k; c++) {
+                    wt[c * n + j] = wc[j * k + c];
+                }
+            }
+            long t2 = System.nanoTime();
+            float[] prod = new float[m * n];
+            Kernels.VM.matmul(fa, 0, k, wt, 0, n, prod, 0, n, m, n, k);
+            rescale(prod, null, sa, sw, out);
+            return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
+        }
+        FloatMatrix fa = FloatMatrix.wrap(toFloats(qa.codes()), m, k);
+        FloatMatrix fw = FloatMatrix.wrap(rhsFloats != null ? rhsFloats : toFloats(qw.codes()), n, k);
+        long t2 = System.nanoTime();
+        float[] part = segs == 1 ? null : new float[m * n];
+        double[] sum = segs == 1 ? null : new double[m * n];
+        for (int s = 0; s < segs; s++) {
+            int c0 = cuts[s];
+            int w = cuts[s + 1] - c0;
+            if (segs == 1) {
+                backend.gemmF32(fa, fw, out);
+            } else {
+                FloatMatrix p = FloatMatrix.wrap(part, m, n);
+                backend.gemmF32(fa.view(0, c0, m, w), fw.view(0, c0, n, w), p);
+                for (int i = 0; i < part.length; i++) {
+                    sum[i] += part[i];
+                }
+            }
+        }
+        if (sum == null) {
+            rescale(null, null, sa, sw, out);
+        } else {
+            rescale(null, sum, sa, sw, out);
+        }
+        return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
+    }
+
+    /** Digit width of {@link #floatDigits}: |digit| ≤ 127, so a product stays below 2^14 and 1040 of them below 2^24. */
+    static final int FLOAT_DIGIT_BITS = 8;
+
+    /**
+     * The float path for larger codes (e.g. 255 levels): COLUMN unpacking at b = 8, then one exact float32 GEMM per
+     * exponent group (and per k-segment of at most 2^24 / 127² columns), {@code C = Σ_g 2^(7·e_g)·C_g} summed in float64 —
+     * exact when {@code Σ_c maxA_c·maxW_c < 2^53}, which bounds every partial sum (sign-magnitude digits); used only when
+     * its estimated cost is below the b-bit path's; else null.
+     */
+    private static Choice floatDigits(Operand qa, double[] sa, Operand qw, double[] sw, GemmBackend backend, FloatMatrix out) {
+        int m = qa.rows();
+        int n = qw.rows();
+        int k = qa.cols();
+        double bound = 0;
+        for (int c = 0; c < k; c++) {
+            bound += (double) qa.colMax()[c] * qw.colMax()[c];
+        }
+        if (bound >= 0x1p53) {
+            return null;
+        }
+        // only when cheaper than the b-bit path by the cost model (FP32 GEMM = 1 per multiply-add, plus the unpacking
+        // and one float64 accumulation pass per exponent group)
+        double kkEst = 0;
+        int maxE = 0;
+        for (int c = 0; c < k; c++) {
+            int da = Digits.count(qa.colMax()[c], FLOAT_DIGIT_BITS);
+            int dw = Digits.count(qw.colMax()[c], FLOAT_DIGIT_BITS);
+            kkEst += (double) da * dw;
+            maxE = Math.max(maxE, da + dw - 2);
+        }
+        double cost = (double) m * n * kkEst + (m + n) * kkEst * UNPACK_COST + (maxE + 1.0) * m * n * 4;
+        Choice digits = choose(m, n, k, qa.maxAbs(), qw.maxAbs(), qa.rowMax(), qa.colMax(), qw.rowMax(), qw.colMax(), AUTO_BITS, null,
+                backend);
+        if (cost >= digits.cost()) {
+            return null;
+        }
+        UnpackedInt u = column(qa.codes(), qw.codes(), m, n, k, qa.colMax(), qw.colMax(), FLOAT_DIGIT_BITS);
+        int kk = u.plan.unpackedK();
+        FloatMatrix fa = FloatMatrix.wrap(toFloats(u.lhs.data()), m, kk);
+        FloatMatrix fw = FloatMatrix.wrap(toFloats(u.rhs.data()), n, kk);
+        long t2 = System.nanoTime();
+        int maxDigit = (int) Digits.base(FLOAT_DIGIT_BITS) - 1;
+        int seg = (int) ((FLOAT_EXACT - 1) / ((double) maxDigit * maxDigit));
+        float[] part = new float[m * n];
+        double[] sum = new double[m * n];
+        int[] gs = u.plan.colGroupStart();
+        for (int g = 0; g + 1 < gs.length; g++) {
+            double scale = Math.scalb(1.0, (FLOAT_DIGIT_BITS - 1) * u.plan.colExp()[gs[g]]);
+            for (int c0 = gs[g]; c0 < gs[g + 1]; c0 += seg) {
+                int w = Math.min(seg, gs[g + 1] - c0);
+                backend.gemmF32(fa.view(0, c0, m, w), fw.view(0, c0, n, w), FloatMatrix.wrap(part, m, n));
+                for (int i = 0; i < part.length; i++) {
+                    sum[i] += part[i] * scale;
+                }
+            }
+        }
+        rescale(null, sum, sa, sw, out);
+        return new Choice(FLOAT_DIGIT_BITS, "float-column", u.plan.work(), 0, t2);
+    }
+
+    /** {@code out[i,j] = (float) (C[i,j] / (sa[i]·sw[j]))} with C from {@code prod} (compact), {@code sum} (compact), or out itself. */
+    private static void rescale(float[] prod, double[] sum, double[] sa, double[] sw, FloatMatrix out) {
+        int m = out.rows();
+        int n = out.cols();
+        float[] o = out.data();
+        dev.lowbit.numeric.VectorMath vm = Kernels.VM;
+        for (int i = 0; i < m; i++) {
+            double si = sa[i];
+            int at = out.index(i, 0);
+            if (sum == null) {
+                vm.rescaleRow(prod != null ? prod : o, prod != null ? i * n : at, si, sw, o, at, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    o[at + j] = (float) (sum[i * n + j] / (si * sw[j]));
+                }
+            }
+        }
+    }
+
+    /** The element-wise kernels: the preferred VectorMath (SIMD when on the class path). */
+    private static final class Kernels {
+        static final dev.lowbit.numeric.VectorMath VM = dev.lowbit.numeric.VectorMaths.preferred();
+    }
+
+    /** The codes as float32 (exact for the codes the float path uses: their column-max products stay below 2^24). */
+    public static float[] toFloats(int[] codes) {
+        float[] f = new float[codes.length];
+        for (int i = 0; i < codes.length; i++) {
+            f[i] = codes[i];
+        }
+        return f;
+    }
+
+    /**
+     * The unpacked work m'·n'·k' {@link #multiplyRows} would do at b = {@code bits} with {@code strategy} (AUTO: the
+     * cheapest of none/row/column), from the maxima alone (nothing is unpacked): for statistics at a stated b.
+     */
+    public static double unpackedWork(RtnQuantizer.RowIntCodes qa, RtnQuantizer.RowIntCodes qw, int bits, UnpackStrategy strategy,
+                                      GemmBackend backend) {
+        Digits.checkBits(bits);
+        String only = strategy == UnpackStrategy.ROW ? "row" : strategy == UnpackStrategy.COLUMN ? "column" : null;
+        return choose(qa.rows(), qw.rows(), qa.cols(), qa.maxAbs(), qw.maxAbs(), qa.rowMax(), qa.colMax(), qw.rowMax(), qw.colMax(),
+                bits, only, backend).work();
+    }
+
+    /** An operand's int32 codes (rows × k, compact) with their maxima: what choosing and unpacking need. */
+    private record Operand(int[] codes, int rows, int cols, int maxAbs, int[] rowMax, int[] colMax) {
+        static Operand of(RtnQuantizer.IntCodes q) {
+            return new Operand(q.codes(), q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
+        }
+
+        static Operand of(RtnQuantizer.RowIntCodes q) {
+            return new Operand(q.codes(), q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
+        }
+    }
+
+    /**
+     * The integer part of the pipeline on given per-tensor codes: choose (b, strategy) — or take {@code strategy}
      * ({@code none}, {@code row}, {@code column}) when not null — unpack, and run the fused fold + rescale
      * into {@code out}.
      */
     static Choice multiplyCodes(RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int bits, String strategy, GemmBackend backend,
                                 FloatMatrix out) {
+        double[] sa = new double[qa.rows()];
+        Arrays.fill(sa, qa.scale());
+        double[] sw = new double[qw.rows()];
+        Arrays.fill(sw, qw.scale());
+        return run(Operand.of(qa), sa, Operand.of(qw), sw, bits, null, strategy, backend, out);
+    }
+
+    /**
+     * Chooses (b, strategy) among {@code only} (null: none/row/column; else none or that one), or takes {@code force}
+     * when not null; unpacks; and runs the fused fold + rescale with per-row scales {@code sa}, {@code sw}.
+     */
+    private static Choice run(Operand qa, double[] sa, Operand qw, double[] sw, int bits, String only, String force,
+                              GemmBackend backend, FloatMatrix out) {
         int m = qa.rows();
         int n = qw.rows();
         int k = qa.cols();
-        int[] rowA = qa.rowMax();
-        int[] colA = qa.colMax();
-        int[] rowW = qw.rowMax();
-        int[] colW = qw.colMax();
-        Choice c = choose(m, n, k, qa.maxAbs(), qw.maxAbs(), rowA, colA, rowW, colW, bits, backend);
-        if (strategy != null) {
-            c = new Choice(c.bits(), strategy, c.work(), c.cost(), 0);
+        Choice c = choose(m, n, k, qa.maxAbs(), qw.maxAbs(), qa.rowMax(), qa.colMax(), qw.rowMax(), qw.colMax(), bits, only, backend);
+        if (force != null) {
+            c = new Choice(c.bits(), force, c.work(), c.cost(), 0);
         }
-        UnpackedInt u = unpack(c, qa, qw, rowA, colA, rowW, colW);
+        UnpackedInt u = unpack(c, qa, qw);
         long t2 = System.nanoTime();
         if (m > 0 && n > 0) {
             if (u.plan.unpackedK() == 0) {
@@ -169,10 +437,6 @@ public final class FastImUnpack {
                     Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0f);
                 }
             } else {
-                double[] sa = new double[m];
-                Arrays.fill(sa, qa.scale());
-                double[] sw = new double[n];
-                Arrays.fill(sw, qw.scale());
                 backend.gemmIntFoldScaled(u.lhs, u.rhs, c.bits(), ImUnpackGemm.foldMap(u.plan), sa, sw, out);
             }
         }
@@ -182,6 +446,12 @@ public final class FastImUnpack {
     /** The cheapest (b, strategy) by the cost model of the class comment; {@code bits} fixed unless AUTO_BITS. */
     static Choice choose(int m, int n, int k, int maxA, int maxW, int[] rowA, int[] colA, int[] rowW, int[] colW, int bits,
                          GemmBackend backend) {
+        return choose(m, n, k, maxA, maxW, rowA, colA, rowW, colW, bits, null, backend);
+    }
+
+    /** As above, among none and {@code only} ({@code row} or {@code column}; null: both). */
+    static Choice choose(int m, int n, int k, int maxA, int maxW, int[] rowA, int[] colA, int[] rowW, int[] colW, int bits,
+                         String only, GemmBackend backend) {
         int lo = bits == AUTO_BITS ? Digits.MIN_BITS : bits;
         int hi = bits == AUTO_BITS ? Digits.MAX_BITS : bits;
         Choice best = null;
@@ -193,23 +463,29 @@ public final class FastImUnpack {
                 double work = (double) m * n * k;
                 ch = new Choice(b, "none", work, work * perMac, 0);
             } else {
-                double kk = 0;
-                for (int c = 0; c < k; c++) {
-                    kk += (double) Digits.count(colA[c], b) * Digits.count(colW[c], b);
+                Choice col = null;
+                Choice row = null;
+                if (!"row".equals(only)) {
+                    double kk = 0;
+                    for (int c = 0; c < k; c++) {
+                        kk += (double) Digits.count(colA[c], b) * Digits.count(colW[c], b);
+                    }
+                    double colWork = (double) m * n * kk;
+                    col = new Choice(b, "column", colWork, colWork * perMac + (double) (m + n) * kk * UNPACK_COST, 0);
                 }
-                double colWork = (double) m * n * kk;
-                double colCost = colWork * perMac + (double) (m + n) * kk * UNPACK_COST;
-                double ma = 0;
-                for (int v : rowA) {
-                    ma += Digits.count(v, b);
+                if (!"column".equals(only)) {
+                    double ma = 0;
+                    for (int v : rowA) {
+                        ma += Digits.count(v, b);
+                    }
+                    double na = 0;
+                    for (int v : rowW) {
+                        na += Digits.count(v, b);
+                    }
+                    double rowWork = ma * na * k;
+                    row = new Choice(b, "row", rowWork, rowWork * perMac + (ma + na) * k * UNPACK_COST, 0);
                 }
-                double na = 0;
-                for (int v : rowW) {
-                    na += Digits.count(v, b);
-                }
-                double rowWork = ma * na * k;
-                double rowCost = rowWork * perMac + (ma + na) * k * UNPACK_COST;
-                ch = rowCost <= colCost ? new Choice(b, "row", rowWork, rowCost, 0) : new Choice(b, "column", colWork, colCost, 0);
+                ch = col == null || (row != null && row.cost() <= col.cost()) ? row : col;
             }
             if (best == null || ch.cost() < best.cost()) {
                 best = ch;
@@ -220,8 +496,11 @@ public final class FastImUnpack {
 
     private record UnpackedInt(IntMatrix lhs, IntMatrix rhs, UnpackPlan plan) {}
 
-    private static UnpackedInt unpack(Choice c, RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int[] rowA, int[] colA, int[] rowW,
-                                      int[] colW) {
+    private static UnpackedInt unpack(Choice c, Operand qa, Operand qw) {
+        int[] rowA = qa.rowMax();
+        int[] colA = qa.colMax();
+        int[] rowW = qw.rowMax();
+        int[] colW = qw.colMax();
         int m = qa.rows();
         int n = qw.rows();
         int k = qa.cols();

@@ -134,4 +134,63 @@ public interface VectorMath {
             }
         }
     }
+
+    // ---- RTN quantization kernels (RtnQuantizer.quantizeIntRows); the defaults are the scalar reference ----
+
+    /**
+     * {@code bits[bOff + i] = floatToRawIntBits(x[xOff + i]) & 0x7FFFFFFF} (the raw bits of |x|, whose int order is
+     * the float order for non-NaN values); returns their maximum (0 when n = 0), which exceeds the bits of
+     * {@code Float.MAX_VALUE} iff some entry is NaN or infinite.
+     */
+    default int absBits(float[] x, int xOff, int[] bits, int bOff, int n) {
+        int max = 0;
+        for (int i = 0; i < n; i++) {
+            int b = Float.floatToRawIntBits(x[xOff + i]) & 0x7FFFFFFF;
+            bits[bOff + i] = b;
+            max = Math.max(max, b);
+        }
+        return max;
+    }
+
+    /**
+     * RTN codes of one row: {@code codes[cOff + i] = (int) Math.rint(x[xOff + i] · s)} (the product in float64),
+     * {@code colMax[i] = max(colMax[i], |code|)}; returns the number of codes with |code| ≥ {@code thr} (thr ≥ 0). The
+     * caller guarantees {@code |x·s| ≤ 2^30 + 1/2} for every entry (so every code fits, and float64 rounding by adding
+     * and subtracting 1.5·2^52 equals {@code Math.rint}).
+     */
+    default int roundCodes(float[] x, int xOff, double s, int[] codes, int cOff, int[] colMax, int thr, int n) {
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            int q = (int) Math.rint(x[xOff + i] * s);
+            codes[cOff + i] = q;
+            int a = Math.abs(q);
+            colMax[i] = Math.max(colMax[i], a);
+            count += a >= thr ? 1 : 0;
+        }
+        return count;
+    }
+
+    /**
+     * Copies the entries of {@code a[0..n)} that are ≥ t, in order, to the front of {@code out} (length ≥ n) and
+     * returns how many there are.
+     */
+    default int gatherAtLeast(int[] a, int n, int t, int[] out) {
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            int v = a[i];
+            out[count] = v;
+            count += v >= t ? 1 : 0;
+        }
+        return count;
+    }
+
+    /**
+     * The rescale of an exact integer GEMM result held in float32: {@code out[oOff + j] = (float) (c[cOff + j] / (si · sw[j]))}
+     * in float64 (the product si·sw[j], then the quotient, then one rounding to float32).
+     */
+    default void rescaleRow(float[] c, int cOff, double si, double[] sw, float[] out, int oOff, int n) {
+        for (int j = 0; j < n; j++) {
+            out[oOff + j] = (float) (c[cOff + j] / (si * sw[j]));
+        }
+    }
 }

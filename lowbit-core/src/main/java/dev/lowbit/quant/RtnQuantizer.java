@@ -21,6 +21,11 @@ import dev.lowbit.tensor.LongMatrix;
  * use), are errors.
  */
 public final class RtnQuantizer {
+    /** The element-wise kernels of {@link #quantizeIntRows}: the preferred VectorMath (SIMD when on the class path). */
+    private static final class Kernels {
+        static final dev.lowbit.numeric.VectorMath VM = dev.lowbit.numeric.VectorMaths.preferred();
+    }
+
     /** Largest |code| accepted: beyond it the int64 GEMM of the codes could not be exact. */
     public static final double MAX_CODE = 0x1p62;
     static final double MIN_ALPHA = 1e-20;
@@ -256,6 +261,208 @@ public final class RtnQuantizer {
             return new IntCodes(transpose(codes, rows, cols), cols, rows, s, alpha, (int) qMax, colCode, rowCode, heavy);
         }
         return new IntCodes(codes, rows, cols, s, alpha, (int) qMax, rowCode, colCode, heavy);
+    }
+
+    /**
+     * RTN codes in int32 with one scale per row, or one per block of rows: {@code x[r][c] ≈ codes[r·cols + c] / scales[r]}.
+     *
+     * @param codes row-major, compact ({@code rows × cols})
+     * @param scales the scale of each row (rows of one block share it)
+     * @param alphas the percentile magnitude of each row's cell ({@code scales[r] = (levels/2)/alphas[r]})
+     * @param maxAbs the largest |code|
+     * @param rowMax the largest |code| of each row
+     * @param colMax the largest |code| of each column
+     * @param heavy the number of codes with |code| ≥ the threshold asked for
+     */
+    public record RowIntCodes(int[] codes, int rows, int cols, double[] scales, double[] alphas, int maxAbs, int[] rowMax,
+                              int[] colMax, long heavy) {
+        /** Codes with their maxima and heavy-hitter count computed from them (alphas NaN: tests, and codes from elsewhere). */
+        public static RowIntCodes of(int[] codes, int rows, int cols, double[] scales, long heavyThreshold) {
+            IntCodes t = IntCodes.of(codes, rows, cols, 1, 1, heavyThreshold);
+            double[] alphas = new double[rows];
+            java.util.Arrays.fill(alphas, Double.NaN);
+            return new RowIntCodes(codes, rows, cols, scales, alphas, t.maxAbs(), t.rowMax(), t.colMax(), t.heavy());
+        }
+
+        /** The codes as an int64 matrix (for the exact reference). */
+        public LongMatrix toLongMatrix() {
+            LongMatrix m = LongMatrix.zeros(rows, cols);
+            long[] d = m.data();
+            for (int i = 0; i < codes.length; i++) {
+                d[i] = codes[i];
+            }
+            return m;
+        }
+    }
+
+    /**
+     * Int32 codes with one scale per row ({@code blocks == null}): the same codes, scales and alphas as
+     * {@code quantize(x, p.withGranularity(Granularity.ROW))}; or one scale per block of rows {@code [blocks[i],
+     * blocks[i+1])}: the codes of {@code quantize(x.view(block), p.withGranularity(Granularity.TENSOR))} for each block.
+     * The granularity of {@code p} is not used. Returns {@code null} when some |code| would exceed 2^30 (the caller
+     * then uses {@link #quantize}, which also reports codes beyond 2^62). NaN/Inf are a one-line error.
+     *
+     * <p>One pass per cell takes the magnitudes and the row maxima (and detects NaN/Inf), the percentile is a
+     * selection, a second pass rounds {@code q = rint(x·s)} in double exactly as {@link #quantize} and keeps the
+     * column maxima and the heavy-hitter count ({@code |q| ≥ heavyThreshold}).
+     *
+     * @param blocks row offsets starting at 0, non-decreasing, ending at {@code x.rows()}; or null for one scale per row
+     */
+    public static RowIntCodes quantizeIntRows(FloatMatrix x, QuantParams p, int[] blocks, long heavyThreshold, String what) {
+        return quantizeIntRows(x, p, blocks, heavyThreshold, what, 1);
+    }
+
+    /**
+     * As {@link #quantizeIntRows(FloatMatrix, QuantParams, int[], long, String)}, the cells shared out over
+     * {@code parallelism} tasks of the common fork-join pool (contiguous cell ranges; column maxima merged by max,
+     * counts summed), so the result is the same for any parallelism.
+     */
+    public static RowIntCodes quantizeIntRows(FloatMatrix x, QuantParams p, int[] blocks, long heavyThreshold, String what,
+                                              int parallelism) {
+        int rows = x.rows();
+        int cols = x.cols();
+        if (blocks != null) {
+            if (blocks.length < 1 || blocks[0] != 0 || blocks[blocks.length - 1] != rows) {
+                throw new IllegalArgumentException("row blocks must run from 0 to " + rows + ", got " + java.util.Arrays.toString(blocks));
+            }
+            for (int i = 1; i < blocks.length; i++) {
+                if (blocks[i] < blocks[i - 1]) {
+                    throw new IllegalArgumentException("row blocks must not decrease: " + java.util.Arrays.toString(blocks));
+                }
+            }
+        }
+        int cells = blocks == null ? rows : blocks.length - 1;
+        int[] codes = new int[rows * cols];
+        double[] scales = new double[rows];
+        double[] alphas = new double[rows];
+        int[] rowMax = new int[rows];
+        int thr = (int) Math.max(0, Math.min(heavyThreshold, Integer.MAX_VALUE));
+        int parts = (int) Math.max(1, Math.min(parallelism, (long) cells * cols / 65536)); // ≥ 64 Ki entries per task
+        if (parts == 1) {
+            int[] colMax = new int[cols];
+            long[] hm = cells(x, p, blocks, 0, cells, codes, scales, alphas, rowMax, colMax, thr, what);
+            return hm == null ? null : new RowIntCodes(codes, rows, cols, scales, alphas, (int) hm[1], rowMax, colMax, hm[0]);
+        }
+        int[][] colMaxes = new int[parts][cols];
+        long[][] results = new long[parts][];
+        java.util.stream.IntStream.range(0, parts).parallel().forEach(t -> results[t] = cells(x, p, blocks, (int) ((long) cells * t / parts),
+                (int) ((long) cells * (t + 1) / parts), codes, scales, alphas, rowMax, colMaxes[t], thr, what));
+        int[] colMax = colMaxes[0];
+        long heavy = 0;
+        int maxAbs = 0;
+        for (int t = 0; t < parts; t++) {
+            if (results[t] == null) {
+                return null;
+            }
+            heavy += results[t][0];
+            maxAbs = (int) Math.max(maxAbs, results[t][1]);
+            for (int c = 0; c < cols; c++) {
+                colMax[c] = Math.max(colMax[c], colMaxes[t][c]);
+            }
+        }
+        return new RowIntCodes(codes, rows, cols, scales, alphas, maxAbs, rowMax, colMax, heavy);
+    }
+
+    /**
+     * Quantizes cells {@code [cell0, cell1)} into the given arrays (rows of those cells only; {@code colMax} merged by max);
+     * returns {heavy count, largest |code|}, or null when some |code| would exceed 2^30.
+     */
+    private static long[] cells(FloatMatrix x, QuantParams p, int[] blocks, int cell0, int cell1, int[] codes, double[] scales,
+                                double[] alphas, int[] rowMax, int[] colMax, int thr, String what) {
+        int cols = x.cols();
+        float[] xd = x.data();
+        double clipMax = p.clip() ? Math.floor((p.levels() - 1) / 2.0) : Double.POSITIVE_INFINITY;
+        long heavy = 0;
+        int maxAbs = 0;
+        int finiteMax = Float.floatToRawIntBits(Float.MAX_VALUE);
+        int[] magBits = new int[0];
+        int[] scratch = new int[0];
+        int[] rowMaxB = new int[0];
+        dev.lowbit.numeric.VectorMath vm = Kernels.VM;
+        for (int cell = cell0; cell < cell1; cell++) {
+            int r0 = blocks == null ? cell : blocks[cell];
+            int r1 = blocks == null ? cell + 1 : blocks[cell + 1];
+            if (r1 == r0) {
+                continue;
+            }
+            int cn = (r1 - r0) * cols;
+            if (magBits.length < cn) {
+                magBits = new int[cn];
+                scratch = new int[cn];
+            }
+            if (rowMaxB.length < r1 - r0) {
+                rowMaxB = new int[r1 - r0];
+            }
+            int maxB = 0;
+            for (int r = r0, i = 0; r < r1; r++, i += cols) {
+                int rm = vm.absBits(xd, x.index(r, 0), magBits, i, cols);
+                rowMaxB[r - r0] = rm;
+                maxB = Math.max(maxB, rm);
+            }
+            if (maxB > finiteMax) {
+                requireFinite(x, what);
+            }
+            double alpha = percentileAlphaBits(magBits, cn, maxB, p.beta(), scratch, vm);
+            if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
+                int nz = 0;
+                for (int i = 0; i < cn; i++) {
+                    scratch[nz] = magBits[i];
+                    nz += magBits[i] != 0 ? 1 : 0;
+                }
+                int[] nonZero = java.util.Arrays.copyOf(scratch, Math.max(1, nz)); // a single 0 when there are none
+                if (nz == 0) {
+                    nonZero[0] = 0;
+                }
+                alpha = percentileAlphaBits(nonZero, nonZero.length, maxB, p.beta(), new int[nonZero.length], vm);
+            }
+            double s = (p.levels() / 2.0) / alpha;
+            double qMax = Math.min(clipMax, Math.rint(Float.intBitsToFloat(maxB) * s)); // rint is monotone: the largest |code|
+            if (qMax > MAX_INT_CODE) {
+                return null;
+            }
+            maxAbs = Math.max(maxAbs, (int) qMax);
+            for (int r = r0; r < r1; r++) {
+                scales[r] = s;
+                alphas[r] = alpha;
+                rowMax[r] = (int) Math.min(clipMax, Math.rint(Float.intBitsToFloat(rowMaxB[r - r0]) * s));
+                int at = x.index(r, 0);
+                int o = r * cols;
+                if (p.clip()) {
+                    for (int c = 0; c < cols; c++) {
+                        codes[o + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
+                    }
+                    heavy += maxAndCount(codes, o, colMax, cols, thr);
+                } else {
+                    heavy += vm.roundCodes(xd, at, s, codes, o, colMax, thr, cols);
+                }
+            }
+        }
+        return new long[] {heavy, maxAbs};
+    }
+
+    /** {@code colMax[c] = max(colMax[c], |codes[o + c]|)} over one row; returns the number of |code| ≥ thr. */
+    private static long maxAndCount(int[] codes, int o, int[] colMax, int cols, int thr) {
+        int count = 0;
+        int lim = thr - 1;
+        for (int c = 0; c < cols; c++) {
+            int a = Math.abs(codes[o + c]);
+            colMax[c] = Math.max(colMax[c], a);
+            count += (lim - a) >>> 31; // 1 iff a ≥ thr (a ≥ 0 and thr ≥ 1, so no overflow)
+        }
+        return count;
+    }
+
+    /**
+     * {@link #percentileAlpha} of the magnitudes whose raw float bits are the first {@code n} entries of {@code bits}
+     * ({@code maxBits}: their maximum), through {@link Selection#kthLargestBits}: the same alpha.
+     */
+    static double percentileAlphaBits(int[] bits, int n, int maxBits, double beta, int[] scratch, dev.lowbit.numeric.VectorMath vm) {
+        if (n == 0) {
+            return 1.0;
+        }
+        long kTop = beta == 1 ? 0 : (long) Math.floor(n * (1.0 - beta));
+        double alpha = Float.intBitsToFloat(kTop == 0 ? maxBits : Selection.kthLargestBits(bits, n, (int) kTop, scratch, vm));
+        return alpha < MIN_ALPHA ? MIN_ALPHA : alpha;
     }
 
     /**

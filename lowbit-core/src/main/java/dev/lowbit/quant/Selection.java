@@ -79,6 +79,108 @@ final class Selection {
         return select(sub, k - before);
     }
 
+    /**
+     * The {@code kTop}-th largest (1 ≤ kTop ≤ n) of the first {@code n} entries of {@code bits}, which are the raw
+     * bits of non-negative, non-NaN floats (their int order is the float order): the same value as sorting.
+     * Floyd–Rivest style for the small kTop of a percentile: a threshold t is picked from a fixed, stratified sample
+     * (its ks-th largest, ks a few standard deviations above the expected rank, so deterministic); the entries ≥ t
+     * are gathered branch-free into {@code scratch} (length ≥ n) and, when there are at least kTop of them (then
+     * the kTop-th largest is ≥ t and lies among them), a quickselect finishes there; otherwise on all n entries.
+     * {@code bits} is not modified.
+     */
+    static int kthLargestBits(int[] bits, int n, int kTop, int[] scratch) {
+        return kthLargestBits(bits, n, kTop, scratch, dev.lowbit.numeric.VectorMaths.preferred());
+    }
+
+    /** As above, gathering with {@code vm}'s {@link dev.lowbit.numeric.VectorMath#gatherAtLeast}. */
+    static int kthLargestBits(int[] bits, int n, int kTop, int[] scratch, dev.lowbit.numeric.VectorMath vm) {
+        if (kTop < 1 || kTop > n) {
+            throw new IllegalArgumentException("kTop = " + kTop + " outside 1.." + n);
+        }
+        if (n > 64) {
+            int s = Math.max(64, n >>> 4);
+            int[] sample = new int[s];
+            int stride = n / s;
+            for (int i = 0; i < s; i++) {
+                // one entry per stratum of `stride`, at a hashed offset: a fixed stride would alias with the row
+                // structure of a block (e.g. always the same head dimensions of a 128×32 operand)
+                long h = (i + 1) * 0x9E3779B97F4A7C15L;
+                sample[i] = bits[i * stride + (int) ((h >>> 33) % stride)];
+            }
+            double fs = (double) kTop * s / n;
+            int ks = (int) Math.ceil(fs + 3 * Math.sqrt(fs) + 1);
+            if (ks < s) {
+                int t = selectSmall(sample, s, s - ks);
+                int count = vm.gatherAtLeast(bits, n, t, scratch);
+                if (count >= kTop) {
+                    return selectSmall(scratch, count, count - kTop);
+                }
+            }
+        }
+        System.arraycopy(bits, 0, scratch, 0, n);
+        return selectInt(scratch, n, n - kTop);
+    }
+
+    /**
+     * The k-th smallest (0-based) of the first n entries of {@code a}; reorders them. Short ranges are sorted
+     * ({@code Arrays.sort} of ints is vectorized on AVX-512 JVMs, and has no data-dependent branches to mispredict).
+     */
+    static int selectSmall(int[] a, int n, int k) {
+        if (n <= 4096) {
+            java.util.Arrays.sort(a, 0, n);
+            return a[k];
+        }
+        return selectInt(a, n, k);
+    }
+
+    /** The k-th smallest (0-based) of the first n entries of {@code a}; reorders them. */
+    static int selectInt(int[] a, int n, int k) {
+        int lo = 0;
+        int hi = n - 1;
+        while (hi > lo) {
+            if (hi - lo < 16) {
+                for (int i = lo + 1; i <= hi; i++) {
+                    int v = a[i];
+                    int j = i - 1;
+                    while (j >= lo && a[j] > v) {
+                        a[j + 1] = a[j];
+                        j--;
+                    }
+                    a[j + 1] = v;
+                }
+                return a[k];
+            }
+            int mid = (lo + hi) >>> 1;
+            int x = a[lo];
+            int y = a[mid];
+            int z = a[hi];
+            int pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+            int lt = lo;
+            int gt = hi;
+            int i = lo;
+            while (i <= gt) {
+                int v = a[i];
+                if (v < pivot) {
+                    a[i++] = a[lt];
+                    a[lt++] = v;
+                } else if (v > pivot) {
+                    a[i] = a[gt];
+                    a[gt--] = v;
+                } else {
+                    i++;
+                }
+            }
+            if (k < lt) {
+                hi = lt - 1;
+            } else if (k > gt) {
+                lo = gt + 1;
+            } else {
+                return pivot;
+            }
+        }
+        return a[k];
+    }
+
     private static float median(float x, float y, float z) {
         return Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
     }

@@ -335,7 +335,7 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
 
     @Override
     public String toString() {
-        return "LowbitEmbeddingModel[" + MODEL_NAME + ", " + precision.label() + (precision.quantized() ? " b=" + precision.bits() : "")
+        return "LowbitEmbeddingModel[" + MODEL_NAME + ", " + precision.label() + (precision.quantized() ? " b=" + precision.bitsLabel() : "")
                 + ", batch " + batchSize + ", threads " + threads + ", backend " + backend.name()
                 + (maxLength > 0 ? ", truncate at " + maxLength : ", windows of " + WINDOW) + "]";
     }
@@ -369,7 +369,7 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
             return this;
         }
 
-        /** Operand width b of the low-bit GEMMs (2..16; default: the precision's own, 4 for imunpack). */
+        /** Operand width b of the low-bit GEMMs (2..16, or {@code Precision.AUTO_BITS}; default: auto, chosen per GEMM). */
         public Builder bits(int b) {
             this.bits = b;
             return this;

@@ -89,7 +89,7 @@ public final class Bert implements AutoCloseable {
         this.stats = new SiteStatsTable(c.layers());
         this.executor = switch (precision.mode()) {
             case FP32 -> null;
-            case IMUNPACK, INT8 -> new RtnGemms(weights, precision, backend, stats, verifyExact, verified);
+            case IMUNPACK, INT8 -> new RtnGemms(weights, precision, backend, stats, verifyExact, verified, threads);
             case LLM_INT8 -> new LlmInt8Gemms(weights, precision, backend, stats, verifyExact, verified);
             case GPTQ_W4 -> GptqGemms.calibrate(weights, precision, backend, calibration, threads);
             case FP8, MXFP8, MXFP4, NVFP4 -> new FormatGemms(weights, precision, backend, threads);
@@ -217,9 +217,10 @@ public final class Bert implements AutoCloseable {
 
         for (int l = 0; l < c.layers(); l++) {
             BertLayerWeights lw = w.layers().get(l);
-            float[] q = linear(l, GemmRole.Q, x, total, blocks);
-            float[] k = linear(l, GemmRole.K, x, total, blocks);
-            float[] v = linear(l, GemmRole.V, x, total, blocks);
+            float[][] qkv = qkv(l, x, total, blocks);
+            float[] q = qkv[0];
+            float[] k = qkv[1];
+            float[] v = qkv[2];
             float[] ctx = attention(l, q, k, v, start, length, total);
             float[] a = linear(l, GemmRole.O, ctx, total, blocks);
             residualNorm(lw.attentionNorm(), a, x, total);
@@ -324,6 +325,28 @@ public final class Bert implements AutoCloseable {
                 vm.add(res, r * n, bias, 0, res, r * n, n);
             }
         });
+        return out;
+    }
+
+    private static final List<GemmRole> QKV = List.of(GemmRole.Q, GemmRole.K, GemmRole.V);
+
+    /** Q, K and V of layer l: through {@link PrecisionGemms#linears} (x quantized once) when the precision covers all three. */
+    private float[][] qkv(int l, float[] x, int rows, int[] blocks) {
+        if (capture != null || !QKV.stream().allMatch(precision::quantizes)) {
+            return new float[][] {linear(l, GemmRole.Q, x, rows, blocks), linear(l, GemmRole.K, x, rows, blocks),
+                linear(l, GemmRole.V, x, rows, blocks)};
+        }
+        float[][] out = executor.linears(l, QKV, FloatMatrix.wrap(x, rows, c.hidden()), blocks);
+        for (int i = 0; i < out.length; i++) {
+            float[] res = out[i];
+            float[] bias = w.layers().get(l).linear(QKV.get(i)).bias();
+            int n = bias.length;
+            forRows(rows, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    vm.add(res, r * n, bias, 0, res, r * n, n);
+                }
+            });
+        }
         return out;
     }
 

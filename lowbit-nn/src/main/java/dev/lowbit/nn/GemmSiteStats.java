@@ -12,13 +12,20 @@ package dev.lowbit.nn;
  * @param lhsElements entries of the left operands
  * @param rhsHeavy heavy hitters of the right operands (the weight for linear layers)
  * @param rhsElements entries of the right operands
+ * @param statUnpackedMacs Σ m'·n'·k' had every GEMM been unpacked at the heavy-hitter b ({@code Precision.statBits()}, 4 for
+ *     imunpack's 15 levels): the paper's overhead, whatever b actually ran (equal to unpackedMacs when b is fixed)
  */
 public record GemmSiteStats(int layer, GemmRole role, long calls, double macs, double unpackedMacs, long lhsHeavy,
-                            long lhsElements, long rhsHeavy, long rhsElements) {
+                            long lhsElements, long rhsHeavy, long rhsElements, double statUnpackedMacs) {
 
     /** Σ m'n'k' / Σ m·n·k: the unpack overhead in multiply-adds. */
     public double ratio() {
         return macs == 0 ? 1.0 : unpackedMacs / macs;
+    }
+
+    /** Σ m'n'k' / Σ m·n·k at the heavy-hitter b. */
+    public double statRatio() {
+        return macs == 0 ? 1.0 : statUnpackedMacs / macs;
     }
 
     public double lhsHeavyFraction() {
@@ -29,8 +36,8 @@ public record GemmSiteStats(int layer, GemmRole role, long calls, double macs, d
         return rhsElements == 0 ? 0 : (double) rhsHeavy / rhsElements;
     }
 
-    GemmSiteStats plus(double mnk, double work, long lh, long le, long rh, long re) {
+    GemmSiteStats plus(double mnk, double work, long lh, long le, long rh, long re, double statWork) {
         return new GemmSiteStats(layer, role, calls + 1, macs + mnk, unpackedMacs + work, lhsHeavy + lh, lhsElements + le,
-                rhsHeavy + rh, rhsElements + re);
+                rhsHeavy + rh, rhsElements + re, statUnpackedMacs + statWork);
     }
 }

@@ -20,7 +20,7 @@ import java.util.Set;
  *       <i>exactly</i> with b-bit operands through IM-Unpack (b = 4 by default). Activation scales follow
  *       {@link #scope()}: by default ({@link Scope#MIXED}) one per token for the linear inputs and one per
  *       (sequence, head) operand in attention; percentiles that fall on zeros are taken over the non-zero entries.
- *   <li>{@code int8}: the same exact path with absmax scales (beta = 1, 254 levels: codes in [−127, 127]) and b = 8,
+ *   <li>{@code int8}: the same exact path with absmax scales (beta = 1, 254 levels: codes in [−127, 127]; b per GEMM: 8, nothing to unpack),
  *       one scale per row of every operand ({@link Scope#ROW}: per token, per query row of P, per channel of V).
  *   <li>{@code llm-int8}: LLM.int8() on the six linears (outlier columns |x| ≥ 6 in float, the rest int8 per
  *       token × int8 per output channel, exact integer GEMM); attention GEMMs in FP32 as in bitsandbytes.
@@ -38,7 +38,7 @@ import java.util.Set;
  * @param mode the kind of arithmetic
  * @param weights quantization of weight matrices (RTN modes)
  * @param activations quantization of activations (linear inputs, Q, K, V) in the RTN modes
- * @param bits operand width b of the low-bit integer GEMMs (2..16)
+ * @param bits operand width b of the low-bit integer GEMMs (2..16), or {@link #AUTO_BITS}: chosen per GEMM
  * @param strategy how out-of-range codes are unpacked
  * @param roles the GEMMs that run in low bits (the others stay FP32)
  * @param probabilities quantization of the attention probabilities P (left operand of P·V) in the RTN modes
@@ -48,7 +48,7 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
                         Set<GemmRole> roles, QuantParams probabilities, Scope scope) {
     public enum Mode {
         FP32("fp32", "float32 GEMMs (the reference)"),
-        IMUNPACK("imunpack", "RTN p95/15 levels on weights and activations, exact b-bit GEMMs via IM-Unpack (b = 4)"),
+        IMUNPACK("imunpack", "RTN p95/15 levels on weights and activations, exact b-bit GEMMs via IM-Unpack (b per GEMM)"),
         INT8("int8", "absmax int8 weights per channel and activations per token, exact int GEMMs"),
         LLM_INT8("llm-int8", "LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8, on the linears"),
         GPTQ_W4("gptq-w4", "GPTQ 4-bit weights (groups of 128) calibrated on built-in text, fp32 activations"),
@@ -101,11 +101,19 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         return sb.toString();
     }
 
-    /** COLUMN: on MiniLM it gave the smallest unpack ratio of ROW/COLUMN/BOTH and costs no search (docs/minilm.md). */
-    public static final UnpackStrategy DEFAULT_STRATEGY = UnpackStrategy.COLUMN;
+    /** {@code bits} value that lets the RTN executor choose b per GEMM (by estimated cost; the result does not depend on b). */
+    public static final int AUTO_BITS = dev.lowbit.gemm.FastImUnpack.AUTO_BITS;
+
+    /**
+     * AUTO: the cheapest of no unpacking, ROW and COLUMN per GEMM by estimated cost (FastImUnpack; explicit ROW or
+     * COLUMN force that unpacking, BOTH runs the general IM-Unpack planner).
+     */
+    public static final UnpackStrategy DEFAULT_STRATEGY = UnpackStrategy.AUTO;
 
     public Precision {
-        Digits.checkBits(bits);
+        if (bits != AUTO_BITS) {
+            Digits.checkBits(bits);
+        }
         roles = roles.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(EnumSet.copyOf(roles));
         if (probabilities == null) {
             probabilities = activations;
@@ -150,7 +158,7 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
      */
     public static Precision int8() {
         QuantParams absmax = QuantParams.of(1.0, 254);
-        return new Precision(Mode.INT8, absmax.withGranularity(Granularity.ROW), absmax, 8, DEFAULT_STRATEGY, ALL, absmax,
+        return new Precision(Mode.INT8, absmax.withGranularity(Granularity.ROW), absmax, AUTO_BITS, DEFAULT_STRATEGY, ALL, absmax,
                 Scope.ROW);
     }
 
@@ -158,7 +166,7 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
     public static Precision of(Mode mode) {
         return switch (mode) {
             case FP32 -> fp32();
-            case IMUNPACK -> imunpack(4);
+            case IMUNPACK -> imunpack(AUTO_BITS);
             case INT8 -> int8();
             case LLM_INT8 -> new Precision(mode, QuantParams.P95_N15, QuantParams.P95_N15, 8, DEFAULT_STRATEGY, LINEARS);
             case GPTQ_W4 -> new Precision(mode, QuantParams.P95_N15, QuantParams.P95_N15, 4, DEFAULT_STRATEGY, LINEARS);
@@ -166,7 +174,20 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         };
     }
 
-    /** Parses a precision name; {@code bits} (nullable) overrides the default b of the integer modes. */
+    /** Parses a b: {@code auto} ({@link #AUTO_BITS}) or an integer in 2..16. */
+    public static int parseBits(String s) {
+        String t = s.strip().toLowerCase(Locale.ROOT);
+        if (t.equals("auto")) {
+            return AUTO_BITS;
+        }
+        try {
+            return Digits.checkBits(Integer.parseInt(t));
+        } catch (NumberFormatException e) {
+            throw new LowbitException("bits must be auto or an integer in " + Digits.MIN_BITS + ".." + Digits.MAX_BITS + ", got '" + s + "'");
+        }
+    }
+
+    /** Parses a precision name; {@code bits} (nullable; {@link #AUTO_BITS}: per GEMM) overrides the default b of the integer modes. */
     public static Precision parse(String name, Integer bits) {
         String key = name.strip().toLowerCase(Locale.ROOT);
         Mode mode = null;
@@ -230,5 +251,33 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
 
     public String label() {
         return mode.label();
+    }
+
+    /** Whether b is chosen per GEMM ({@link #AUTO_BITS}). */
+    public boolean autoBits() {
+        return bits == AUTO_BITS;
+    }
+
+    /** b as text: {@code auto} or the number. */
+    public String bitsLabel() {
+        return autoBits() ? "auto" : Integer.toString(bits);
+    }
+
+    /**
+     * The b at which heavy hitters are counted ({@code |code| ≥ 2^(b−1)}) and at which the general planner runs when b
+     * is auto: {@link #bits} when fixed, else the smallest b whose digit range holds the quantization grid of every
+     * operand, i.e. 2^(b−1) &gt; levels/2 (b = 4 for 15 levels, b = 8 for 254 or 255 levels), so a heavy hitter is a
+     * code beyond the grid.
+     */
+    public int statBits() {
+        if (!autoBits()) {
+            return bits;
+        }
+        int levels = Math.max(weights.levels(), Math.max(activations.levels(), probabilities.levels()));
+        int b = Digits.MIN_BITS;
+        while (b < Digits.MAX_BITS && Digits.base(b) <= levels / 2.0) {
+            b++;
+        }
+        return b;
     }
 }

@@ -16,6 +16,18 @@ public interface PrecisionGemms {
     float[] linear(int layer, GemmRole role, FloatMatrix x, int[] blocks);
 
     /**
+     * The linear layers {@code roles} of layer {@code layer} on the same input (Q, K and V): equal to calling
+     * {@link #linear} for each role, which the default does; an executor may quantize x once for all of them.
+     */
+    default float[][] linears(int layer, java.util.List<GemmRole> roles, FloatMatrix x, int[] blocks) {
+        float[][] out = new float[roles.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = linear(layer, roles.get(i), x, blocks);
+        }
+        return out;
+    }
+
+    /**
      * {@code a·bᵀ} of two activations of one sequence and head: QK with a = Q_h (len × d_h), b = K_h; PV with
      * a = P (len × len), b = V_hᵀ (d_h × len).
      */

@@ -1,6 +1,7 @@
 package dev.lowbit.nn;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ScalarGemm;
@@ -12,44 +13,115 @@ import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.LongMatrix;
 import dev.lowbit.unpack.Digits;
 import dev.lowbit.unpack.Unpacked;
+import dev.lowbit.unpack.UnpackStrategy;
 import dev.lowbit.unpack.Unpacker;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The RTN precisions {@code imunpack} and {@code int8}: every GEMM {@code a·bᵀ} is quantized with
- * {@link RtnQuantizer} (weights once, per output channel by default; activations per call), the integer product
- * of the codes is computed exactly with b-bit operands through IM-Unpack ({@link ImUnpackGemm#fold}), and
- * rescaled: {@code out[i][j] = (Σ_k qa[i][k]·qb[j][k]) / (sa_i · sb_j)}.
+ * The RTN precisions {@code imunpack} and {@code int8}: every GEMM {@code a·bᵀ} is quantized with RTN (weights once,
+ * per output channel by default; activations per call), the integer product of the codes is computed exactly with
+ * b-bit operands through IM-Unpack, and rescaled: {@code out[i][j] = (float) ((Σ_k qa[i][k]·qb[j][k]) / (sa_i · sb_j))}.
  *
  * <p>Scales vary only along rows (never along k). With {@link Precision.Scope#ROW} each row of each operand has
  * its own scale: per token for linear inputs, Q, K and P (per query), per channel of V (the rows of V_hᵀ); with
  * {@link Precision.Scope#SEQUENCE} one scale per sequence (linear inputs) or per (sequence, head) operand.
  * P (the left operand of P·V) uses {@link Precision#probabilities()}.
+ *
+ * <p><b>Two paths, the same bits.</b> The fast path quantizes straight to int32 codes with their row/column maxima
+ * ({@link RtnQuantizer#quantizeIntRows}; weights once, at construction) and runs {@link FastImUnpack#multiplyRows}:
+ * b (when {@link Precision#autoBits()}) and the unpacking (none, row or column; or the forced ROW/COLUMN) chosen per
+ * GEMM by estimated cost, one fused integer GEMM + fold + rescale. The general path ({@link RtnQuantizer#quantize},
+ * {@link Unpacker#unpack}, {@link ImUnpackGemm#fold}, scalar rescale) remains for what the fast one cannot express:
+ * the greedy {@code BOTH} strategy, k-segment (GROUP) or COLUMN granularity, and codes beyond 2^30 (per GEMM). Both
+ * give the same floats: the exact integer product over the same scales.
  */
 final class RtnGemms implements PrecisionGemms {
     private final Precision p;
+    private final BertWeights w;
     private final GemmBackend backend;
     private final SiteStatsTable stats;
     private final boolean verifyExact;
     private final AtomicLong verified;
+    /** Whether the fast path applies to this precision at all. */
+    private final boolean fast;
+    /** b of the heavy-hitter statistics, and of the general path when b is auto. */
+    private final int statBits;
+    private final long heavyThreshold;
+    private final int threads;
+    /** The weights' int32 codes for the fast path (null where a weight's codes do not fit, or when !fast). */
+    private final RtnQuantizer.RowIntCodes[][] intWeights;
+    /** The weights' codes as float32 for FastImUnpack's float path (null where intWeights is). */
+    private final float[][][] floatWeights;
+    /** The weights' codes for the general path, made when first needed. */
     private final QuantizedMatrix[][] weights;
 
     RtnGemms(BertWeights w, Precision p, GemmBackend backend, SiteStatsTable stats, boolean verifyExact, AtomicLong verified) {
+        this(w, p, backend, stats, verifyExact, verified, 1);
+    }
+
+    /** {@code threads}: how many tasks quantize the linear inputs (the attention operands are quantized per head, in parallel already). */
+    RtnGemms(BertWeights w, Precision p, GemmBackend backend, SiteStatsTable stats, boolean verifyExact, AtomicLong verified,
+             int threads) {
+        this.threads = Math.max(1, threads);
         this.p = p;
+        this.w = w;
         this.backend = backend;
         this.stats = stats;
         this.verifyExact = verifyExact;
         this.verified = verified;
+        this.statBits = p.statBits();
+        this.heavyThreshold = Digits.base(statBits);
+        Granularity.Kind wg = p.weights().granularity().kind();
+        this.fast = !dev.lowbit.Flags.rtnGeneral() && p.strategy() != UnpackStrategy.BOTH && (wg == Granularity.Kind.ROW || wg == Granularity.Kind.TENSOR)
+                && p.activations().granularity().kind() != Granularity.Kind.GROUP
+                && p.probabilities().granularity().kind() != Granularity.Kind.GROUP;
         int layers = w.config().layers();
+        this.intWeights = new RtnQuantizer.RowIntCodes[layers][GemmRole.LINEAR.size()];
         this.weights = new QuantizedMatrix[layers][GemmRole.LINEAR.size()];
+        this.floatWeights = new float[layers][GemmRole.LINEAR.size()][];
         for (int l = 0; l < layers; l++) {
             for (GemmRole r : GemmRole.LINEAR) {
                 if (p.quantizes(r)) {
-                    weights[l][r.ordinal()] = RtnQuantizer.quantize(w.layers().get(l).linear(r).weight(), p.weights(),
-                            "layer " + l + " " + r.label() + " weight");
+                    if (fast) {
+                        FloatMatrix wt = w.layers().get(l).linear(r).weight();
+                        int[] blocks = wg == Granularity.Kind.ROW ? null : new int[] {0, wt.rows()};
+                        intWeights[l][r.ordinal()] = RtnQuantizer.quantizeIntRows(wt, p.weights(), blocks, heavyThreshold,
+                                weightName(l, r));
+                    }
+                    if (intWeights[l][r.ordinal()] == null) {
+                        generalWeight(l, r);
+                    } else if (p.autoBits() && p.strategy() == UnpackStrategy.AUTO) {
+                        floatWeights[l][r.ordinal()] = FastImUnpack.toFloats(intWeights[l][r.ordinal()].codes());
+                    }
                 }
             }
         }
+    }
+
+    private static String weightName(int l, GemmRole r) {
+        return "layer " + l + " " + r.label() + " weight";
+    }
+
+    /** The weight's codes for the general path (computed once). */
+    private QuantizedMatrix generalWeight(int l, GemmRole r) {
+        synchronized (weights) {
+            QuantizedMatrix q = weights[l][r.ordinal()];
+            if (q == null) {
+                q = RtnQuantizer.quantize(w.layers().get(l).linear(r).weight(), p.weights(), weightName(l, r));
+                weights[l][r.ordinal()] = q;
+            }
+            return q;
+        }
+    }
+
+    /** b of the general path: the precision's, or {@link #statBits} when it is auto. */
+    private int generalBits() {
+        return p.autoBits() ? statBits : p.bits();
+    }
+
+    /** The general path's strategy: AUTO (the fast path's default) runs COLUMN, as before the fast path existed. */
+    private UnpackStrategy generalStrategy() {
+        return p.strategy() == UnpackStrategy.AUTO ? UnpackStrategy.COLUMN : p.strategy();
     }
 
     /**
@@ -107,17 +179,86 @@ final class RtnGemms implements PrecisionGemms {
     @Override
     public float[] linear(int layer, GemmRole role, FloatMatrix x, int[] blocks) {
         String what = "layer " + layer + " " + role.label();
+        RtnQuantizer.RowIntCodes wc = intWeights[layer][role.ordinal()];
+        if (wc != null) {
+            RtnQuantizer.RowIntCodes a = RtnQuantizer.quantizeIntRows(x, p.activations(), p.scope().perRow(role) ? null : blocks,
+                    heavyThreshold, what + " input", threads);
+            if (a != null) {
+                return fastExact(layer, role, a, wc, floatWeights[layer][role.ordinal()], what);
+            }
+        }
         Codes a = quantizeRows(role, x, p.activations(), blocks, what + " input");
-        return exact(layer, role, a, Codes.of(weights[layer][role.ordinal()]), what);
+        return exact(layer, role, a, Codes.of(generalWeight(layer, role)), what);
+    }
+
+    /** Q, K and V on one input: on the fast path x is quantized once for all three. */
+    @Override
+    public float[][] linears(int layer, java.util.List<GemmRole> roles, FloatMatrix x, int[] blocks) {
+        GemmRole first = roles.getFirst();
+        boolean shared = roles.stream().allMatch(r -> intWeights[layer][r.ordinal()] != null
+                && p.scope().perRow(r) == p.scope().perRow(first));
+        RtnQuantizer.RowIntCodes a = shared ? RtnQuantizer.quantizeIntRows(x, p.activations(), p.scope().perRow(first) ? null : blocks,
+                heavyThreshold, "layer " + layer + " " + first.label() + " input", threads) : null;
+        if (a == null) {
+            return PrecisionGemms.super.linears(layer, roles, x, blocks);
+        }
+        float[][] out = new float[roles.size()][];
+        for (int i = 0; i < out.length; i++) {
+            GemmRole r = roles.get(i);
+            out[i] = fastExact(layer, r, a, intWeights[layer][r.ordinal()], floatWeights[layer][r.ordinal()], "layer " + layer + " " + r.label());
+        }
+        return out;
     }
 
     @Override
     public float[] product(int layer, GemmRole role, FloatMatrix a, FloatMatrix b) {
         String what = "layer " + layer + " " + role.label();
         QuantParams left = role == GemmRole.PV ? p.probabilities() : p.activations();
+        if (fast) {
+            boolean perRow = p.scope().perRow(role);
+            RtnQuantizer.RowIntCodes qa = RtnQuantizer.quantizeIntRows(a, left, perRow ? null : new int[] {0, a.rows()}, heavyThreshold,
+                    what + " left operand");
+            RtnQuantizer.RowIntCodes qb = qa == null ? null : RtnQuantizer.quantizeIntRows(b, p.activations(),
+                    perRow ? null : new int[] {0, b.rows()}, heavyThreshold, what + " right operand");
+            if (qb != null) {
+                return fastExact(layer, role, qa, qb, what);
+            }
+        }
         Codes qa = quantizeRows(role, a, left, new int[] {0, a.rows()}, what + " left operand");
         Codes qb = quantizeRows(role, b, p.activations(), new int[] {0, b.rows()}, what + " right operand");
         return exact(layer, role, qa, qb, what);
+    }
+
+    /** The fast path: one {@link FastImUnpack#multiplyRows}, checked against the int64 reference with verifyExact. */
+    private float[] fastExact(int layer, GemmRole role, RtnQuantizer.RowIntCodes a, RtnQuantizer.RowIntCodes b, String what) {
+        return fastExact(layer, role, a, b, null, what);
+    }
+
+    private float[] fastExact(int layer, GemmRole role, RtnQuantizer.RowIntCodes a, RtnQuantizer.RowIntCodes b, float[] bFloats,
+                              String what) {
+        int m = a.rows();
+        int n = b.rows();
+        int k = a.cols();
+        FloatMatrix out = FloatMatrix.zeros(m, n);
+        FastImUnpack.Result r = FastImUnpack.multiplyRows(a, b, bFloats, p.bits(), p.strategy(), backend, out);
+        if (verifyExact) {
+            long[] c = ScalarGemm.exact(a.toLongMatrix(), b.toLongMatrix()).data();
+            float[] want = new float[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    want[i * n + j] = (float) (c[i * n + j] / (a.scales()[i] * b.scales()[j]));
+                }
+            }
+            if (!java.util.Arrays.equals(want, out.data())) {
+                throw new IllegalStateException(what + ": IM-Unpack (b = " + r.bits() + ", " + r.strategy()
+                        + ") differs from the int64 GEMM of the codes");
+            }
+            verified.incrementAndGet();
+        }
+        double mnk = (double) m * n * k;
+        double statWork = p.autoBits() ? FastImUnpack.unpackedWork(a, b, statBits, p.strategy(), backend) : r.ratio() * mnk;
+        stats.add(layer, role, mnk, r.ratio() * mnk, a.heavy(), (long) m * k, b.heavy(), (long) n * k, statWork);
+        return out.data();
     }
 
     /**
@@ -146,7 +287,7 @@ final class RtnGemms implements PrecisionGemms {
             int w = Math.min(group, k - c0);
             LongMatrix ca = segs == 1 ? a.codes() : a.codes().view(0, c0, m, w).copy();
             LongMatrix cb = segs == 1 ? b.codes() : b.codes().view(0, c0, n, w).copy();
-            Unpacked u = Unpacker.unpack(ca, cb, p.bits(), p.strategy());
+            Unpacked u = Unpacker.unpack(ca, cb, generalBits(), generalStrategy());
             LongMatrix exact = ImUnpackGemm.fold(u, backend);
             work += u.plan().work();
             if (verifyExact) {
@@ -173,9 +314,8 @@ final class RtnGemms implements PrecisionGemms {
                 out[i] = (float) acc[i];
             }
         }
-        long base = Digits.base(p.bits());
-        stats.add(layer, role, (double) m * n * k, work, countAtLeast(a.codes(), base), (long) m * k,
-                countAtLeast(b.codes(), base), (long) n * k);
+        stats.add(layer, role, (double) m * n * k, work, countAtLeast(a.codes(), heavyThreshold), (long) m * k,
+                countAtLeast(b.codes(), heavyThreshold), (long) n * k);
         return out;
     }
 
@@ -189,24 +329,60 @@ final class RtnGemms implements PrecisionGemms {
         return c;
     }
 
-    /** The codes as b-bit digits (each weight row takes as many b-bit digit rows as its largest code needs) plus the float64 scales. */
+    /**
+     * The codes as b-bit digits (each weight row takes as many b-bit digit rows as its largest code needs) plus the
+     * float64 scales; with b auto, at the b that stores them in the fewest bytes (storage does not depend on the b
+     * the GEMMs run at).
+     */
     @Override
     public long weightBytes(int layer, GemmRole role) {
-        QuantizedMatrix q = weights[layer][role.ordinal()];
-        long digitRows = 0;
-        for (int dgt : Unpacker.rowDigitCounts(q.codes(), p.bits())) {
-            digitRows += dgt;
+        RtnQuantizer.RowIntCodes c = intWeights[layer][role.ordinal()];
+        long[] rowMax;
+        int cols;
+        long scales;
+        if (c != null) {
+            rowMax = java.util.Arrays.stream(c.rowMax()).asLongStream().toArray();
+            cols = c.cols();
+            scales = p.weights().granularity().kind() == Granularity.Kind.TENSOR ? 1 : c.rows();
+        } else {
+            QuantizedMatrix q = generalWeight(layer, role);
+            rowMax = new long[q.rows()];
+            for (int r = 0; r < q.rows(); r++) {
+                for (int col = 0; col < q.cols(); col++) {
+                    rowMax[r] = Math.max(rowMax[r], Math.abs(q.codes().get(r, col)));
+                }
+            }
+            cols = q.cols();
+            scales = q.scales().length;
         }
-        return (digitRows * q.cols() * p.bits() + 7) / 8 + 8L * q.scales().length;
+        return digitBytes(rowMax, cols, p.autoBits() ? -1 : p.bits()) + 8L * scales;
+    }
+
+    /** Bytes of rows of {@code cols} codes with the given row maxima as b-bit digits ({@code bits < 0}: the fewest over b). */
+    static long digitBytes(long[] rowMax, int cols, int bits) {
+        long best = Long.MAX_VALUE;
+        for (int b = bits < 0 ? Digits.MIN_BITS : bits; b <= (bits < 0 ? Digits.MAX_BITS : bits); b++) {
+            long digitRows = 0;
+            for (long v : rowMax) {
+                digitRows += Digits.count(v, b);
+            }
+            best = Math.min(best, (digitRows * cols * b + 7) / 8);
+        }
+        return best;
     }
 
     @Override
     public FloatMatrix effectiveWeight(int layer, GemmRole role) {
-        return weights[layer][role.ordinal()].dequantize();
+        return generalWeight(layer, role).dequantize();
     }
 
-    /** The quantized weight (for tests). */
+    /** The quantized weight as the general path has it (for tests). */
     QuantizedMatrix quantizedWeight(int layer, GemmRole role) {
-        return weights[layer][role.ordinal()];
+        return generalWeight(layer, role);
+    }
+
+    /** The weight's int32 codes of the fast path, or null where the general path runs it (for tests). */
+    RtnQuantizer.RowIntCodes intWeight(int layer, GemmRole role) {
+        return intWeights[layer][role.ordinal()];
     }
 }

@@ -13,7 +13,12 @@ final class SiteStatsTable {
     }
 
     synchronized void add(int layer, GemmRole role, double mnk, double work, long lh, long le, long rh, long re) {
-        stats[layer][role.ordinal()] = stats[layer][role.ordinal()].plus(mnk, work, lh, le, rh, re);
+        add(layer, role, mnk, work, lh, le, rh, re, work);
+    }
+
+    /** {@code statWork}: the unpacked work at the heavy-hitter b ({@link GemmSiteStats#statUnpackedMacs}). */
+    synchronized void add(int layer, GemmRole role, double mnk, double work, long lh, long le, long rh, long re, double statWork) {
+        stats[layer][role.ordinal()] = stats[layer][role.ordinal()].plus(mnk, work, lh, le, rh, re, statWork);
     }
 
     synchronized List<GemmSiteStats> all() {
@@ -27,7 +32,7 @@ final class SiteStatsTable {
     synchronized void reset() {
         for (int l = 0; l < stats.length; l++) {
             for (GemmRole r : GemmRole.values()) {
-                stats[l][r.ordinal()] = new GemmSiteStats(l, r, 0, 0, 0, 0, 0, 0, 0);
+                stats[l][r.ordinal()] = new GemmSiteStats(l, r, 0, 0, 0, 0, 0, 0, 0, 0);
             }
         }
     }

@@ -50,7 +50,7 @@ class MiniLmLowBitTest {
                 assertThat(s.ratio()).isGreaterThanOrEqualTo(1.0);
                 assertThat(s.lhsHeavyFraction()).isBetween(0.0, maxHeavy);
             }
-            System.out.println(p.label() + " b=" + p.bits() + ": min cosine to fp32 " + min + "; layer 0 ratios "
+            System.out.println(p.label() + " b=" + p.bitsLabel() + ": min cosine to fp32 " + min + "; layer 0 ratios "
                     + st.subList(0, 8).stream().map(s -> s.role().label() + "=" + String.format("%.3f", s.ratio())).toList());
             return min;
         }
@@ -83,6 +83,49 @@ class MiniLmLowBitTest {
                 assertThat(e8[i]).containsExactly(e4[i]);
             }
             assertThat(b8.stats().getFirst().ratio()).isLessThan(b4.stats().getFirst().ratio());
+        }
+    }
+
+    private static float[][] embed(Precision p, boolean general, List<int[]> seqs, int threads) {
+        String old = System.getProperty("lowbit.rtnGeneral");
+        System.setProperty("lowbit.rtnGeneral", Boolean.toString(general));
+        try (Bert b = new Bert(weights, p, GemmBackends.preferred(), threads)) {
+            return b.embed(seqs);
+        } finally {
+            if (old == null) {
+                System.clearProperty("lowbit.rtnGeneral");
+            } else {
+                System.setProperty("lowbit.rtnGeneral", old);
+            }
+        }
+    }
+
+    @Test
+    void fastPathEqualsTheGeneralPathBitForBit() {
+        // the fast path (int32 codes, b and unpacking per GEMM, or the exact float path) against the general one
+        // (long codes, Unpacker at the grid's b, ImUnpackGemm.fold, scalar rescale): the same embeddings, bit for bit
+        List<int[]> four = ids.subList(0, 4);
+        QuantParams act255 = QuantParams.of(0.95, 255).withNonZeroAlpha(true);
+        Precision auto = Precision.parse("imunpack", null);
+        assertThat(auto.autoBits()).isTrue();
+        float[][] general4 = embed(Precision.imunpack(4), true, four, 2);
+        for (Precision p : List.of(auto, Precision.imunpack(4))) {
+            float[][] e = embed(p, false, four, 2);
+            for (int i = 0; i < e.length; i++) {
+                assertThat(e[i]).as("%s b=%s sentence %d", p.label(), p.bitsLabel(), i).containsExactly(general4[i]);
+            }
+        }
+        Precision p255 = auto.withWeights(QuantParams.of(0.95, 255).withGranularity(Granularity.ROW)).withActivations(act255);
+        float[][] g255 = embed(p255, true, four, 1);
+        float[][] f255 = embed(p255, false, four, 2);
+        for (int i = 0; i < four.size(); i++) {
+            assertThat(f255[i]).as("255 levels sentence %d", i).containsExactly(g255[i]);
+        }
+        Precision int8 = Precision.parse("int8", null);
+        float[][] g8 = embed(int8, true, four, 1);
+        float[][] f8 = embed(int8, false, four, 2);
+        for (int i = 0; i < four.size(); i++) {
+            assertThat(f8[i]).as("int8 sentence %d", i).containsExactly(g8[i]);
         }
     }
 

@@ -590,4 +590,97 @@ public final class SimdVectorMath implements VectorMath {
             c71.intoArray(c, co + 7 * ldc + LF);
         }
     }
+
+    // ---- RTN quantization kernels: bit-identical to the scalar defaults of VectorMath ----
+
+    private static final jdk.incubator.vector.VectorSpecies<Integer> IF = jdk.incubator.vector.IntVector.SPECIES_PREFERRED
+            .withShape(F.vectorShape());
+    /** float64 lanes of the full width, and the float32 / int32 species with as many lanes (half the width). */
+    private static final jdk.incubator.vector.VectorSpecies<Double> DW = Species.D;
+    private static final jdk.incubator.vector.VectorSpecies<Float> FH = jdk.incubator.vector.VectorSpecies.of(float.class,
+            jdk.incubator.vector.VectorShape.forBitSize(Species.BITS / 2));
+    private static final jdk.incubator.vector.VectorSpecies<Integer> IH = jdk.incubator.vector.VectorSpecies.of(int.class,
+            jdk.incubator.vector.VectorShape.forBitSize(Species.BITS / 2));
+    /** 1.5·2^52: (v + M) − M rounds v to the nearest integer, ties to even, for |v| ≤ 2^51 (= Math.rint there). */
+    private static final double RINT_MAGIC = 0x1.8p52;
+
+    @Override
+    public int absBits(float[] x, int xOff, int[] bits, int bOff, int n) {
+        int i = 0;
+        int upper = IF.loopBound(n);
+        IntVector acc = IntVector.zero(IF);
+        for (; i < upper; i += LF) {
+            IntVector v = FloatVector.fromArray(F, x, xOff + i).reinterpretAsInts().and(0x7FFFFFFF);
+            v.intoArray(bits, bOff + i);
+            acc = acc.max(v);
+        }
+        int max = i == 0 ? 0 : acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            int b = Float.floatToRawIntBits(x[xOff + i]) & 0x7FFFFFFF;
+            bits[bOff + i] = b;
+            max = Math.max(max, b);
+        }
+        return max;
+    }
+
+    @Override
+    public int roundCodes(float[] x, int xOff, double s, int[] codes, int cOff, int[] colMax, int thr, int n) {
+        int lanes = DW.length();
+        int i = 0;
+        int count = 0;
+        int upper = n - n % lanes;
+        for (; i < upper; i += lanes) {
+            jdk.incubator.vector.DoubleVector d = (jdk.incubator.vector.DoubleVector) FloatVector.fromArray(FH, x, xOff + i)
+                    .convertShape(VectorOperators.F2D, DW, 0);
+            d = d.mul(s).add(RINT_MAGIC).sub(RINT_MAGIC);
+            IntVector q = (IntVector) d.convertShape(VectorOperators.D2I, IH, 0);
+            q.intoArray(codes, cOff + i);
+            IntVector a = q.abs();
+            IntVector.fromArray(IH, colMax, i).max(a).intoArray(colMax, i);
+            count += a.compare(VectorOperators.GE, thr).trueCount();
+        }
+        for (; i < n; i++) {
+            int q = (int) Math.rint(x[xOff + i] * s);
+            codes[cOff + i] = q;
+            int a = Math.abs(q);
+            colMax[i] = Math.max(colMax[i], a);
+            count += a >= thr ? 1 : 0;
+        }
+        return count;
+    }
+
+    @Override
+    public int gatherAtLeast(int[] a, int n, int t, int[] out) {
+        int count = 0;
+        int i = 0;
+        int upper = IF.loopBound(n);
+        for (; i < upper; i += IF.length()) {
+            IntVector v = IntVector.fromArray(IF, a, i);
+            VectorMask<Integer> m = v.compare(VectorOperators.GE, t);
+            v.compress(m).intoArray(out, count); // count ≤ i, so count + lanes ≤ n
+            count += m.trueCount();
+        }
+        for (; i < n; i++) {
+            int v = a[i];
+            out[count] = v;
+            count += v >= t ? 1 : 0;
+        }
+        return count;
+    }
+
+    @Override
+    public void rescaleRow(float[] c, int cOff, double si, double[] sw, float[] out, int oOff, int n) {
+        int lanes = DW.length();
+        int j = 0;
+        int upper = n - n % lanes;
+        for (; j < upper; j += lanes) {
+            jdk.incubator.vector.DoubleVector v = (jdk.incubator.vector.DoubleVector) FloatVector.fromArray(FH, c, cOff + j)
+                    .convertShape(VectorOperators.F2D, DW, 0);
+            jdk.incubator.vector.DoubleVector d = jdk.incubator.vector.DoubleVector.fromArray(DW, sw, j).mul(si);
+            ((FloatVector) v.div(d).convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, oOff + j);
+        }
+        for (; j < n; j++) {
+            out[oOff + j] = (float) (c[cOff + j] / (si * sw[j]));
+        }
+    }
 }

@@ -1,0 +1,93 @@
+package dev.lowbit.simd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.lowbit.gemm.FastImUnpack;
+import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.LongMatrix;
+import dev.lowbit.unpack.Digits;
+import dev.lowbit.unpack.UnpackStrategy;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FastImUnpack#multiplyRows} on the SIMD backend (fused fold + per-row rescale in the epilogue, or the int64
+ * fold + {@code Rescale}) against the scalar int64 GEMM of the codes, bit for bit, at 1 and 3 threads.
+ */
+class FastImUnpackRowsTest {
+    static void check(int[] a, int m, int[] w, int n, int k, SplittableRandom rnd, String what) {
+        double[] sa = new double[m];
+        double[] sw = new double[n];
+        for (int i = 0; i < m; i++) {
+            sa[i] = Math.scalb(1 + rnd.nextDouble(), rnd.nextInt(-8, 9));
+        }
+        for (int j = 0; j < n; j++) {
+            sw[j] = Math.scalb(1 + rnd.nextDouble(), rnd.nextInt(-8, 9));
+        }
+        RtnQuantizer.RowIntCodes qa = RtnQuantizer.RowIntCodes.of(a, m, k, sa, 8);
+        RtnQuantizer.RowIntCodes qw = RtnQuantizer.RowIntCodes.of(w, n, k, sw, 8);
+        LongMatrix c = ScalarGemm.exact(qa.toLongMatrix(), qw.toLongMatrix());
+        float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                expected[i * n + j] = (float) (c.get(i, j) / (sa[i] * sw[j]));
+            }
+        }
+        for (int threads : new int[] {1, 3}) {
+            SimdGemmBackend be = new SimdGemmBackend(threads);
+            for (int b = FastImUnpack.AUTO_BITS; b <= Digits.MAX_BITS; b = b == FastImUnpack.AUTO_BITS ? Digits.MIN_BITS : b + 1) {
+                for (UnpackStrategy st : new UnpackStrategy[] {UnpackStrategy.AUTO, UnpackStrategy.ROW, UnpackStrategy.COLUMN}) {
+                    FloatMatrix out = FloatMatrix.zeros(m, n);
+                    FastImUnpack.Result r = FastImUnpack.multiplyRows(qa, qw, b, st, be, out);
+                    assertArrayEquals(expected, out.data(), what + " b=" + b + " " + st + " (" + r.bits() + " " + r.strategy() + "), "
+                            + threads + " threads");
+                }
+            }
+        }
+    }
+
+    static int[] random(SplittableRandom rnd, int len, int bound) {
+        int[] x = new int[len];
+        for (int i = 0; i < len; i++) {
+            x[i] = rnd.nextInt(-bound, bound + 1);
+        }
+        return x;
+    }
+
+    @Test
+    void randomAndEdgeCodes() {
+        SplittableRandom rnd = new SplittableRandom(21);
+        for (int[] s : new int[][] {{1, 1, 1}, {3, 5, 7}, {37, 19, 70}, {70, 33, 130}}) {
+            for (int bound : new int[] {1, 7, 8, 127, 128, 16383, 1 << 20}) {
+                check(random(rnd, s[0] * s[2], bound), s[0], random(rnd, s[1] * s[2], Math.max(1, bound / 3)), s[1], s[2], rnd,
+                        "random ±" + bound + " " + java.util.Arrays.toString(s));
+            }
+        }
+        for (int b = Digits.MIN_BITS; b <= Digits.MAX_BITS; b++) {
+            int s = 1 << (b - 1);
+            int[] a = new int[6 * 9];
+            int[] w = new int[5 * 9];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (i % 3 == 0 ? s : s - 1) * (i % 2 == 0 ? 1 : -1);
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = i % 4 == 0 ? -s : s - 1;
+            }
+            check(a, 6, w, 5, 9, rnd, "±2^(b-1) at b=" + b);
+        }
+        int[] a = new int[4 * 6];
+        for (int c = 0; c < 6; c++) {
+            a[c] = 1 << 30;
+            a[6 + c] = -((1 << 29) + 12345);
+            a[18 + c] = c - 3;
+        }
+        int[] w = new int[3 * 6];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = i % 5 == 0 ? -(1 << 30) : i % 7;
+        }
+        check(a, 4, w, 3, 6, rnd, "all-outlier rows next to a zero row");
+        check(new int[12], 4, new int[9], 3, 3, rnd, "zeros");
+    }
+}
