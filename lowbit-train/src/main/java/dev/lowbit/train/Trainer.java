@@ -53,7 +53,7 @@ public final class Trainer {
             if (ckpt == null) {
                 throw new dev.lowbit.LowbitException("--resume needs --checkpoint DIR");
             }
-            start = Checkpoint.load(ckpt, c, model, opt, trainLoss, valLoss);
+            start = Checkpoint.load(ckpt, c, model, ex.quantizerParams(), opt, trainLoss, valLoss);
         }
         double trainSeconds = 0;
         long cpuNanos = 0;
@@ -66,10 +66,11 @@ public final class Trainer {
             for (Tensor p : model.params().values()) {
                 p.zeroGrad();
             }
+            ex.quantizerParams().zeroGrad();
             ex.setStep(c.seed(), step);
             Tensor loss = task.loss(ex, fp32, step);
             loss.backward();
-            opt.step(model, lr.at(step));
+            opt.step(model, ex.quantizerParams(), lr.at(step));
             trainSeconds += (System.nanoTime() - t0) / 1e9;
             cpuNanos += cpu ? mx.getCurrentThreadCpuTime() - c0 : 0;
             items += task.itemsPerStep();
@@ -85,7 +86,7 @@ public final class Trainer {
                 ex.setRecording(true);
             }
             if (ckpt != null && (last || (c.checkpointEvery() > 0 && (step + 1) % c.checkpointEvery() == 0))) {
-                Checkpoint.save(ckpt, c, model, opt, step + 1, trainLoss, valLoss);
+                Checkpoint.save(ckpt, c, model, ex.quantizerParams(), opt, step + 1, trainLoss, valLoss);
             }
         }
         ex.setRecording(false);
