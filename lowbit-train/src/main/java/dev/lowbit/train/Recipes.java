@@ -75,13 +75,17 @@ public final class Recipes {
             case "rtn-15" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(fwd, fwd));
             case "int4-hq" -> {
                 // forward: Hadamard, then INT4 with a learned LSQ step per (layer, role, operand); backward: the
-                // gradient bit-split + leverage-score sampled against the forward's saved INT4 operand
+                // gradient bit-split + leverage-score sampled against the forward's saved INT4 operand.
+                // P·V reduces over sequence positions: a Hadamard there would mix later positions into the
+                // quantization error of earlier ones and break the causal mask (a GPT learns to read the
+                // future through it), so P·V is quantized without the transform.
                 OperandSpec lsq = new OperandSpec.LsqLearned();
                 java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(GemmRole.class);
                 for (GemmRole r : GemmRole.values()) {
+                    GemmSpec f = GemmSpec.fake(lsq, lsq);
                     m.put(r, r.isBackward()
                             ? GemmSpec.fake(new OperandSpec.BitSplitLss(r == GemmRole.GRAD_WEIGHT), new OperandSpec.Saved())
-                            : GemmSpec.fake(lsq, lsq).withHadamard());
+                            : r == GemmRole.ATTN_VALUE ? f : f.withHadamard());
                 }
                 yield new MatmulPolicy(name, m);
             }

@@ -306,4 +306,40 @@ class LsqTest {
             }
         }
     }
+
+    /**
+     * Once the steps are initialized they do not depend on the data, so int4-hq's GPT is exactly causal: changing
+     * the last token leaves every earlier position's logits unchanged, bit for bit. A Hadamard transform on P·V
+     * (reduction over positions) would break this — the same policy with it does leak, which is why int4-hq
+     * quantizes P·V without the transform.
+     */
+    @Test
+    void int4HqKeepsTheGptCausal() {
+        assertThat(causalLeak(Recipes.byName("int4-hq", 0))).isZero();
+        Map<GemmRole, GemmSpec> m = new EnumMap<>(Recipes.byName("int4-hq", 0).specs());
+        m.put(GemmRole.ATTN_VALUE, m.get(GemmRole.ATTN_VALUE).withHadamard());
+        assertThat(causalLeak(new MatmulPolicy("hadamard-on-pv", m))).isPositive();
+    }
+
+    /** How many logits before the last position change when only the last token changes. */
+    static int causalLeak(MatmulPolicy p) {
+        int t = 16;
+        Gpt gpt = new Gpt(new Gpt.Config(20, t, 1, 32, 2), 5);
+        GemmExecutor ex = new GemmExecutor(p, GemmBackends.preferred());
+        GemmExecutor fp32 = new GemmExecutor(Recipes.byName("fp32", 0), GemmBackends.preferred());
+        int[] a = new int[t];
+        for (int i = 0; i < t; i++) {
+            a[i] = (i * 7 + 3) % 20;
+        }
+        int[] b = a.clone();
+        b[t - 1] = (a[t - 1] + 5) % 20;
+        gpt.logits(ex, fp32, a, 1, t); // initializes the steps
+        float[] la = gpt.logits(ex, fp32, a, 1, t).data;
+        float[] lb = gpt.logits(ex, fp32, b, 1, t).data;
+        int changed = 0;
+        for (int i = 0; i < (t - 1) * 20; i++) {
+            changed += Float.floatToIntBits(la[i]) == Float.floatToIntBits(lb[i]) ? 0 : 1;
+        }
+        return changed;
+    }
 }
