@@ -42,6 +42,7 @@ public final class Recipes {
         m.put("int8", "absmax INT8 (beta 1, 255 levels) forward and backward");
         m.put("rtn-15", "RTN p95/15 forward and backward, heavy hitters kept (gradients with too few levels)");
         m.put("int4-hq", "INT4 training paper: Hadamard + INT4 forward with learned LSQ steps, bit splitting + leverage-score sampling for gradients");
+        m.put("int4-hq-linear", "int4-hq on the linear layers only, attention GEMMs in float32 (as the INT4 paper's code)");
         m.put("fp8", "E4M3 forward, E5M2 gradients, per-tensor scaling (amax to the format's max)");
         m.put("mxfp8", "OCP MXFP8: E4M3 forward, E5M2 gradients, blocks of 32 along each GEMM's reduction axis");
         m.put("mxfp4", "OCP MXFP4 (E2M1) forward, MXFP8 E5M2 gradients");
@@ -86,6 +87,15 @@ public final class Recipes {
                     m.put(r, r.isBackward()
                             ? GemmSpec.fake(new OperandSpec.BitSplitLss(r == GemmRole.GRAD_WEIGHT), new OperandSpec.Saved())
                             : r == GemmRole.ATTN_VALUE ? f : f.withHadamard());
+                }
+                yield new MatmulPolicy(name, m);
+            }
+            case "int4-hq-linear" -> {
+                // int4-hq on the linear layers only; QKᵀ and P·V (and their gradients) in float32, as in the
+                // INT4 paper's code (its BERT quantizes nn.Linear layers; the attention matmuls stay torch.matmul)
+                java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(byName("int4-hq", bits, steps, layers).specs());
+                for (GemmRole r : new GemmRole[] {GemmRole.ATTN_SCORE, GemmRole.ATTN_SCORE_GRAD, GemmRole.ATTN_VALUE, GemmRole.ATTN_VALUE_GRAD}) {
+                    m.put(r, GemmSpec.FP32);
                 }
                 yield new MatmulPolicy(name, m);
             }
