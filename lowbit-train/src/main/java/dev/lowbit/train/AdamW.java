@@ -33,8 +33,8 @@ public final class AdamW {
 
     /**
      * One update of every parameter of {@code model} and of the policy's quantizer parameters {@code quant}
-     * (learned LSQ steps: no weight decay; their gradients count in the global norm that is clipped, as
-     * with any parameter); returns the gradient norm.
+     * (learned LSQ steps: no weight decay, learning rate × {@link QuantizerParams#LR_SCALE}; their gradients
+     * count in the global norm that is clipped, as with any parameter); returns the gradient norm.
      */
     public double step(Model model, QuantizerParams quant, double lr) {
         java.util.List<Tensor> all = new java.util.ArrayList<>(model.params().values());
@@ -63,13 +63,15 @@ public final class AdamW {
             float[] vv = v.computeIfAbsent(p.name(), k -> new float[p.size()]);
             float[] g = p.grad();
             float[] w = p.data;
-            double decay = !p.name().startsWith(QuantizerParams.PREFIX) && model.decays(p) ? lr * weightDecay : 0;
+            boolean isQuant = p.name().startsWith(QuantizerParams.PREFIX);
+            double decay = !isQuant && model.decays(p) ? lr * weightDecay : 0;
+            double lrp = isQuant ? lr * QuantizerParams.LR_SCALE : lr;
             for (int i = 0; i < w.length; i++) {
                 double gi = g[i] * clip;
                 mm[i] = (float) (beta1 * mm[i] + (1 - beta1) * gi);
                 vv[i] = (float) (beta2 * vv[i] + (1 - beta2) * gi * gi);
                 double upd = (mm[i] / bc1) / (Math.sqrt(vv[i] / bc2) + eps);
-                w[i] = (float) (w[i] - decay * w[i] - lr * upd);
+                w[i] = (float) (w[i] - decay * w[i] - lrp * upd);
             }
         }
         return norm;
