@@ -320,6 +320,14 @@ final class TrainCommand implements Callable<Integer> {
                 .put("backend", backend.name()).put("seconds", r.seconds()).put("resumedFrom", r.resumedFrom())
                 .put("cpuSeconds", Double.isNaN(r.cpuSeconds()) ? null : r.cpuSeconds())
                 .put("tokensPerCpuSecond", Double.isNaN(r.cpuSeconds()) ? null : r.tokensPerSecond() * r.seconds() / r.cpuSeconds());
+        if (!r.quantizerParams().isEmpty()) {
+            Json q = Json.object();
+            for (var e : r.quantizerParams().entrySet()) {
+                double init = e.getValue()[0];
+                q.put(e.getKey(), Json.object().put("initial", Double.isNaN(init) ? null : init).put("final", e.getValue()[1]));
+            }
+            j.put("quantizerParams", q);
+        }
         if (r.sample() != null) {
             j.put("sample", r.sample());
         }

@@ -188,6 +188,11 @@ class CliTest {
                 "--heads", "2", "--context", "16", "--batch", "4", "--table");
         assertThat(two.code()).as(two.err()).isZero();
         assertThat(two.out()).contains("fp32").contains("rtn-clip").contains("final val loss");
+        assertThat(r.out()).doesNotContain("quantizerParams");
+        Run hq = run("train", "--task", "kjv-gpt", "--policy", "int4-hq", "--steps", "2", "--layers", "1", "--dim", "16", "--heads", "2",
+                "--context", "16", "--batch", "4");
+        assertThat(hq.code()).as(hq.err()).isZero();
+        assertThat(hq.out()).contains("\"quantizerParams\":{\"h0.attn.out/output/lhs.lsq-step\":{\"initial\":");
         assertOneLineError(run("train", "--task", "mnist"), "unknown task");
         assertOneLineError(run("train", "--task", "kjv-gpt", "--policy", "magic"), "unknown policy");
         assertOneLineError(run("train", "--task", "fashion-vit", "--steps", "1", "--data", dir.resolve("nowhere").toString()),

@@ -33,19 +33,23 @@ public final class Attention {
         float scale = (float) (1 / Math.sqrt(dh));
         float[] out = new float[batch * t * d];
         float[][] probs = new float[batch * heads][];
+        GemmExecutor.Forward[] scores = new GemmExecutor.Forward[batch * heads];
+        GemmExecutor.Forward[] values = new GemmExecutor.Forward[batch * heads];
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
                 FloatMatrix q = all.view(b * t, h * dh, t, dh);
                 FloatMatrix k = all.view(b * t, d + h * dh, t, dh);
                 FloatMatrix v = all.view(b * t, 2 * d + h * dh, t, dh);
-                float[] s = ex.gemm(GemmRole.ATTN_SCORE, layer, q, k).data();
+                scores[b * heads + h] = ex.forward(GemmRole.ATTN_SCORE, layer, q, k);
+                float[] s = scores[b * heads + h].out().data();
                 float[] p = new float[t * t];
                 for (int i = 0; i < t; i++) {
                     int len = causal ? i + 1 : t;
                     Ops.VM.softmax(s, i * t, scale, p, i * t, len);
                 }
                 probs[b * heads + h] = p;
-                float[] o = ex.gemm(GemmRole.ATTN_VALUE, layer, FloatMatrix.wrap(p, t, t), Ops.transpose(v)).data();
+                values[b * heads + h] = ex.forward(GemmRole.ATTN_VALUE, layer, FloatMatrix.wrap(p, t, t), Ops.transpose(v));
+                float[] o = values[b * heads + h].out().data();
                 for (int i = 0; i < t; i++) {
                     System.arraycopy(o, i * dh, out, (b * t + i) * d + h * dh, dh);
                 }
@@ -57,21 +61,20 @@ public final class Attention {
             float[] gqkv = qkv.grad();
             for (int b = 0; b < batch; b++) {
                 for (int h = 0; h < heads; h++) {
-                    FloatMatrix q = all.view(b * t, h * dh, t, dh);
-                    FloatMatrix k = all.view(b * t, d + h * dh, t, dh);
-                    FloatMatrix v = all.view(b * t, 2 * d + h * dh, t, dh);
                     FloatMatrix dOut = FloatMatrix.wrap(g, batch * t, d).view(b * t, h * dh, t, dh);
                     FloatMatrix p = FloatMatrix.wrap(probs[b * heads + h], t, t);
-                    float[] dp = ex.gemm(GemmRole.ATTN_VALUE_GRAD, layer, dOut, v).data();
-                    float[] dvT = ex.gemm(GemmRole.ATTN_VALUE_GRAD, layer, Ops.transpose(dOut), Ops.transpose(p)).data();
+                    GemmExecutor.Forward pv = values[b * heads + h];
+                    float[] dp = pv.gradLhs(GemmRole.ATTN_VALUE_GRAD, dOut).data(); // dP = dO·Vᵀ
+                    float[] dvT = pv.gradRhs(GemmRole.ATTN_VALUE_GRAD, dOut).data(); // dVᵀ = dOᵀ·P
                     float[] ds = new float[t * t];
                     float[] pd = p.data();
                     for (int i = 0; i < t; i++) {
                         Ops.VM.softmaxBackward(pd, i * t, dp, i * t, scale, ds, i * t, causal ? i + 1 : t);
                     }
                     FloatMatrix dsm = FloatMatrix.wrap(ds, t, t);
-                    float[] dq = ex.gemm(GemmRole.ATTN_SCORE_GRAD, layer, dsm, Ops.transpose(k)).data();
-                    float[] dk = ex.gemm(GemmRole.ATTN_SCORE_GRAD, layer, Ops.transpose(dsm), Ops.transpose(q)).data();
+                    GemmExecutor.Forward qk = scores[b * heads + h];
+                    float[] dq = qk.gradLhs(GemmRole.ATTN_SCORE_GRAD, dsm).data(); // dQ = dS·K
+                    float[] dk = qk.gradRhs(GemmRole.ATTN_SCORE_GRAD, dsm).data(); // dK = dSᵀ·Q
                     for (int i = 0; i < t; i++) {
                         int row = (b * t + i) * 3 * d;
                         for (int j = 0; j < dh; j++) {

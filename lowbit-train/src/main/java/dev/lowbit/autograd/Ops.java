@@ -1,6 +1,5 @@
 package dev.lowbit.autograd;
 
-import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
@@ -21,13 +20,14 @@ public final class Ops {
 
     /**
      * {@code y = x·Wᵀ + b} with x N×in, W out×in, b 1×out (or null). Backward: {@code dx = dy·W}
-     * (role GRAD_INPUT, NN layout) and {@code dW = dyᵀ·x} (role GRAD_WEIGHT, TN layout), both through the
-     * executor (plain float32 runs in those layouts without transposed copies; other specs see dy·(Wᵀ)ᵀ
-     * and (dyᵀ)·(xᵀ)ᵀ exactly as before).
+     * (role GRAD_INPUT) and {@code dW = dyᵀ·x} (role GRAD_WEIGHT), both through the forward GEMM's handle
+     * ({@link GemmExecutor#forward}): plain float32 runs them in the NN and TN layouts without transposed
+     * copies, other specs see dy·(Wᵀ)ᵀ and (dyᵀ)·(xᵀ)ᵀ, and a policy with learned quantizer state (LSQ
+     * steps) reuses the forward's quantized operands and gives its steps their gradients there.
      */
     public static Tensor linear(GemmExecutor ex, String layer, Tensor x, Tensor w, Tensor b) {
-        FloatMatrix y = ex.gemm(GemmRole.OUTPUT, layer, x.matrix(), w.matrix());
-        float[] yd = y.data();
+        GemmExecutor.Forward fwd = ex.forward(GemmRole.OUTPUT, layer, x.matrix(), w.matrix());
+        float[] yd = fwd.out().data();
         if (b != null) {
             for (int r = 0; r < x.rows; r++) {
                 VM.add(yd, r * w.rows, b.data, 0, yd, r * w.rows, w.rows);
@@ -37,10 +37,10 @@ public final class Ops {
         out.onBackward(() -> {
             FloatMatrix dy = out.gradMatrix();
             if (x.requiresGrad()) {
-                addInto(x.grad(), ex.gemm(GemmRole.GRAD_INPUT, layer, GemmLayout.NN, dy, w.matrix()).data());
+                addInto(x.grad(), fwd.gradLhs(GemmRole.GRAD_INPUT, dy).data());
             }
             if (w.requiresGrad()) {
-                addInto(w.grad(), ex.gemm(GemmRole.GRAD_WEIGHT, layer, GemmLayout.TN, dy, x.matrix()).data());
+                addInto(w.grad(), fwd.gradRhs(GemmRole.GRAD_WEIGHT, dy).data());
             }
             if (b != null && b.requiresGrad()) {
                 float[] db = b.grad();

@@ -28,8 +28,19 @@ public final class AdamW {
 
     /** One update of every parameter of {@code model} with learning rate {@code lr}; returns the gradient norm. */
     public double step(Model model, double lr) {
+        return step(model, new QuantizerParams(), lr);
+    }
+
+    /**
+     * One update of every parameter of {@code model} and of the policy's quantizer parameters {@code quant}
+     * (learned LSQ steps: no weight decay, learning rate × {@link QuantizerParams#LR_SCALE}; their gradients
+     * count in the global norm that is clipped, as with any parameter); returns the gradient norm.
+     */
+    public double step(Model model, QuantizerParams quant, double lr) {
+        java.util.List<Tensor> all = new java.util.ArrayList<>(model.params().values());
+        all.addAll(quant.params().values());
         double sq = 0;
-        for (Tensor p : model.params().values()) {
+        for (Tensor p : all) {
             if (p.hasGrad()) {
                 for (float g : p.grad()) {
                     sq += (double) g * g;
@@ -44,7 +55,7 @@ public final class AdamW {
         step++;
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
-        for (Tensor p : model.params().values()) {
+        for (Tensor p : all) {
             if (!p.hasGrad()) {
                 continue;
             }
@@ -52,13 +63,15 @@ public final class AdamW {
             float[] vv = v.computeIfAbsent(p.name(), k -> new float[p.size()]);
             float[] g = p.grad();
             float[] w = p.data;
-            double decay = model.decays(p) ? lr * weightDecay : 0;
+            boolean isQuant = p.name().startsWith(QuantizerParams.PREFIX);
+            double decay = !isQuant && model.decays(p) ? lr * weightDecay : 0;
+            double lrp = isQuant ? lr * QuantizerParams.LR_SCALE : lr;
             for (int i = 0; i < w.length; i++) {
                 double gi = g[i] * clip;
                 mm[i] = (float) (beta1 * mm[i] + (1 - beta1) * gi);
                 vv[i] = (float) (beta2 * vv[i] + (1 - beta2) * gi * gi);
                 double upd = (mm[i] / bc1) / (Math.sqrt(vv[i] / bc2) + eps);
-                w[i] = (float) (w[i] - decay * w[i] - lr * upd);
+                w[i] = (float) (w[i] - decay * w[i] - lrp * upd);
             }
         }
         return norm;

@@ -13,13 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Training state on disk: parameters, AdamW moments and step, and the loss history, written atomically.
+ * Training state on disk: parameters, the policy's quantizer parameters (learned LSQ steps), AdamW
+ * moments and step, and the loss history, written atomically.
  * Resuming restores all of it, and since data order and dropout are counter-based on (seed, step), a
  * resumed run continues bit-identically to an uninterrupted one.
  */
 public final class Checkpoint {
     static final int MAGIC = 0x4C42434B; // "LBCK"
-    static final int VERSION = 1;
+    static final int VERSION = 2; // 2: quantizer parameters after the model's
 
     private Checkpoint() {}
 
@@ -27,7 +28,8 @@ public final class Checkpoint {
         return dir.resolve(c.task() + "-" + c.policy() + "-seed" + c.seed() + ".ckpt");
     }
 
-    static void save(Path file, TrainConfig c, Model model, AdamW opt, int step, List<Double> trainLoss, List<double[]> valLoss) {
+    static void save(Path file, TrainConfig c, Model model, QuantizerParams quant, AdamW opt, int step, List<Double> trainLoss,
+                     List<double[]> valLoss) {
         AtomicFiles.write(file, raw -> {
             DataOutputStream out = new DataOutputStream(raw);
             out.writeInt(MAGIC);
@@ -37,6 +39,14 @@ public final class Checkpoint {
             out.writeLong(opt.step);
             out.writeInt(model.params().size());
             for (Tensor p : model.params().values()) {
+                out.writeUTF(p.name());
+                out.writeInt(p.size());
+                writeFloats(out, p.data);
+                writeFloats(out, opt.m.getOrDefault(p.name(), new float[p.size()]));
+                writeFloats(out, opt.v.getOrDefault(p.name(), new float[p.size()]));
+            }
+            out.writeInt(quant.params().size());
+            for (Tensor p : quant.params().values()) {
                 out.writeUTF(p.name());
                 out.writeInt(p.size());
                 writeFloats(out, p.data);
@@ -57,7 +67,8 @@ public final class Checkpoint {
     }
 
     /** Restores state into {@code model} and {@code opt}; returns the step to continue from. */
-    static int load(Path file, TrainConfig c, Model model, AdamW opt, List<Double> trainLoss, List<double[]> valLoss) {
+    static int load(Path file, TrainConfig c, Model model, QuantizerParams quant, AdamW opt, List<Double> trainLoss,
+                    List<double[]> valLoss) {
         try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file)); DataInputStream in = new DataInputStream(raw)) {
             if (in.readInt() != MAGIC || in.readInt() != VERSION) {
                 throw new LowbitException(file + ": not a lowbit checkpoint (or from another version)");
@@ -84,6 +95,23 @@ public final class Checkpoint {
                 float[] v = new float[len];
                 readFloats(in, m);
                 readFloats(in, v);
+                opt.m.put(name, m);
+                opt.v.put(name, v);
+            }
+            int nq = in.readInt();
+            for (int i = 0; i < nq; i++) {
+                String name = in.readUTF();
+                int len = in.readInt();
+                if (!name.startsWith(QuantizerParams.PREFIX) || len < 1) {
+                    throw new LowbitException(file + ": quantizer parameter " + name + " (" + len + ") is not valid");
+                }
+                float[] d = new float[len];
+                float[] m = new float[len];
+                float[] v = new float[len];
+                readFloats(in, d);
+                readFloats(in, m);
+                readFloats(in, v);
+                quant.restore(name, d);
                 opt.m.put(name, m);
                 opt.v.put(name, v);
             }

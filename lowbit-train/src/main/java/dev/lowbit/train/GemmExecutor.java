@@ -29,9 +29,19 @@ public final class GemmExecutor {
     private long step;
     private long calls;
 
+    private final QuantizerParams qparams = new QuantizerParams();
+
     public GemmExecutor(MatmulPolicy policy, GemmBackend backend) {
         this.policy = policy;
         this.backend = backend;
+    }
+
+    /**
+     * The policy's trainable quantizer state (learned LSQ steps), created on the first forward GEMM that
+     * uses it; the trainer optimizes and checkpoints it with the model's parameters.
+     */
+    public QuantizerParams quantizerParams() {
+        return qparams;
     }
 
     public MatmulPolicy policy() {
@@ -80,6 +90,10 @@ public final class GemmExecutor {
      */
     public FloatMatrix gemm(GemmRole role, String layer, GemmLayout layout, FloatMatrix a, FloatMatrix b) {
         GemmSpec spec = policy.spec(role);
+        if (spec.rhs() instanceof OperandSpec.Saved) {
+            throw new dev.lowbit.LowbitException(layer + " " + role.label() + " reuses its forward GEMM's quantized operand: "
+                    + "run it through the forward's handle (GemmExecutor.forward)");
+        }
         long t0 = System.nanoTime();
         FloatMatrix out;
         Phases ph = new Phases();
@@ -138,25 +152,169 @@ public final class GemmExecutor {
     }
 
     private void nt(GemmSpec spec, GemmRole role, String layer, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
-        long t0 = System.nanoTime();
         if (spec.exec() == GemmSpec.Exec.IMUNPACK) {
             imunpack(spec, layer + " " + role.label(), GemmLayout.NT, a, b, out, ph);
         } else {
-            String what = layer + " " + role.label();
-            int layerIndex = layerIndex(layer);
-            FloatMatrix ha = a;
-            FloatMatrix hb = b;
-            int block = spec.hadamard() ? hadamardBlock(a.cols()) : 1;
-            if (block > 1) {
-                ha = hadamard(a, block);
-                hb = hadamard(b, block);
-            }
-            FloatMatrix qa = spec.lhs().fakeQuantize(ha, new OperandSpec.Context(what + " lhs", seed, step, layerIndex, calls++));
-            FloatMatrix qb = spec.rhs().fakeQuantize(hb, new OperandSpec.Context(what + " rhs", seed, step, layerIndex, calls++));
+            Quantized q = quantizeForward(spec, role, layer, a, b, ph);
             long t1 = System.nanoTime();
-            ph.quantize += t1 - t0;
-            Gemm.f32(qa, qb, out, backend);
+            Gemm.f32(q.qa, q.qb, out, backend);
             ph.gemm += System.nanoTime() - t1;
+        }
+    }
+
+    /**
+     * The operands of a float-executed GEMM {@code A·Bᵀ} (both m×k, n×k) as the spec quantizes them: the
+     * Hadamard transform along k when the spec has one, then each operand's quantizer ({@link OperandSpec.LsqLearned}
+     * with its step from {@link #quantizerParams()}, created from this operand on first use).
+     */
+    private Quantized quantizeForward(GemmSpec spec, GemmRole role, String layer, FloatMatrix a, FloatMatrix b, Phases ph) {
+        long t0 = System.nanoTime();
+        String what = layer + " " + role.label();
+        int layerIndex = layerIndex(layer);
+        FloatMatrix ha = a;
+        FloatMatrix hb = b;
+        int block = spec.hadamard() ? hadamardBlock(a.cols()) : 1;
+        if (block > 1) {
+            ha = hadamard(a, block);
+            hb = hadamard(b, block);
+        }
+        dev.lowbit.autograd.Tensor sa = null;
+        dev.lowbit.autograd.Tensor sb = null;
+        FloatMatrix qa;
+        FloatMatrix qb;
+        if (spec.lhs() instanceof OperandSpec.LsqLearned) {
+            FloatMatrix x = ha;
+            sa = qparams.step(QuantizerParams.stepName(layer, role, "lhs"), () -> LsqStep.init(x));
+            qa = LsqStep.quantize(ha, sa.data[0]);
+            calls++;
+        } else {
+            qa = spec.lhs().fakeQuantize(ha, new OperandSpec.Context(what + " lhs", seed, step, layerIndex, calls++));
+        }
+        if (spec.rhs() instanceof OperandSpec.LsqLearned) {
+            FloatMatrix x = hb;
+            sb = qparams.step(QuantizerParams.stepName(layer, role, "rhs"), () -> LsqStep.init(x));
+            qb = LsqStep.quantize(hb, sb.data[0]);
+            calls++;
+        } else {
+            qb = spec.rhs().fakeQuantize(hb, new OperandSpec.Context(what + " rhs", seed, step, layerIndex, calls++));
+        }
+        ph.quantize += System.nanoTime() - t0;
+        return new Quantized(spec, ha, hb, qa, qb, block, sa, sb);
+    }
+
+    /**
+     * A forward GEMM's operands as quantized: {@code ha, hb} what the quantizers saw (after the Hadamard
+     * transform when {@code block > 1}), {@code qa, qb} what the GEMM multiplied, and the learned steps (null
+     * for other quantizers).
+     */
+    private record Quantized(GemmSpec spec, FloatMatrix ha, FloatMatrix hb, FloatMatrix qa, FloatMatrix qb, int block,
+                             dev.lowbit.autograd.Tensor stepA, dev.lowbit.autograd.Tensor stepB) {}
+
+    /**
+     * {@code C = A·Bᵀ} (A m×k, B n×k) for forward role {@code role} in {@code layer}, with a handle whose
+     * {@link Forward#gradLhs} and {@link Forward#gradRhs} run the backward GEMMs. Where the policy's backward
+     * roles reuse the forward operands ({@link OperandSpec.Saved}, e.g. learned LSQ steps), the handle keeps
+     * the quantized operands; otherwise the backward GEMMs are the plain {@code dA = dC·B} (NN) and
+     * {@code dB = dCᵀ·A} (TN) calls of {@link #gemm(GemmRole, String, GemmLayout, FloatMatrix, FloatMatrix)}.
+     */
+    public Forward forward(GemmRole role, String layer, FloatMatrix a, FloatMatrix b) {
+        if (role.isBackward()) {
+            throw new IllegalArgumentException(role.label() + " is not a forward role");
+        }
+        GemmSpec spec = policy.spec(role);
+        if (!policy.savesForward(role)) {
+            return new Forward(role, layer, a, b, gemm(role, layer, a, b), null);
+        }
+        long t0 = System.nanoTime();
+        Phases ph = new Phases();
+        Quantized q = quantizeForward(spec, role, layer, a, b, ph);
+        long t1 = System.nanoTime();
+        FloatMatrix out = FloatMatrix.zeros(a.rows(), b.rows());
+        Gemm.f32(q.qa, q.qb, out, backend);
+        ph.gemm += System.nanoTime() - t1;
+        record(role, layer, a.rows(), b.rows(), a.cols(), System.nanoTime() - t0, ph);
+        return new Forward(role, layer, a, b, out, q);
+    }
+
+    /** A forward GEMM's result and its backward GEMMs; see {@link GemmExecutor#forward}. */
+    public final class Forward {
+        private final GemmRole role;
+        private final String layer;
+        private final FloatMatrix a;
+        private final FloatMatrix b;
+        private final FloatMatrix out;
+        private final Quantized saved;
+
+        private Forward(GemmRole role, String layer, FloatMatrix a, FloatMatrix b, FloatMatrix out, Quantized saved) {
+            this.role = role;
+            this.layer = layer;
+            this.a = a;
+            this.b = b;
+            this.out = out;
+            this.saved = saved;
+        }
+
+        /** C = A·Bᵀ. */
+        public FloatMatrix out() {
+            return out;
+        }
+
+        /** The gradient of A, {@code dC·B} (m×k), as backward role {@code bwd} computes it. */
+        public FloatMatrix gradLhs(GemmRole bwd, FloatMatrix dC) {
+            check(bwd);
+            if (saved == null || !(policy.spec(bwd).rhs() instanceof OperandSpec.Saved)) {
+                return gemm(bwd, layer, GemmLayout.NN, dC, b);
+            }
+            return savedBackward(bwd, dC, true);
+        }
+
+        /** The gradient of B, {@code dCᵀ·A} (n×k), as backward role {@code bwd} computes it. */
+        public FloatMatrix gradRhs(GemmRole bwd, FloatMatrix dC) {
+            check(bwd);
+            if (saved == null || !(policy.spec(bwd).rhs() instanceof OperandSpec.Saved)) {
+                return gemm(bwd, layer, GemmLayout.TN, dC, a);
+            }
+            return savedBackward(bwd, dC, false);
+        }
+
+        private void check(GemmRole bwd) {
+            if (!role.backwardRoles().contains(bwd)) {
+                throw new IllegalArgumentException(bwd.label() + " is not a backward role of " + role.label());
+            }
+        }
+
+        /**
+         * One backward GEMM on the saved forward operand. With the forward's Hadamard transform H (orthogonal,
+         * symmetric), C = Â·B̂ᵀ for Â = A·H, B̂ = B·H; the GEMM gives the gradient of the quantized Â (dC·Q(B̂))
+         * or B̂ (dCᵀ·Q(Â)) in the transformed basis, which is exactly what the LSQ backward needs; then the
+         * forward operand's quantizer backward (LSQ: mask and step gradient; others: straight through) and
+         * ·H maps it back. No GEMM beyond the two of a plain backward.
+         */
+        private FloatMatrix savedBackward(GemmRole bwd, FloatMatrix dC, boolean lhsSide) {
+            GemmSpec spec = policy.spec(bwd);
+            long t0 = System.nanoTime();
+            Phases ph = new Phases();
+            String what = layer + " " + bwd.label();
+            FloatMatrix g = lhsSide ? dC : Ops.transpose(dC);
+            FloatMatrix partner = lhsSide ? saved.qb : saved.qa;
+            ph.transpose = System.nanoTime() - t0;
+            long t1 = System.nanoTime();
+            FloatMatrix qg = spec.lhs().fakeQuantize(g, new OperandSpec.Context(what + " lhs", seed, step, layerIndex(layer), calls++));
+            calls++; // the right operand is the saved forward operand: nothing to quantize (the call numbering stays that of gemm)
+            long t2 = System.nanoTime();
+            ph.quantize = t2 - t1;
+            FloatMatrix dHat = Gemm.f32(GemmLayout.NN, qg, partner, backend);
+            long t3 = System.nanoTime();
+            ph.gemm = t3 - t2;
+            dev.lowbit.autograd.Tensor stepParam = lhsSide ? saved.stepA : saved.stepB;
+            if (stepParam != null) {
+                double gs = LsqStep.backward(lhsSide ? saved.ha : saved.hb, stepParam.data[0], dHat.data());
+                stepParam.grad()[0] += (float) gs;
+            }
+            FloatMatrix d = saved.block > 1 ? hadamard(dHat, saved.block) : dHat;
+            ph.quantize += System.nanoTime() - t3;
+            record(bwd, layer, g.rows(), partner.cols(), g.cols(), System.nanoTime() - t0, ph);
+            return d;
         }
     }
 

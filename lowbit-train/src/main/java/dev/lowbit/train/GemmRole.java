@@ -20,6 +20,16 @@ public enum GemmRole {
         return this == GRAD_INPUT || this == GRAD_WEIGHT || this == ATTN_SCORE_GRAD || this == ATTN_VALUE_GRAD;
     }
 
+    /** The backward roles whose GEMMs differentiate this forward role's GEMM (none for a backward role). */
+    public java.util.List<GemmRole> backwardRoles() {
+        return switch (this) {
+            case OUTPUT -> java.util.List.of(GRAD_INPUT, GRAD_WEIGHT);
+            case ATTN_SCORE -> java.util.List.of(ATTN_SCORE_GRAD);
+            case ATTN_VALUE -> java.util.List.of(ATTN_VALUE_GRAD);
+            default -> java.util.List.of();
+        };
+    }
+
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }

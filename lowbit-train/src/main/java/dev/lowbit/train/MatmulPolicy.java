@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.LowbitException;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -11,6 +12,48 @@ public record MatmulPolicy(String name, Map<GemmRole, GemmSpec> specs) {
             m.put(r, specs.getOrDefault(r, GemmSpec.FP32));
         }
         specs = java.util.Collections.unmodifiableMap(m);
+        for (GemmRole r : GemmRole.values()) {
+            GemmSpec s = m.get(r);
+            if (r.isBackward()) {
+                if (s.lhs() instanceof OperandSpec.LsqLearned || s.rhs() instanceof OperandSpec.LsqLearned
+                        || s.lhs() instanceof OperandSpec.Saved) {
+                    throw new LowbitException("policy " + name + ": " + r.label() + " is a backward role; a learned LSQ step belongs to "
+                            + "the forward GEMM, and only its right operand can be the saved forward operand");
+                }
+                if (s.rhs() instanceof OperandSpec.Saved && s.hadamard()) {
+                    throw new LowbitException("policy " + name + ": " + r.label() + " reuses the forward operand in the forward's basis; "
+                            + "it cannot add its own Hadamard transform");
+                }
+            } else {
+                if (s.lhs() instanceof OperandSpec.Saved || s.rhs() instanceof OperandSpec.Saved) {
+                    throw new LowbitException("policy " + name + ": " + r.label() + " is a forward role and has no saved operand to reuse");
+                }
+                boolean learned = s.lhs() instanceof OperandSpec.LsqLearned || s.rhs() instanceof OperandSpec.LsqLearned;
+                boolean saved = false;
+                for (GemmRole b : r.backwardRoles()) {
+                    boolean bs = m.get(b).rhs() instanceof OperandSpec.Saved;
+                    saved |= bs;
+                    if (learned && !bs) {
+                        throw new LowbitException("policy " + name + ": " + r.label() + " learns LSQ steps, so " + b.label()
+                                + " must reuse the forward's quantized operand (OperandSpec.Saved) to give the steps a gradient");
+                    }
+                }
+                if (saved && s.exec() != GemmSpec.Exec.FLOAT) {
+                    throw new LowbitException("policy " + name + ": the backward of " + r.label() + " reuses the forward operand, "
+                            + "which only float execution saves");
+                }
+            }
+        }
+    }
+
+    /** Whether a backward role of forward role {@code role} reuses the forward's quantized operands ({@link OperandSpec.Saved}). */
+    public boolean savesForward(GemmRole role) {
+        for (GemmRole b : role.backwardRoles()) {
+            if (spec(b).rhs() instanceof OperandSpec.Saved) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public GemmSpec spec(GemmRole role) {

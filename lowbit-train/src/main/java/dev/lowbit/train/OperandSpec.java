@@ -29,6 +29,25 @@ public sealed interface OperandSpec {
     record Lsq4() implements OperandSpec {}
 
     /**
+     * The INT4 paper's LSQ quantizer with a <em>learned</em> step: symmetric INT4 on [−8, 7],
+     * {@code q = clamp(rint(x/s), −8, 7)} (half-even rounding, as {@link Lsq4} and the paper's python
+     * {@code fake_quantize}), dequantized {@code q·s}, with one trainable s per (layer, role, operand) held
+     * by the executor's {@link QuantizerParams}, initialized on its first forward to
+     * {@code 2·mean|x|/√7 + 1e-10} of what is quantized. Backward (through {@link GemmExecutor.Forward}):
+     * straight-through inside the range, zero outside, and the LSQ step gradient. Forward roles only; their
+     * backward roles must take the right operand as {@link Saved}.
+     */
+    record LsqLearned() implements OperandSpec {}
+
+    /**
+     * In a backward role: the forward GEMM's operand exactly as the forward quantized it (dequantized, in
+     * the forward's Hadamard basis when it had one), reused instead of quantizing the float operand again.
+     * The gradient then comes out in that basis and the executor maps it back through the forward operand's
+     * quantizer (STE, or LSQ's masked gradient and step gradient) and the inverse transform.
+     */
+    record Saved() implements OperandSpec {}
+
+    /**
      * The INT4 paper's gradient quantizer: bit splitting into two INT4 halves plus leverage-score
      * sampling of N of the 2N rows (unbiased). With {@code transposed} the samples are the columns
      * (the gradient arrives as dYᵀ in the grad-weight GEMM).
@@ -66,6 +85,8 @@ public sealed interface OperandSpec {
                 HadamardQuantizer.lsqRoundInPlace(d, HadamardQuantizer.lsqInitStep(d));
                 yield FloatMatrix.ofDoubles(d, x.rows(), x.cols());
             }
+            case LsqLearned l -> throw new dev.lowbit.LowbitException(ctx.what() + ": a learned LSQ step is quantized by the executor (GemmExecutor.forward)");
+            case Saved sv -> x;
             case BitSplitLss b -> {
                 FloatMatrix g = b.transposed() ? Ops.transpose(x) : x;
                 double[] d = Sqnr.toDouble(g);
@@ -86,6 +107,8 @@ public sealed interface OperandSpec {
             case Fp32 f -> "fp32";
             case Rtn r -> r.params().label();
             case Lsq4 l -> "lsq-int4";
+            case LsqLearned l -> "lsq-int4-learned";
+            case Saved sv -> "forward-quantized";
             case BitSplitLss b -> "bitsplit-lss";
             case Bfp b -> "bfp-fast";
             case Format f -> f.format().name() + (f.tensorScale() ? "/tensor-scaled" : "") + (f.stochastic() ? "/sr" : "");

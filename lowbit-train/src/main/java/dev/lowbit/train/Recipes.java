@@ -41,7 +41,8 @@ public final class Recipes {
         m.put("rtn-clip", "RTN p95/15 forward with heavy hitters clipped (the ablation), gradients as imunpack");
         m.put("int8", "absmax INT8 (beta 1, 255 levels) forward and backward");
         m.put("rtn-15", "RTN p95/15 forward and backward, heavy hitters kept (gradients with too few levels)");
-        m.put("int4-hq", "INT4 training paper: Hadamard + LSQ-step INT4 forward, bit splitting + leverage-score sampling for gradients");
+        m.put("int4-hq", "INT4 training paper: Hadamard + INT4 forward with learned LSQ steps, bit splitting + leverage-score sampling for gradients");
+        m.put("int4-hq-linear", "int4-hq on the linear layers only, attention GEMMs in float32 (as the INT4 paper's code)");
         m.put("fp8", "E4M3 forward, E5M2 gradients, per-tensor scaling (amax to the format's max)");
         m.put("mxfp8", "OCP MXFP8: E4M3 forward, E5M2 gradients, blocks of 32 along each GEMM's reduction axis");
         m.put("mxfp4", "OCP MXFP4 (E2M1) forward, MXFP8 E5M2 gradients");
@@ -74,12 +75,27 @@ public final class Recipes {
             }
             case "rtn-15" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(fwd, fwd));
             case "int4-hq" -> {
-                OperandSpec lsq = new OperandSpec.Lsq4();
+                // forward: Hadamard, then INT4 with a learned LSQ step per (layer, role, operand); backward: the
+                // gradient bit-split + leverage-score sampled against the forward's saved INT4 operand.
+                // P·V reduces over sequence positions: a Hadamard there would mix later positions into the
+                // quantization error of earlier ones and break the causal mask (a GPT learns to read the
+                // future through it), so P·V is quantized without the transform.
+                OperandSpec lsq = new OperandSpec.LsqLearned();
                 java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(GemmRole.class);
                 for (GemmRole r : GemmRole.values()) {
+                    GemmSpec f = GemmSpec.fake(lsq, lsq);
                     m.put(r, r.isBackward()
-                            ? GemmSpec.fake(new OperandSpec.BitSplitLss(r == GemmRole.GRAD_WEIGHT), lsq)
-                            : GemmSpec.fake(lsq, lsq).withHadamard());
+                            ? GemmSpec.fake(new OperandSpec.BitSplitLss(r == GemmRole.GRAD_WEIGHT), new OperandSpec.Saved())
+                            : r == GemmRole.ATTN_VALUE ? f : f.withHadamard());
+                }
+                yield new MatmulPolicy(name, m);
+            }
+            case "int4-hq-linear" -> {
+                // int4-hq on the linear layers only; QKᵀ and P·V (and their gradients) in float32, as in the
+                // INT4 paper's code (its BERT quantizes nn.Linear layers; the attention matmuls stay torch.matmul)
+                java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(byName("int4-hq", bits, steps, layers).specs());
+                for (GemmRole r : new GemmRole[] {GemmRole.ATTN_SCORE, GemmRole.ATTN_SCORE_GRAD, GemmRole.ATTN_VALUE, GemmRole.ATTN_VALUE_GRAD}) {
+                    m.put(r, GemmSpec.FP32);
                 }
                 yield new MatmulPolicy(name, m);
             }

@@ -15,7 +15,10 @@ import java.util.Map;
  * @param sample generated text (GPT) or null
  * @param cpuSeconds CPU time of the training thread over the training steps (GEMM workers not included):
  *     with one thread it measures the work even when other processes share the cores
+ * @param quantizerParams the policy's learned quantizer parameters (LSQ steps) by name without
+ *     {@link QuantizerParams#PREFIX}: {initial value (NaN for a resumed run), final value}; empty for policies without
  */
 public record RunResult(TrainConfig config, long parameters, double[] trainLoss, List<double[]> valLoss, double finalValLoss,
                         double accuracy, double tokensPerSecond, double seconds, Map<String, GemmExecutor.RoleStats> unpack,
-                        String sample, int resumedFrom, double cpuSeconds) {}
+                        String sample, int resumedFrom, double cpuSeconds,
+                        Map<String, double[]> quantizerParams) {}

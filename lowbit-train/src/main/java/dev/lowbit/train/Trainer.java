@@ -53,23 +53,30 @@ public final class Trainer {
             if (ckpt == null) {
                 throw new dev.lowbit.LowbitException("--resume needs --checkpoint DIR");
             }
-            start = Checkpoint.load(ckpt, c, model, opt, trainLoss, valLoss);
+            start = Checkpoint.load(ckpt, c, model, ex.quantizerParams(), opt, trainLoss, valLoss);
         }
         double trainSeconds = 0;
         long cpuNanos = 0;
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         boolean cpu = mx.isCurrentThreadCpuTimeSupported();
         long items = 0;
+        java.util.Map<String, Double> initial = new java.util.HashMap<>();
         for (int step = start; step < c.steps(); step++) {
             long t0 = System.nanoTime();
             long c0 = cpu ? mx.getCurrentThreadCpuTime() : 0;
             for (Tensor p : model.params().values()) {
                 p.zeroGrad();
             }
+            ex.quantizerParams().zeroGrad();
             ex.setStep(c.seed(), step);
             Tensor loss = task.loss(ex, fp32, step);
+            if (step == 0) {
+                for (var e : ex.quantizerParams().params().entrySet()) {
+                    initial.put(e.getKey(), (double) e.getValue().data[0]);
+                }
+            }
             loss.backward();
-            opt.step(model, lr.at(step));
+            opt.step(model, ex.quantizerParams(), lr.at(step));
             trainSeconds += (System.nanoTime() - t0) / 1e9;
             cpuNanos += cpu ? mx.getCurrentThreadCpuTime() - c0 : 0;
             items += task.itemsPerStep();
@@ -85,16 +92,21 @@ public final class Trainer {
                 ex.setRecording(true);
             }
             if (ckpt != null && (last || (c.checkpointEvery() > 0 && (step + 1) % c.checkpointEvery() == 0))) {
-                Checkpoint.save(ckpt, c, model, opt, step + 1, trainLoss, valLoss);
+                Checkpoint.save(ckpt, c, model, ex.quantizerParams(), opt, step + 1, trainLoss, valLoss);
             }
         }
         ex.setRecording(false);
         ex.setStep(c.seed() ^ 0xE7A1L, c.steps() - 1L);
         double[] fin = task.evaluate(ex, fp32, true);
         String sample = task.sample(ex, fp32);
+        java.util.Map<String, double[]> quant = new java.util.LinkedHashMap<>();
+        for (var e : ex.quantizerParams().params().entrySet()) {
+            quant.put(e.getKey().substring(QuantizerParams.PREFIX.length()),
+                    new double[] {initial.getOrDefault(e.getKey(), Double.NaN), e.getValue().data[0]});
+        }
         return new RunResult(c, model.parameterCount(), trainLoss.stream().mapToDouble(Double::doubleValue).toArray(), valLoss,
                 fin[0], fin[1], items / Math.max(trainSeconds, 1e-9), trainSeconds, ex.stats(), sample, start,
-                cpu ? cpuNanos / 1e9 : Double.NaN);
+                cpu ? cpuNanos / 1e9 : Double.NaN, quant);
     }
 
     /** Character-level GPT on the King James Bible. */

@@ -129,22 +129,31 @@ class TrainingTest {
 
     static final class Interrupt extends RuntimeException {}
 
+    /** Also for int4-hq, whose learned LSQ steps (and their AdamW moments) travel in the checkpoint. */
     @Test
     void resumeAfterAnInterruptionContinuesBitIdentically() {
         GemmBackend be = GemmBackends.preferred();
-        RunResult straight = Trainer.run(tiny("imunpack-sim", 8, null, 0), be, false, null);
-        Path b = dir.resolve("ck");
-        b.toFile().mkdirs();
-        TrainConfig c = tiny("imunpack-sim", 8, b, 5);
-        assertThatThrownBy(() -> Trainer.run(c, be, false, (s, total, loss, rate) -> {
-            if (s == 6) {
-                throw new Interrupt();
+        for (String policy : new String[] {"imunpack-sim", "int4-hq"}) {
+            RunResult straight = Trainer.run(tiny(policy, 8, null, 0), be, false, null);
+            Path b = dir.resolve("ck-" + policy);
+            b.toFile().mkdirs();
+            TrainConfig c = tiny(policy, 8, b, 5);
+            assertThatThrownBy(() -> Trainer.run(c, be, false, (s, total, loss, rate) -> {
+                if (s == 6) {
+                    throw new Interrupt();
+                }
+            })).isInstanceOf(Interrupt.class);
+            RunResult resumed = Trainer.run(c, be, true, null);
+            assertThat(resumed.resumedFrom()).isEqualTo(5);
+            assertArrayEquals(straight.trainLoss(), resumed.trainLoss(), policy);
+            assertThat(resumed.finalValLoss()).as(policy).isEqualTo(straight.finalValLoss());
+            assertThat(resumed.quantizerParams().keySet()).isEqualTo(straight.quantizerParams().keySet());
+            for (var e : straight.quantizerParams().entrySet()) {
+                assertThat(resumed.quantizerParams().get(e.getKey())[1]).as(e.getKey()).isEqualTo(e.getValue()[1]);
             }
-        })).isInstanceOf(Interrupt.class);
-        RunResult resumed = Trainer.run(c, be, true, null);
-        assertThat(resumed.resumedFrom()).isEqualTo(5);
-        assertArrayEquals(straight.trainLoss(), resumed.trainLoss());
-        assertThat(resumed.finalValLoss()).isEqualTo(straight.finalValLoss());
+            assertThat(straight.quantizerParams()).hasSize(policy.equals("int4-hq") ? 12 : 0);
+        }
+        Path b = dir.resolve("ck-imunpack-sim");
         assertThatThrownBy(() -> Trainer.run(tiny("fp32", 8, b, 5), be, true, null)).isInstanceOf(LowbitException.class)
                 .hasMessageContaining("no checkpoint");
     }
