@@ -13,7 +13,9 @@ import dev.lowbit.LowbitException;
  *     ±floor((n−1)/2)
  * @param nonZeroAlpha when the percentile falls on zeros (alpha &lt; 1e-20, a mostly-zero tensor such as
  *     a gradient that only reaches a few rows), take the percentile over the non-zero magnitudes instead
- *     of flooring alpha at 1e-20 (the reference code's ViT-training variant)
+ *     of flooring alpha at 1e-20 (the reference code's ViT-training variant); and when heavy hitters are kept,
+ *     raise alpha so that the largest code stays at most 2^61 instead of failing (see
+ *     {@code RtnQuantizer.trainingAlphaFloor})
  */
 public record QuantParams(double beta, int levels, Granularity granularity, boolean clip, boolean nonZeroAlpha) {
     /** IM-Unpack's default for forward GEMMs: p95, 15 levels, per tensor, heavy hitters kept. */

@@ -67,6 +67,13 @@ public final class RtnQuantizer {
                 if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
                     alpha = percentileAlpha(nonZero(mags), p.beta());
                 }
+                if (p.nonZeroAlpha() && !p.clip()) {
+                    float mx = 0;
+                    for (int i = 0; i < n; i++) {
+                        mx = Math.max(mx, mags[i]);
+                    }
+                    alpha = trainingAlphaFloor(alpha, mx, p);
+                }
                 double s = (p.levels() / 2.0) / alpha;
                 alphas[sr * sCols + sc] = alpha;
                 scales[sr * sCols + sc] = s;
@@ -220,6 +227,7 @@ public final class RtnQuantizer {
         if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
             alpha = percentileAlpha(nonZero(mags), p.beta());
         }
+        alpha = trainingAlphaFloor(alpha, max, p);
         double s = (p.levels() / 2.0) / alpha;
         double clipMax = p.clip() ? Math.floor((p.levels() - 1) / 2.0) : Double.POSITIVE_INFINITY;
         double qMax = Math.min(clipMax, Math.rint(max * s)); // rint is monotone: the largest |code|
@@ -415,6 +423,7 @@ public final class RtnQuantizer {
                 }
                 alpha = percentileAlphaBits(nonZero, nonZero.length, maxB, p.beta(), new int[nonZero.length], vm);
             }
+            alpha = trainingAlphaFloor(alpha, Float.intBitsToFloat(maxB), p);
             double s = (p.levels() / 2.0) / alpha;
             double qMax = Math.min(clipMax, Math.rint(Float.intBitsToFloat(maxB) * s)); // rint is monotone: the largest |code|
             if (qMax > MAX_INT_CODE) {
@@ -456,6 +465,21 @@ public final class RtnQuantizer {
      * {@link #percentileAlpha} of the magnitudes whose raw float bits are the first {@code n} entries of {@code bits}
      * ({@code maxBits}: their maximum), through {@link Selection#kthLargestBits}: the same alpha.
      */
+    /**
+     * The training rule's second guard ({@code nonZeroAlpha}, heavy hitters kept): alpha is raised to
+     * {@code max|x|·(n/2)/2^61} when the percentile is so small next to the largest magnitude that the largest
+     * code would pass 2^61 — e.g. a gradient whose 95 % smallest entries are ~1e-20 but not zero, as in
+     * attention-score gradients behind saturated softmax rows. The strict rule (the paper's, used by
+     * {@code unpack}) keeps the one-line error instead. A run that never came near 2^61 is unchanged bit for bit.
+     */
+    static double trainingAlphaFloor(double alpha, double maxAbs, QuantParams p) {
+        if (!p.nonZeroAlpha() || p.clip()) {
+            return alpha;
+        }
+        double floor = maxAbs * (p.levels() / 2.0) / 0x1p61;
+        return alpha < floor ? floor : alpha;
+    }
+
     static double percentileAlphaBits(int[] bits, int n, int maxBits, double beta, int[] scratch, dev.lowbit.numeric.VectorMath vm) {
         if (n == 0) {
             return 1.0;
