@@ -86,14 +86,21 @@ class FastImUnpackTest {
         }
     }
 
-    @Test
-    void edgeCodes() {
+    /** A checker of one GEMM of int codes: A m×k, W n×k. */
+    interface Check {
+        void run(int[] a, int m, int[] w, int n, int k, String what);
+    }
+
+    /**
+     * Edge codes for every b: ±2^(b−1) (one more than a digit holds) and ±(2^(b−1) − 1) (the largest digit) with
+     * mixed signs; all-outlier rows next to a zero row with the largest int code 2^30; zeros; m = 0; k = 0.
+     */
+    static void edgeCases(Check check) {
         int m = 6;
         int n = 5;
         int k = 9;
         for (int b = Digits.MIN_BITS; b <= Digits.MAX_BITS; b++) {
             int s = 1 << (b - 1);
-            // ±2^(b−1) (one more than a digit holds) and ±(2^(b−1) − 1) (the largest digit), mixed signs
             int[] a = new int[m * k];
             int[] w = new int[n * k];
             for (int i = 0; i < a.length; i++) {
@@ -102,9 +109,8 @@ class FastImUnpackTest {
             for (int i = 0; i < w.length; i++) {
                 w[i] = (i % 4 == 0 ? -s : s - 1);
             }
-            check(a, m, w, n, k, "±2^(b-1) at b=" + b);
+            check.run(a, m, w, n, k, "±2^(b-1) at b=" + b);
         }
-        // all-outlier rows next to zero rows, zeros, and the largest int code 2^30
         int[] a = new int[4 * 6];
         for (int c = 0; c < 6; c++) {
             a[c] = 1 << 30;
@@ -115,10 +121,15 @@ class FastImUnpackTest {
         for (int i = 0; i < w.length; i++) {
             w[i] = i % 5 == 0 ? -(1 << 30) : i % 7;
         }
-        check(a, 4, w, 3, 6, "outlier rows");
-        check(new int[12], 4, new int[9], 3, 3, "zeros");
-        check(new int[0], 0, new int[6], 3, 2, "m = 0");
-        check(new int[0], 4, new int[0], 3, 0, "k = 0");
+        check.run(a, 4, w, 3, 6, "all-outlier rows next to a zero row");
+        check.run(new int[12], 4, new int[9], 3, 3, "zeros");
+        check.run(new int[0], 0, new int[6], 3, 2, "m = 0");
+        check.run(new int[0], 4, new int[0], 3, 0, "k = 0");
+    }
+
+    @Test
+    void edgeCodes() {
+        edgeCases(FastImUnpackTest::check);
     }
 
     @Test
@@ -209,35 +220,7 @@ class FastImUnpackTest {
 
     @Test
     void perRowScalesEdgeCodes() {
-        int m = 6;
-        int n = 5;
-        int k = 9;
-        for (int b = Digits.MIN_BITS; b <= Digits.MAX_BITS; b++) {
-            int s = 1 << (b - 1);
-            int[] a = new int[m * k];
-            int[] w = new int[n * k];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = (i % 3 == 0 ? s : s - 1) * (i % 2 == 0 ? 1 : -1);
-            }
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (i % 4 == 0 ? -s : s - 1);
-            }
-            checkRows(a, m, w, n, k, "±2^(b-1) at b=" + b);
-        }
-        int[] a = new int[4 * 6];
-        for (int c = 0; c < 6; c++) {
-            a[c] = 1 << 30;
-            a[6 + c] = -((1 << 29) + 12345);
-            a[18 + c] = c - 3;
-        }
-        int[] w = new int[3 * 6];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = i % 5 == 0 ? -(1 << 30) : i % 7;
-        }
-        checkRows(a, 4, w, 3, 6, "all-outlier rows next to a zero row");
-        checkRows(new int[12], 4, new int[9], 3, 3, "zeros");
-        checkRows(new int[0], 0, new int[6], 3, 2, "m = 0");
-        checkRows(new int[0], 4, new int[0], 3, 0, "k = 0");
+        edgeCases(FastImUnpackTest::checkRows);
     }
 
     @Test
