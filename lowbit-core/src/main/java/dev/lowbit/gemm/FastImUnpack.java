@@ -187,7 +187,7 @@ public final class FastImUnpack {
         };
         long t1 = System.nanoTime();
         Choice c = bits == AUTO_BITS && only == null ? floatPath(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), rhsFloats,
-                backend, out) : null;
+                backend, out, true) : null;
         if (c == null) {
             c = run(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), bits, only, null, backend, out);
         }
@@ -230,9 +230,12 @@ public final class FastImUnpack {
         return Arrays.copyOf(cuts, segs + 1);
     }
 
-    /** The float path of {@link #multiplyRows} (see there), or null when it does not apply. */
+    /**
+     * The float path of {@link #multiplyRows} (see there), or null when it does not apply; {@code digits}: fall back to
+     * {@link #floatDigits} when the codes are too large for one float GEMM per segment (else null).
+     */
     private static Choice floatPath(Operand qa, double[] sa, Operand qw, double[] sw, float[] rhsFloats, GemmBackend backend,
-                                    FloatMatrix out) {
+                                    FloatMatrix out, boolean digits) {
         int m = qa.rows();
         int n = qw.rows();
         int k = qa.cols();
@@ -241,7 +244,7 @@ public final class FastImUnpack {
         }
         int[] cuts = floatCuts(k, qa.colMax(), qw.colMax(), MAX_FLOAT_SEGMENTS);
         if (cuts == null) {
-            return floatDigits(qa, sa, qw, sw, backend, out);
+            return digits ? floatDigits(qa, sa, qw, sw, backend, out) : null;
         }
         int segs = cuts.length - 1;
         if (segs == 1 && (double) m * n * k <= SMALL_GEMM) {
@@ -413,6 +416,13 @@ public final class FastImUnpack {
         Arrays.fill(sa, qa.scale());
         double[] sw = new double[qw.rows()];
         Arrays.fill(sw, qw.scale());
+        if (bits == AUTO_BITS && strategy == null) {
+            // the exact float path of multiplyRows (same rescale formula, so the same bits as the integer kernels)
+            Choice c = floatPath(Operand.of(qa), sa, Operand.of(qw), sw, null, backend, out, false);
+            if (c != null) {
+                return c;
+            }
+        }
         return run(Operand.of(qa), sa, Operand.of(qw), sw, bits, null, strategy, backend, out);
     }
 

@@ -156,15 +156,26 @@ class FastImUnpackTest {
     }
 
     @Test
-    void autoPrefersNoUnpackingWhenTheCodesFit() {
-        // 15-level codes fit in 5 bits: the cheapest choice runs them as they are
+    void autoRunsSmallCodesOnTheExactFloatPathAndLargeOnesWithoutUnpackingWhenTheyFit() {
+        // 15-level codes: every partial sum stays below 2^24, so the FP32 kernel on the codes is exact
         int[] a = random(new SplittableRandom(1), 64 * 96, 15);
         int[] w = random(new SplittableRandom(2), 64 * 96, 15);
         FloatMatrix out = FloatMatrix.zeros(64, 64);
         FastImUnpack.Choice c = FastImUnpack.multiplyCodes(codes(a, 64, 96, 1), codes(w, 64, 96, 1), FastImUnpack.AUTO_BITS, null,
                 GemmBackends.preferred(), out);
-        assertThat(c.strategy()).isEqualTo("none");
-        assertThat(c.bits()).isGreaterThanOrEqualTo(5);
+        assertThat(c.strategy()).isEqualTo("float");
+        assertArrayEquals(reference(a, 64, w, 64, 96, 1, 1), out.data());
+        // 15-bit codes on both sides: one column's product reaches 2^24, so the integer kernels run, without unpacking
+        int[] big = random(new SplittableRandom(3), 16 * 40, 16383);
+        big[0] = 16383;
+        int[] bigW = random(new SplittableRandom(4), 8 * 40, 16383);
+        bigW[0] = -16383;
+        FloatMatrix o2 = FloatMatrix.zeros(16, 8);
+        FastImUnpack.Choice c2 = FastImUnpack.multiplyCodes(codes(big, 16, 40, 1), codes(bigW, 8, 40, 1), FastImUnpack.AUTO_BITS, null,
+                GemmBackends.preferred(), o2);
+        assertThat(c2.strategy()).isEqualTo("none");
+        assertThat(c2.bits()).isGreaterThanOrEqualTo(15);
+        assertArrayEquals(reference(big, 16, bigW, 8, 40, 1, 1), o2.data());
     }
 
     /** The per-row-scale entry: every b, AUTO/ROW/COLUMN, both backends, against (float) (C[i,j] / (sa[i]·sw[j])) from the long GEMM. */

@@ -339,6 +339,7 @@ public final class GemmExecutor {
         }
         ph.ratio = r.ratio();
         ph.bits = r.bits();
+        ph.floatPath = r.strategy().equals("float");
         double na = (double) a.rows() * a.cols();
         double nb = (double) b.rows() * b.cols();
         ph.hhA = na == 0 ? 0 : r.lhsHeavy() / na;
@@ -388,6 +389,8 @@ public final class GemmExecutor {
         double hhA;
         double hhB;
         int bits;
+        /** The GEMM ran on the exact float path (codes as float32 through the FP32 kernel, nothing unpacked). */
+        boolean floatPath;
     }
 
     /** Block index from a layer name like {@code h3.attn}: 3; −1 for layers outside the blocks. */
@@ -431,15 +434,22 @@ public final class GemmExecutor {
         double gemmSeconds;
         double transposeSeconds;
         double bitsOps;
+        double intOps;
+        double floatOps;
 
         void add(double o, double ratio, double hhA, double hhB, double sec, int bits, Phases ph) {
+            if (ph.floatPath) {
+                floatOps += o;
+            } else if (bits > 0) {
+                bitsOps += bits * o;
+                intOps += o;
+            }
             count++;
             seconds += sec;
             quantizeSeconds += ph.quantize / 1e9;
             unpackSeconds += ph.unpack / 1e9;
             gemmSeconds += ph.gemm / 1e9;
             transposeSeconds += ph.transpose / 1e9;
-            bitsOps += bits * o;
             ops += o;
             unpackedOps += o * ratio;
             heavyA += hhA * o;
@@ -466,6 +476,8 @@ public final class GemmExecutor {
             gemmSeconds += o.gemmSeconds;
             transposeSeconds += o.transposeSeconds;
             bitsOps += o.bitsOps;
+            intOps += o.intOps;
+            floatOps += o.floatOps;
             return this;
         }
 
@@ -489,9 +501,17 @@ public final class GemmExecutor {
             return transposeSeconds;
         }
 
-        /** Work-weighted mean of the IM-Unpack bit-width b used (0 when no IM-Unpack GEMM ran). */
+        /** Work-weighted mean of the IM-Unpack bit-width b over the GEMMs that ran b-bit kernels (0 when none did). */
         public double meanBits() {
-            return ops == 0 ? 0 : bitsOps / ops;
+            return intOps == 0 ? 0 : bitsOps / intOps;
+        }
+
+        /**
+         * Share of the work (multiply-adds) that IM-Unpack ran on the exact float path: codes as float32 through the
+         * FP32 kernel, exact because every partial sum stays below 2^24 ({@code FastImUnpack.multiplyRows}).
+         */
+        public double floatPathShare() {
+            return ops == 0 ? 0 : floatOps / ops;
         }
 
         /** Useful GEMM operations per second of kernel time (2·m·n·k / gemmSeconds). */
