@@ -67,6 +67,7 @@ public final class LowbitCli implements Runnable {
         for (Class<?> sub : SUBCOMMANDS) {
             cl.addSubcommand(sub);
         }
+        TrainCommand.describePolicies(cl.getSubcommands().get("train"));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpWidth(110);
         cl.setParameterExceptionHandler((ex, args) -> {

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,10 +36,7 @@ import picocli.CommandLine.Spec;
             "Fashion-MNIST from Debian's dataset-fashion-mnist, or --data DIR). Every GEMM of the step —",
             "forward, grad-input, grad-weight, both attention GEMMs and their gradients — runs as the policy",
             "says; 'imunpack' executes them as exact low-bit integer GEMMs. Same seed ⇒ same bits.", ""},
-        footer = {"", "Policies:", "  fp32, imunpack, imunpack-sim, rtn-clip, int8, rtn-15, int4-hq, int4-hq-linear, fp8, mxfp8, mxfp4, nvfp4,",
-            "  bfp-fast",
-            "  (one line each in docs/training.md)",
-            "", "Examples:",
+        footer = {"", "Policies (results: docs/training.md):", "%s", "", "Examples:",
             "  ./lowbit train --task kjv-gpt --policy fp32 --steps 300 --plot loss.png",
             "  ./lowbit train --task kjv-gpt --policies fp32,imunpack,rtn-clip --steps 600 --out runs.json --plot loss.png",
             "  ./lowbit train --task fashion-vit --policy imunpack --steps 500 --checkpoint ckpt/ && ./lowbit train … --resume",
@@ -249,10 +247,9 @@ final class TrainCommand implements Callable<Integer> {
     static String table(String task, List<Summary> results) {
         Table t = new Table("policy", "steps", "final val loss", "vs first", "accuracy", task.equals("kjv-gpt") ? "tokens/s" : "images/s",
                 "unpack ratio");
-        double base = results.getFirst().finalValLoss();
         StringBuilder samples = new StringBuilder();
         for (Summary r : results) {
-            t.row(r.policy(), r.steps(), r.finalValLoss(), String.format(java.util.Locale.ROOT, "%+.2f%%", 100 * (r.finalValLoss() / base - 1)),
+            t.row(r.policy(), r.steps(), r.finalValLoss(), String.format(java.util.Locale.ROOT, "%+.2f%%", gapPercent(r, results)),
                     Double.isNaN(r.accuracy()) ? "-" : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * r.accuracy()),
                     r.itemsPerSecond(), Double.isNaN(r.unpackRatio()) ? "-" : Table.format(r.unpackRatio()));
             if (r.sample() != null) {
@@ -346,8 +343,34 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** One bar per run: final validation loss relative to the first run's, in percent (the table's "vs first"). */
+    /** Fills the footer's policy list from {@link dev.lowbit.train.Recipes#describe()}: one line per recipe. */
+    static void describePolicies(CommandLine train) {
+        StringBuilder b = new StringBuilder();
+        for (var e : dev.lowbit.train.Recipes.describe().entrySet()) {
+            // wrapped here (picocli would not indent the continuation lines)
+            StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "  %-15s", e.getKey()));
+            for (String word : e.getValue().replace("%", "%%").split(" ")) {
+                if (line.length() + 1 + word.length() > 104) {
+                    b.append(b.isEmpty() ? "" : "%n").append(line);
+                    line = new StringBuilder(" ".repeat(17));
+                }
+                line.append(' ').append(word);
+            }
+            b.append(b.isEmpty() ? "" : "%n").append(line);
+        }
+        String[] footer = train.getCommandSpec().usageMessage().footer().clone();
+        for (int i = 0; i < footer.length; i++) {
+            footer[i] = footer[i].equals("%s") ? b.toString() : footer[i];
+        }
+        train.getCommandSpec().usageMessage().footer(footer);
+    }
+
+    /** The final validation loss of {@code r} relative to the first run's (the baseline), in percent. */
+    static double gapPercent(Summary r, List<Summary> results) {
+        return 100 * (r.finalValLoss() / results.getFirst().finalValLoss() - 1);
+    }
+
     static org.knowm.xchart.CategoryChart gapChart(String task, List<Summary> results) {
-        double base = results.getFirst().finalValLoss();
         org.knowm.xchart.CategoryChart ch = new org.knowm.xchart.CategoryChartBuilder().width(Math.max(420, 60 + 45 * results.size())).height(520)
                 .title(task + ": final val loss vs " + results.getFirst().policy()).xAxisTitle("policy").yAxisTitle("gap (%)").build();
         ch.getStyler().setLegendVisible(false);
@@ -358,7 +381,7 @@ final class TrainCommand implements Callable<Integer> {
         ch.getStyler().setLabelsFontColorAutomaticEnabled(false);
         ch.getStyler().setDecimalPattern("0.00");
         List<String> names = results.stream().map(Summary::policy).toList();
-        List<Double> gaps = results.stream().map(r -> 100 * (r.finalValLoss() / base - 1)).toList();
+        List<Double> gaps = results.stream().map(r -> gapPercent(r, results)).toList();
         ch.addSeries("gap", names, gaps);
         return ch;
     }

@@ -19,6 +19,16 @@ public interface GemmBackend {
         return 0;
     }
 
+    /** Worker threads the backend's kernels use (callers size their own parallel work by it); 1 by default. */
+    default int threads() {
+        return 1;
+    }
+
+    /** This backend with {@code threads} worker threads (itself where the thread count is fixed). */
+    default GemmBackend withThreads(int threads) {
+        return this;
+    }
+
     /** {@code out = a·bᵀ} in float32 arithmetic. Results must not depend on the thread count. */
     void gemmF32(FloatMatrix a, FloatMatrix b, FloatMatrix out);
 

@@ -187,88 +187,100 @@ public final class RtnQuantizer {
      * @param heavyThreshold count the codes with |q| ≥ this
      */
     public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what, boolean transpose, long heavyThreshold) {
+        return quantizeInt(x, p, what, transpose, heavyThreshold, 1);
+    }
+
+    /**
+     * As {@link #quantizeInt(FloatMatrix, QuantParams, String, boolean, long)}, both passes shared out over
+     * {@code parallelism} tasks of the common fork-join pool (contiguous row ranges of at least 64 Ki entries; maxima
+     * merged by max, counts summed), so the result is the same for any parallelism. The magnitudes and the rounding
+     * run on the {@link dev.lowbit.numeric.VectorMath} kernels of {@link #quantizeIntRows}; the percentile is
+     * {@link Selection#kthLargestBits}.
+     */
+    public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what, boolean transpose, long heavyThreshold,
+                                       int parallelism) {
         if (p.granularity().kind() != Granularity.Kind.TENSOR) {
             return null;
         }
         int rows = x.rows();
         int cols = x.cols();
+        int n = rows * cols;
         float[] xd = x.data();
-        float[] mags = new float[rows * cols];
-        // magnitudes as raw bits: for non-negative floats the int order is the float order (NaN above +Inf),
-        // so integer maxima (which vectorize) give the float maxima and expose NaN/Inf as max > MAX_VALUE's bits
+        dev.lowbit.numeric.VectorMath vm = Kernels.VM;
+        int parts = (int) Math.max(1, Math.min(Math.min(parallelism, rows), (long) n / 65536));
+        int[] magBits = new int[n];
         int[] rowMaxB = new int[rows];
-        int[] colMaxB = new int[cols];
-        int maxB = 0;
-        for (int r = 0, i = 0; r < rows; r++) {
-            int at = x.index(r, 0);
-            int rm = 0;
-            for (int c = 0; c < cols; c++, i++) {
-                int bits = Float.floatToRawIntBits(xd[at + c]) & 0x7FFFFFFF;
-                mags[i] = Float.intBitsToFloat(bits);
-                rm = Math.max(rm, bits);
-                colMaxB[c] = Math.max(colMaxB[c], bits);
+        forParts(parts, rows, (t, r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                rowMaxB[r] = vm.absBits(xd, x.index(r, 0), magBits, r * cols, cols);
             }
-            rowMaxB[r] = rm;
-            maxB = Math.max(maxB, rm);
+        });
+        int maxB = 0;
+        for (int v : rowMaxB) {
+            maxB = Math.max(maxB, v);
         }
         if (maxB > Float.floatToRawIntBits(Float.MAX_VALUE)) {
             requireFinite(x, what);
         }
-        float max = Float.intBitsToFloat(maxB);
-        float[] rowMaxX = new float[rows];
-        for (int r = 0; r < rows; r++) {
-            rowMaxX[r] = Float.intBitsToFloat(rowMaxB[r]);
-        }
-        float[] colMaxX = new float[cols];
-        for (int c = 0; c < cols; c++) {
-            colMaxX[c] = Float.intBitsToFloat(colMaxB[c]);
-        }
-        double alpha = percentileAlpha(mags, p.beta());
-        if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
-            alpha = percentileAlpha(nonZero(mags), p.beta());
-        }
-        alpha = trainingAlphaFloor(alpha, max, p);
+        double alpha = cellAlpha(magBits, n, maxB, p, new int[n], vm);
         double s = (p.levels() / 2.0) / alpha;
         double clipMax = p.clip() ? Math.floor((p.levels() - 1) / 2.0) : Double.POSITIVE_INFINITY;
-        double qMax = Math.min(clipMax, Math.rint(max * s)); // rint is monotone: the largest |code|
+        double qMax = Math.min(clipMax, Math.rint(Float.intBitsToFloat(maxB) * s)); // rint is monotone: the largest |code|
         if (qMax > MAX_INT_CODE) {
             return null;
         }
         int[] rowCode = new int[rows];
         for (int r = 0; r < rows; r++) {
-            rowCode[r] = (int) Math.min(clipMax, Math.rint(rowMaxX[r] * s));
+            rowCode[r] = (int) Math.min(clipMax, Math.rint(Float.intBitsToFloat(rowMaxB[r]) * s));
         }
-        int[] colCode = new int[cols];
-        for (int c = 0; c < cols; c++) {
-            colCode[c] = (int) Math.min(clipMax, Math.rint(colMaxX[c] * s));
-        }
-        // |rint(y)| ≥ t ⟺ |y| ≥ t − 1/2 for an even t (a tie at t − 1/2 rounds to the even t); t = 1 counts every |y| ≥ 1/2
-        long heavy = 0;
-        if (heavyThreshold <= MAX_INT_CODE && heavyThreshold <= clipMax) {
-            double t = heavyThreshold;
-            double lim = heavyThreshold % 2 == 0 ? t - 0.5 : Math.nextUp(t - 0.5);
-            for (float v : mags) {
-                heavy += v * s >= lim ? 1 : 0;
-            }
-        }
-        int[] codes = new int[rows * cols];
-        for (int r = 0, i = 0; r < rows; r++) {
-            int at = x.index(r, 0);
-            if (p.clip()) {
-                for (int c = 0; c < cols; c++) {
-                    codes[i + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
-                }
-            } else {
-                for (int c = 0; c < cols; c++) {
-                    codes[i + c] = (int) Math.rint(xd[at + c] * s);
+        int thr = (int) Math.max(0, Math.min(heavyThreshold, Integer.MAX_VALUE));
+        int[] codes = magBits; // the magnitudes are not needed any more: their array takes the codes
+        int[][] colMaxes = new int[parts][cols];
+        long[] heavies = new long[parts];
+        forParts(parts, rows, (t, r0, r1) -> {
+            int[] colMax = colMaxes[t];
+            long heavy = 0;
+            for (int r = r0; r < r1; r++) {
+                int at = x.index(r, 0);
+                int o = r * cols;
+                if (p.clip()) {
+                    for (int c = 0; c < cols; c++) {
+                        codes[o + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
+                    }
+                    heavy += maxAndCount(codes, o, colMax, cols, thr);
+                } else {
+                    heavy += vm.roundCodes(xd, at, s, codes, o, colMax, thr, cols);
                 }
             }
-            i += cols;
+            heavies[t] = heavy;
+        });
+        int[] colCode = colMaxes[0];
+        long heavy = heavies[0];
+        for (int t = 1; t < parts; t++) {
+            heavy += heavies[t];
+            for (int c = 0; c < cols; c++) {
+                colCode[c] = Math.max(colCode[c], colMaxes[t][c]);
+            }
         }
         if (transpose) {
             return new IntCodes(transpose(codes, rows, cols), cols, rows, s, alpha, (int) qMax, colCode, rowCode, heavy);
         }
         return new IntCodes(codes, rows, cols, s, alpha, (int) qMax, rowCode, colCode, heavy);
+    }
+
+    /** A body over the rows {@code [r0, r1)} of part {@code t}. */
+    private interface RowRange {
+        void run(int t, int r0, int r1);
+    }
+
+    /** Runs {@code body} on {@code parts} contiguous row ranges of {@code [0, rows)}, in parallel when parts > 1. */
+    private static void forParts(int parts, int rows, RowRange body) {
+        if (parts == 1) {
+            body.run(0, 0, rows);
+            return;
+        }
+        java.util.stream.IntStream.range(0, parts).parallel()
+                .forEach(t -> body.run(t, (int) ((long) rows * t / parts), (int) ((long) rows * (t + 1) / parts)));
     }
 
     /**
@@ -410,20 +422,7 @@ public final class RtnQuantizer {
             if (maxB > finiteMax) {
                 requireFinite(x, what);
             }
-            double alpha = percentileAlphaBits(magBits, cn, maxB, p.beta(), scratch, vm);
-            if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
-                int nz = 0;
-                for (int i = 0; i < cn; i++) {
-                    scratch[nz] = magBits[i];
-                    nz += magBits[i] != 0 ? 1 : 0;
-                }
-                int[] nonZero = java.util.Arrays.copyOf(scratch, Math.max(1, nz)); // a single 0 when there are none
-                if (nz == 0) {
-                    nonZero[0] = 0;
-                }
-                alpha = percentileAlphaBits(nonZero, nonZero.length, maxB, p.beta(), new int[nonZero.length], vm);
-            }
-            alpha = trainingAlphaFloor(alpha, Float.intBitsToFloat(maxB), p);
+            double alpha = cellAlpha(magBits, cn, maxB, p, scratch, vm);
             double s = (p.levels() / 2.0) / alpha;
             double qMax = Math.min(clipMax, Math.rint(Float.intBitsToFloat(maxB) * s)); // rint is monotone: the largest |code|
             if (qMax > MAX_INT_CODE) {
@@ -447,6 +446,28 @@ public final class RtnQuantizer {
             }
         }
         return new long[] {heavy, maxAbs};
+    }
+
+    /**
+     * alpha of one scale's cell from the raw bits of its n magnitudes ({@code maxB}: their maximum): the percentile,
+     * over the non-zero magnitudes when it falls on zeros and {@code p.nonZeroAlpha()}, then the training floor.
+     */
+    private static double cellAlpha(int[] magBits, int n, int maxB, QuantParams p, int[] scratch,
+                                    dev.lowbit.numeric.VectorMath vm) {
+        double alpha = percentileAlphaBits(magBits, n, maxB, p.beta(), scratch, vm);
+        if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
+            int nz = 0;
+            for (int i = 0; i < n; i++) {
+                scratch[nz] = magBits[i];
+                nz += magBits[i] != 0 ? 1 : 0;
+            }
+            int[] nonZero = java.util.Arrays.copyOf(scratch, Math.max(1, nz)); // a single 0 when there are none
+            if (nz == 0) {
+                nonZero[0] = 0;
+            }
+            alpha = percentileAlphaBits(nonZero, nonZero.length, maxB, p.beta(), new int[nonZero.length], vm);
+        }
+        return trainingAlphaFloor(alpha, Float.intBitsToFloat(maxB), p);
     }
 
     /** {@code colMax[c] = max(colMax[c], |codes[o + c]|)} over one row; returns the number of |code| ≥ thr. */

@@ -79,6 +79,33 @@ class QuantizeIntTest {
     }
 
     @Test
+    void sameCodesForAnyParallelism() {
+        // 2 × 65536 entries and more: the passes are shared out; a strided view and outlier rows in one part only
+        FloatMatrix wide = RandomMatrices.studentT(700, 260, 2, 11).view(1, 3, 650, 211);
+        FloatMatrix outliers = RandomMatrices.outlierChannels(300, 1000, 3, 60, 12);
+        for (int r = 0; r < 10; r++) {
+            outliers.set(r, 5, 1e4f * (r + 1));
+        }
+        for (FloatMatrix x : new FloatMatrix[] {wide, outliers}) {
+            for (QuantParams p : PARAMS) {
+                RtnQuantizer.IntCodes one = RtnQuantizer.quantizeInt(x, p, "x", false, 8, 1);
+                for (int parallelism : new int[] {2, 3, 8}) {
+                    for (boolean transpose : new boolean[] {false, true}) {
+                        RtnQuantizer.IntCodes got = RtnQuantizer.quantizeInt(x, p, "x", transpose, 8, parallelism);
+                        RtnQuantizer.IntCodes want = transpose ? one.transposed() : one;
+                        assertArrayEquals(want.codes(), got.codes(), p.label() + " parallelism " + parallelism);
+                        assertArrayEquals(want.rowMax(), got.rowMax());
+                        assertArrayEquals(want.colMax(), got.colMax());
+                        assertThat(got.heavy()).isEqualTo(want.heavy());
+                        assertThat(got.scale()).isEqualTo(want.scale());
+                    }
+                }
+            }
+            assertSame(x, QuantParams.P95_N15);
+        }
+    }
+
+    @Test
     void edgeTensors() {
         for (QuantParams p : PARAMS) {
             assertSame(FloatMatrix.zeros(4, 5), p);

@@ -57,8 +57,14 @@ public final class SimdGemmBackend implements GemmBackend {
         return 10;
     }
 
+    @Override
     public int threads() {
         return threads;
+    }
+
+    @Override
+    public GemmBackend withThreads(int threads) {
+        return threads == this.threads ? this : new SimdGemmBackend(threads);
     }
 
     /**

@@ -123,6 +123,9 @@ public final class GemmExecutor {
     public FloatMatrix[] gemmBatch(GemmRole role, String layer, GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b) {
         GemmSpec spec = policy.spec(role);
         FloatMatrix[] out = new FloatMatrix[a.length];
+        if (spec.exec() == GemmSpec.Exec.IMUNPACK && a.length > 1 && backend.threads() > 1) {
+            return imunpackBatch(spec, role, layer, layout, a, b);
+        }
         if (!plainFp32(spec)) {
             for (int i = 0; i < a.length; i++) {
                 out[i] = gemm(role, layer, layout, a[i], b[i]);
@@ -147,6 +150,34 @@ public final class GemmExecutor {
                 st.add(ops, 1, 0, 0, dt / 1e9, 0, ph);
                 st.count += a.length - 1;
             }
+        }
+        return out;
+    }
+
+    /**
+     * The items of an IM-Unpack batch shared out over the backend's threads (contiguous ranges, each item exact and
+     * independent, so the outputs do not depend on the thread count); statistics are recorded afterwards, in item order.
+     */
+    private FloatMatrix[] imunpackBatch(GemmSpec spec, GemmRole role, String layer, GemmLayout layout, FloatMatrix[] a,
+                                        FloatMatrix[] b) {
+        int n = a.length;
+        FloatMatrix[] out = new FloatMatrix[n];
+        Phases[] phases = new Phases[n];
+        long[] nanos = new long[n];
+        int parts = Math.min(backend.threads(), n);
+        String what = layer + " " + role.label();
+        java.util.stream.IntStream.range(0, parts).parallel().forEach(t -> {
+            for (int i = n * t / parts; i < n * (t + 1) / parts; i++) {
+                long t0 = System.nanoTime();
+                Phases ph = new Phases();
+                out[i] = FloatMatrix.zeros(layout.m(a[i]), layout.n(b[i]));
+                imunpack(spec, what, layout, a[i], b[i], out[i], ph);
+                phases[i] = ph;
+                nanos[i] = System.nanoTime() - t0;
+            }
+        });
+        for (int i = 0; i < n; i++) {
+            record(role, layer, layout.m(a[i]), layout.n(b[i]), layout.k(a[i]), nanos[i], phases[i]);
         }
         return out;
     }
@@ -368,11 +399,20 @@ public final class GemmExecutor {
      */
     private RtnQuantizer.IntCodes codes(FloatMatrix x, QuantParams p, boolean transpose, long heavyThreshold, String what) {
         CodeKey key = new CodeKey(x.index(0, 0), x.stride(), x.rows(), x.cols(), p, heavyThreshold);
-        java.util.Map<CodeKey, RtnQuantizer.IntCodes> m = codeCache.computeIfAbsent(x.data(), d -> new java.util.HashMap<>());
-        RtnQuantizer.IntCodes c = m.get(key);
-        if (c == null && !m.containsKey(key)) {
-            c = RtnQuantizer.quantizeInt(x, p, what, false, heavyThreshold);
-            m.put(key, c);
+        java.util.Map<CodeKey, RtnQuantizer.IntCodes> m;
+        RtnQuantizer.IntCodes c;
+        boolean known;
+        synchronized (codeCache) { // batch items quantize in parallel (imunpackBatch)
+            m = codeCache.computeIfAbsent(x.data(), d -> new java.util.HashMap<>());
+            c = m.get(key);
+            known = c != null || m.containsKey(key);
+        }
+        if (!known) {
+            // the same tensor quantized twice at once would give the same codes: no lock held while quantizing
+            c = RtnQuantizer.quantizeInt(x, p, what, false, heavyThreshold, backend.threads());
+            synchronized (codeCache) {
+                m.put(key, c);
+            }
         }
         return c == null ? null : transpose ? c.transposed() : c;
     }
