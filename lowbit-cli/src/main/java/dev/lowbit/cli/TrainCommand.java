@@ -301,7 +301,7 @@ final class TrainCommand implements Callable<Integer> {
             GemmExecutor.RoleStats s = e.getValue();
             Json j = Json.object().put("gemms", s.count()).put("gflop", s.ops() / 1e9).put("seconds", s.seconds()).put("ratio", s.ratio()).put("maxRatio", s.maxRatio())
                     .put("lhsHeavyHitterFraction", s.lhsHeavyHitterFraction()).put("rhsHeavyHitterFraction", s.rhsHeavyHitterFraction())
-                    .put("meanBits", s.meanBits()).put("floatPathShare", s.floatPathShare()).put("quantizeSeconds", s.quantizeSeconds()).put("unpackSeconds", s.unpackSeconds())
+                    .put("meanBits", s.meanBits()).put("floatPathShare", s.floatPathShare()).put("widePathShare", s.widePathShare()).put("quantizeSeconds", s.quantizeSeconds()).put("unpackSeconds", s.unpackSeconds())
                     .put("gemmSeconds", s.gemmSeconds()).put("transposeSeconds", s.transposeSeconds()).put("gemmGflops", s.gflops());
             (e.getKey().contains("/") ? byLayer : byRole).put(e.getKey(), j);
         }

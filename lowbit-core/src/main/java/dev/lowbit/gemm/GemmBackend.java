@@ -127,6 +127,31 @@ public interface GemmBackend {
     }
 
     /**
+     * Cost of one multiply-add of {@link #gemmWideScaled} in float32 multiply-adds (as {@link #intCostPerMac});
+     * infinite where the backend has no fast kernel for it (the default), so cost-based callers never pick it.
+     */
+    default double wideCostPerMac() {
+        return Double.POSITIVE_INFINITY;
+    }
+
+    /**
+     * {@code out[i,j] = (float) (C[i,j] / (lhsScale[i] · rhsScale[j]))} with C = a·bᵀ the exact integer GEMM of int32
+     * operands (a m×k, b n×k, nothing unpacked). The caller guarantees {@code Σ_c max_i |a[i,c]| · max_j |b[j,c]| < 2^53}:
+     * every partial sum, in any order, is then an integer that float64 holds exactly. The default is the int64 reference.
+     */
+    default void gemmWideScaled(IntMatrix a, IntMatrix b, double[] lhsScale, double[] rhsScale, FloatMatrix out) {
+        for (int i = 0; i < out.rows(); i++) {
+            for (int j = 0; j < out.cols(); j++) {
+                long c = 0;
+                for (int p = 0; p < a.cols(); p++) {
+                    c += (long) a.get(i, p) * b.get(j, p);
+                }
+                out.set(i, j, (float) (c / (lhsScale[i] * rhsScale[j])));
+            }
+        }
+    }
+
+    /**
      * The fold followed by the rescale: {@code out[i,j] = (float) (C[i,j] / (lhsScale[i] · rhsScale[j]))}
      * with C the exact int64 fold of {@link #gemmIntFold} into a zero m×n matrix (out is m×n). The
      * default computes C and then rescales; a backend may finish each output tile in its epilogue.

@@ -27,6 +27,15 @@ final class F64Gemm {
         Tiled.run(new Eng(a, b, maxAbs, out), a.rows(), b.rows(), a.cols(), threads);
     }
 
+    /**
+     * The exact GEMM of int32 operands (nothing unpacked) when the caller guarantees
+     * {@code Σ_c max_i |a[i,c]| · max_j |b[j,c]| < 2^53}: then every partial sum of a k-block is an integer below 2^53,
+     * which each fma holds exactly, and the block sums are added in int64.
+     */
+    static void exactWide(IntMatrix a, IntMatrix b, LongMatrix out, int threads) {
+        Tiled.run(new Eng(a, b, Integer.MAX_VALUE, out), a.rows(), b.rows(), a.cols(), threads);
+    }
+
     static void pack(IntMatrix x, long maxAbs, double[] dst, int off, int w, int row0, int rows, int p0, int kc) {
         int[] d = x.data();
         int lim = (int) maxAbs;

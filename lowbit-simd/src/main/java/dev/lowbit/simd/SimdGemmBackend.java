@@ -178,6 +178,21 @@ public final class SimdGemmBackend implements GemmBackend {
         }
     }
 
+    /** float64 lanes, as the 16-bit path. */
+    @Override
+    public double wideCostPerMac() {
+        return intCostPerMac(16);
+    }
+
+    @Override
+    public void gemmWideScaled(IntMatrix a, IntMatrix b, double[] lhsScale, double[] rhsScale, FloatMatrix out) {
+        LongMatrix c = LongMatrix.zeros(out.rows(), out.cols());
+        F64Gemm.exactWide(a, b, c, threads);
+        for (int i = 0; i < out.rows(); i++) {
+            Rescale.row(c.data(), c.index(i, 0), lhsScale[i], rhsScale, 0, out.data(), out.index(i, 0), out.cols());
+        }
+    }
+
     @Override
     public void gemmIntFoldScaled(IntMatrix a, IntMatrix b, int bits, FoldMap fold, double[] lhsScale, double[] rhsScale,
                                   FloatMatrix out) {

@@ -90,4 +90,78 @@ class FastImUnpackRowsTest {
         check(a, 4, w, 3, 6, rnd, "all-outlier rows next to a zero row");
         check(new int[12], 4, new int[9], 3, 3, rnd, "zeros");
     }
+
+    /** 15-bit gradient-like codes with heavy hitters against 4-bit-like codes: AUTO takes the wide path, exactly. */
+    @Test
+    void gradientCodesTakeTheWidePath() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        int m = 96;
+        int n = 40;
+        int k = 300;
+        int[] g = random(rnd, m * k, 8191);
+        for (int i = 0; i < g.length; i += 17) {
+            g[i] = (i % 2 == 0 ? 1 : -1) * rnd.nextInt(8192, 1 << 20); // heavy hitters in every column
+        }
+        int[] w = random(rnd, n * k, 7);
+        w[3] = 700;
+        double[] sa = new double[m];
+        double[] sw = new double[n];
+        java.util.Arrays.fill(sa, 8191.5 / 0.37);
+        java.util.Arrays.fill(sw, 7.5 / 0.02);
+        // per-tensor scales, as in training (FastImUnpack.multiplyCodes)
+        RtnQuantizer.IntCodes qa = RtnQuantizer.IntCodes.of(g, m, k, sa[0], 1, 8);
+        RtnQuantizer.IntCodes qw = RtnQuantizer.IntCodes.of(w, n, k, sw[0], 1, 8);
+        LongMatrix c = ScalarGemm.exact(RtnQuantizer.RowIntCodes.of(g, m, k, sa, 8).toLongMatrix(),
+                RtnQuantizer.RowIntCodes.of(w, n, k, sw, 8).toLongMatrix());
+        float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                expected[i * n + j] = (float) (c.get(i, j) / (sa[i] * sw[j]));
+            }
+        }
+        for (int threads : new int[] {1, 2}) {
+            FloatMatrix out = FloatMatrix.zeros(m, n);
+            FastImUnpack.Result r = FastImUnpack.multiplyCodes(qa, qw, FastImUnpack.AUTO_BITS, new SimdGemmBackend(threads), out);
+            org.assertj.core.api.Assertions.assertThat(r.strategy()).isEqualTo("wide");
+            org.assertj.core.api.Assertions.assertThat(r.ratio()).isEqualTo(1.0);
+            assertArrayEquals(expected, out.data(), "wide, " + threads + " threads");
+        }
+        check(g, m, w, n, k, rnd, "gradient-like codes");
+    }
+
+    /** The SIMD wide kernel against the interface's int64 reference (its scalar twin), up to the 2^53 bound. */
+    @Test
+    void wideKernelEqualsTheLongReference() {
+        SplittableRandom rnd = new SplittableRandom(6);
+        dev.lowbit.gemm.GemmBackend scalar = new dev.lowbit.gemm.ScalarGemmBackend();
+        for (int[] s : new int[][] {{1, 1, 1}, {0, 3, 4}, {5, 0, 4}, {4, 3, 0}, {7, 17, 33}, {33, 65, 513}}) {
+            for (int[] bounds : new int[][] {{1, 1}, {1 << 30, 1 << 12}, {1 << 20, 1 << 20}}) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                int[] a = random(rnd, m * k, bounds[0]);
+                int[] b = random(rnd, n * k, bounds[1]);
+                if (m * k > 0) {
+                    a[0] = -bounds[0];
+                }
+                double[] sa = new double[m];
+                double[] sb = new double[n];
+                for (int i = 0; i < m; i++) {
+                    sa[i] = Math.scalb(1 + rnd.nextDouble(), rnd.nextInt(-30, 30));
+                }
+                for (int j = 0; j < n; j++) {
+                    sb[j] = Math.scalb(1 + rnd.nextDouble(), rnd.nextInt(-30, 30));
+                }
+                dev.lowbit.tensor.IntMatrix am = dev.lowbit.tensor.IntMatrix.wrap(a, m, k);
+                dev.lowbit.tensor.IntMatrix bm = dev.lowbit.tensor.IntMatrix.wrap(b, n, k);
+                FloatMatrix want = FloatMatrix.zeros(m, n);
+                scalar.gemmWideScaled(am, bm, sa, sb, want);
+                for (int threads : new int[] {1, 3}) {
+                    FloatMatrix got = FloatMatrix.zeros(m, n);
+                    new SimdGemmBackend(threads).gemmWideScaled(am, bm, sa, sb, got);
+                    assertArrayEquals(want.data(), got.data(), java.util.Arrays.toString(s) + " " + java.util.Arrays.toString(bounds));
+                }
+            }
+        }
+    }
 }

@@ -371,6 +371,7 @@ public final class GemmExecutor {
         ph.ratio = r.ratio();
         ph.bits = r.bits();
         ph.floatPath = r.strategy().equals("float");
+        ph.widePath = r.strategy().equals("wide");
         double na = (double) a.rows() * a.cols();
         double nb = (double) b.rows() * b.cols();
         ph.hhA = na == 0 ? 0 : r.lhsHeavy() / na;
@@ -431,6 +432,8 @@ public final class GemmExecutor {
         int bits;
         /** The GEMM ran on the exact float path (codes as float32 through the FP32 kernel, nothing unpacked). */
         boolean floatPath;
+        /** The GEMM ran on the wide path (int32 codes through an exact float64-lane kernel, nothing unpacked). */
+        boolean widePath;
     }
 
     /** Block index from a layer name like {@code h3.attn}: 3; −1 for layers outside the blocks. */
@@ -476,10 +479,13 @@ public final class GemmExecutor {
         double bitsOps;
         double intOps;
         double floatOps;
+        double wideOps;
 
         void add(double o, double ratio, double hhA, double hhB, double sec, int bits, Phases ph) {
             if (ph.floatPath) {
                 floatOps += o;
+            } else if (ph.widePath) {
+                wideOps += o;
             } else if (bits > 0) {
                 bitsOps += bits * o;
                 intOps += o;
@@ -518,6 +524,7 @@ public final class GemmExecutor {
             bitsOps += o.bitsOps;
             intOps += o.intOps;
             floatOps += o.floatOps;
+            wideOps += o.wideOps;
             return this;
         }
 
@@ -552,6 +559,14 @@ public final class GemmExecutor {
          */
         public double floatPathShare() {
             return ops == 0 ? 0 : floatOps / ops;
+        }
+
+        /**
+         * Share of the work that IM-Unpack ran on the wide path: the int32 codes, nothing unpacked, through an exact
+         * float64-lane kernel (every partial sum below 2^53; {@code FastImUnpack.wide}) — for 15-bit gradient codes.
+         */
+        public double widePathShare() {
+            return ops == 0 ? 0 : wideOps / ops;
         }
 
         /** Useful GEMM operations per second of kernel time (2·m·n·k / gemmSeconds). */
