@@ -241,16 +241,7 @@ public final class RtnQuantizer {
             int[] colMax = colMaxes[t];
             long heavy = 0;
             for (int r = r0; r < r1; r++) {
-                int at = x.index(r, 0);
-                int o = r * cols;
-                if (p.clip()) {
-                    for (int c = 0; c < cols; c++) {
-                        codes[o + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
-                    }
-                    heavy += maxAndCount(codes, o, colMax, cols, thr);
-                } else {
-                    heavy += vm.roundCodes(xd, at, s, codes, o, colMax, thr, cols);
-                }
+                heavy += roundRow(x, r, s, p.clip(), clipMax, codes, colMax, thr, vm);
             }
             heavies[t] = heavy;
         });
@@ -433,16 +424,7 @@ public final class RtnQuantizer {
                 scales[r] = s;
                 alphas[r] = alpha;
                 rowMax[r] = (int) Math.min(clipMax, Math.rint(Float.intBitsToFloat(rowMaxB[r - r0]) * s));
-                int at = x.index(r, 0);
-                int o = r * cols;
-                if (p.clip()) {
-                    for (int c = 0; c < cols; c++) {
-                        codes[o + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
-                    }
-                    heavy += maxAndCount(codes, o, colMax, cols, thr);
-                } else {
-                    heavy += vm.roundCodes(xd, at, s, codes, o, colMax, thr, cols);
-                }
+                heavy += roundRow(x, r, s, p.clip(), clipMax, codes, colMax, thr, vm);
             }
         }
         return new long[] {heavy, maxAbs};
@@ -468,6 +450,25 @@ public final class RtnQuantizer {
             alpha = percentileAlphaBits(nonZero, nonZero.length, maxB, p.beta(), new int[nonZero.length], vm);
         }
         return trainingAlphaFloor(alpha, Float.intBitsToFloat(maxB), p);
+    }
+
+    /**
+     * Row r of x rounded into {@code codes[r·cols …]} ({@code q = rint(x·s)}, clipped to ±clipMax when {@code clip}),
+     * column maxima merged into {@code colMax}; returns the number of |code| ≥ thr.
+     */
+    private static long roundRow(FloatMatrix x, int r, double s, boolean clip, double clipMax, int[] codes, int[] colMax, int thr,
+                                 dev.lowbit.numeric.VectorMath vm) {
+        int cols = x.cols();
+        float[] xd = x.data();
+        int at = x.index(r, 0);
+        int o = r * cols;
+        if (!clip) {
+            return vm.roundCodes(xd, at, s, codes, o, colMax, thr, cols);
+        }
+        for (int c = 0; c < cols; c++) {
+            codes[o + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));
+        }
+        return maxAndCount(codes, o, colMax, cols, thr);
     }
 
     /** {@code colMax[c] = max(colMax[c], |codes[o + c]|)} over one row; returns the number of |code| ≥ thr. */
