@@ -263,8 +263,9 @@ public final class FastImUnpack {
             rescale(prod, null, sa, sw, out);
             return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
         }
-        FloatMatrix fa = FloatMatrix.wrap(toFloats(qa.codes()), m, k);
-        FloatMatrix fw = FloatMatrix.wrap(rhsFloats != null ? rhsFloats : toFloats(qw.codes()), n, k);
+        int par = backend.threads();
+        FloatMatrix fa = FloatMatrix.wrap(toFloats(qa.codes(), par), m, k);
+        FloatMatrix fw = FloatMatrix.wrap(rhsFloats != null ? rhsFloats : toFloats(qw.codes(), par), n, k);
         long t2 = System.nanoTime();
         float[] part = segs == 1 ? null : new float[m * n];
         double[] sum = segs == 1 ? null : new double[m * n];
@@ -281,11 +282,7 @@ public final class FastImUnpack {
                 }
             }
         }
-        if (sum == null) {
-            rescale(null, null, sa, sw, out);
-        } else {
-            rescale(null, sum, sa, sw, out);
-        }
+        rescale(null, sum, sa, sw, out, par);
         return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
     }
 
@@ -352,11 +349,21 @@ public final class FastImUnpack {
 
     /** {@code out[i,j] = (float) (C[i,j] / (sa[i]·sw[j]))} with C from {@code prod} (compact), {@code sum} (compact), or out itself. */
     private static void rescale(float[] prod, double[] sum, double[] sa, double[] sw, FloatMatrix out) {
+        rescale(prod, sum, sa, sw, out, 1);
+    }
+
+    /** As above, the rows shared out over {@code parallelism} tasks. */
+    private static void rescale(float[] prod, double[] sum, double[] sa, double[] sw, FloatMatrix out, int parallelism) {
         int m = out.rows();
+        int n = out.cols();
+        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(parallelism, m, n), m, (t, i0, i1) -> rescaleRows(prod, sum, sa, sw, out, i0, i1));
+    }
+
+    private static void rescaleRows(float[] prod, double[] sum, double[] sa, double[] sw, FloatMatrix out, int i0, int i1) {
         int n = out.cols();
         float[] o = out.data();
         dev.lowbit.numeric.VectorMath vm = Kernels.VM;
-        for (int i = 0; i < m; i++) {
+        for (int i = i0; i < i1; i++) {
             double si = sa[i];
             int at = out.index(i, 0);
             if (sum == null) {
@@ -376,10 +383,17 @@ public final class FastImUnpack {
 
     /** The codes as float32 (exact for the codes the float path uses: their column-max products stay below 2^24). */
     public static float[] toFloats(int[] codes) {
+        return toFloats(codes, 1);
+    }
+
+    /** As {@link #toFloats(int[])}, shared out over {@code parallelism} tasks. */
+    static float[] toFloats(int[] codes, int parallelism) {
         float[] f = new float[codes.length];
-        for (int i = 0; i < codes.length; i++) {
-            f[i] = codes[i];
-        }
+        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(parallelism, codes.length, 1), codes.length, (t, from, to) -> {
+            for (int i = from; i < to; i++) {
+                f[i] = codes[i];
+            }
+        });
         return f;
     }
 

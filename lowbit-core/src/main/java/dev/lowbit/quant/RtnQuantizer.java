@@ -141,25 +141,38 @@ public final class RtnQuantizer {
 
         /** The codes of the transposed matrix (same scale, alpha and counts; row and column maxima swap). */
         public IntCodes transposed() {
-            return new IntCodes(transpose(codes, rows, cols), cols, rows, scale, alpha, maxAbs, colMax, rowMax, heavy);
+            return transposed(1);
+        }
+
+        /** As {@link #transposed()}, the columns shared out over {@code parallelism} tasks (same result for any). */
+        public IntCodes transposed(int parallelism) {
+            return new IntCodes(transpose(codes, rows, cols, parallelism), cols, rows, scale, alpha, maxAbs, colMax, rowMax, heavy);
         }
     }
 
     /** The cols × rows transpose of a compact row-major int matrix, in 16 × 16 blocks (one full cache line per write run). */
     static int[] transpose(int[] x, int rows, int cols) {
+        return transpose(x, rows, cols, 1);
+    }
+
+    /** As above, column blocks (rows of the transpose) shared out over {@code parallelism} tasks. */
+    static int[] transpose(int[] x, int rows, int cols, int parallelism) {
         int[] t = new int[x.length];
-        for (int r0 = 0; r0 < rows; r0 += 16) {
-            int r1 = Math.min(rows, r0 + 16);
-            for (int c0 = 0; c0 < cols; c0 += 16) {
-                int c1 = Math.min(cols, c0 + 16);
-                for (int c = c0; c < c1; c++) {
-                    int o = c * rows;
-                    for (int r = r0; r < r1; r++) {
-                        t[o + r] = x[r * cols + c];
+        int blocks = (cols + 15) / 16;
+        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(parallelism, blocks, 16L * rows), blocks, (part, b0, b1) -> {
+            for (int r0 = 0; r0 < rows; r0 += 16) {
+                int r1 = Math.min(rows, r0 + 16);
+                for (int c0 = 16 * b0; c0 < Math.min(cols, 16 * b1); c0 += 16) {
+                    int c1 = Math.min(cols, c0 + 16);
+                    for (int c = c0; c < c1; c++) {
+                        int o = c * rows;
+                        for (int r = r0; r < r1; r++) {
+                            t[o + r] = x[r * cols + c];
+                        }
                     }
                 }
             }
-        }
+        });
         return t;
     }
 
@@ -207,10 +220,10 @@ public final class RtnQuantizer {
         int n = rows * cols;
         float[] xd = x.data();
         dev.lowbit.numeric.VectorMath vm = Kernels.VM;
-        int parts = (int) Math.max(1, Math.min(Math.min(parallelism, rows), (long) n / 65536));
+        int parts = dev.lowbit.Parallel.parts(parallelism, rows, cols);
         int[] magBits = new int[n];
         int[] rowMaxB = new int[rows];
-        forParts(parts, rows, (t, r0, r1) -> {
+        dev.lowbit.Parallel.forRanges(parts, rows, (t, r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 rowMaxB[r] = vm.absBits(xd, x.index(r, 0), magBits, r * cols, cols);
             }
@@ -237,7 +250,7 @@ public final class RtnQuantizer {
         int[] codes = magBits; // the magnitudes are not needed any more: their array takes the codes
         int[][] colMaxes = new int[parts][cols];
         long[] heavies = new long[parts];
-        forParts(parts, rows, (t, r0, r1) -> {
+        dev.lowbit.Parallel.forRanges(parts, rows, (t, r0, r1) -> {
             int[] colMax = colMaxes[t];
             long heavy = 0;
             for (int r = r0; r < r1; r++) {
@@ -254,24 +267,9 @@ public final class RtnQuantizer {
             }
         }
         if (transpose) {
-            return new IntCodes(transpose(codes, rows, cols), cols, rows, s, alpha, (int) qMax, colCode, rowCode, heavy);
+            return new IntCodes(transpose(codes, rows, cols, parallelism), cols, rows, s, alpha, (int) qMax, colCode, rowCode, heavy);
         }
         return new IntCodes(codes, rows, cols, s, alpha, (int) qMax, rowCode, colCode, heavy);
-    }
-
-    /** A body over the rows {@code [r0, r1)} of part {@code t}. */
-    private interface RowRange {
-        void run(int t, int r0, int r1);
-    }
-
-    /** Runs {@code body} on {@code parts} contiguous row ranges of {@code [0, rows)}, in parallel when parts > 1. */
-    private static void forParts(int parts, int rows, RowRange body) {
-        if (parts == 1) {
-            body.run(0, 0, rows);
-            return;
-        }
-        java.util.stream.IntStream.range(0, parts).parallel()
-                .forEach(t -> body.run(t, (int) ((long) rows * t / parts), (int) ((long) rows * (t + 1) / parts)));
     }
 
     /**

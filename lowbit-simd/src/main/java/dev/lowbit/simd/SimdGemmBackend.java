@@ -188,9 +188,12 @@ public final class SimdGemmBackend implements GemmBackend {
     public void gemmWideScaled(IntMatrix a, IntMatrix b, double[] lhsScale, double[] rhsScale, FloatMatrix out) {
         LongMatrix c = LongMatrix.zeros(out.rows(), out.cols());
         F64Gemm.exactWide(a, b, c, threads);
-        for (int i = 0; i < out.rows(); i++) {
-            Rescale.row(c.data(), c.index(i, 0), lhsScale[i], rhsScale, 0, out.data(), out.index(i, 0), out.cols());
-        }
+        int m = out.rows();
+        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(threads, m, out.cols()), m, (t, i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                Rescale.row(c.data(), c.index(i, 0), lhsScale[i], rhsScale, 0, out.data(), out.index(i, 0), out.cols());
+            }
+        });
     }
 
     @Override

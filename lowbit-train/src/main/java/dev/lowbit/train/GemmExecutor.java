@@ -415,7 +415,7 @@ public final class GemmExecutor {
                 m.put(key, c);
             }
         }
-        return c == null ? null : transpose ? c.transposed() : c;
+        return c == null ? null : transpose ? c.transposed(backend.threads()) : c;
     }
 
     private record CodeKey(int offset, int stride, int rows, int cols, QuantParams params, long heavyThreshold) {}
