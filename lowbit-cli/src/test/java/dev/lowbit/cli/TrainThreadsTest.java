@@ -27,6 +27,10 @@ class TrainThreadsTest {
         RunResult three = Trainer.run(c, be.withThreads(3), false, null);
         assertArrayEquals(one.trainLoss(), three.trainLoss(), c.policy());
         assertThat(three.finalValLoss()).as(c.policy()).isEqualTo(one.finalValLoss());
+        assertThat(three.quantizerParams().keySet()).isEqualTo(one.quantizerParams().keySet());
+        for (var e : one.quantizerParams().entrySet()) { // int4-hq's learned LSQ steps
+            assertArrayEquals(e.getValue(), three.quantizerParams().get(e.getKey()), e.getKey());
+        }
     }
 
     @Test

@@ -107,26 +107,6 @@ class TrainingTest {
         assertThat(r.sample()).startsWith("And the LORD said unto ").hasSizeGreaterThan(100);
     }
 
-    @Test
-    void sameSeedSameBitsForAnyThreadCount() {
-        GemmBackend be = GemmBackends.preferred();
-        String saved = System.getProperty("lowbit.threads");
-        try {
-            System.setProperty("lowbit.threads", "1");
-            RunResult one = Trainer.run(tiny("imunpack", 6, null, 0), be, false, null);
-            System.setProperty("lowbit.threads", "2");
-            RunResult two = Trainer.run(tiny("imunpack", 6, null, 0), be, false, null);
-            assertArrayEquals(one.trainLoss(), two.trainLoss());
-            assertThat(one.finalValLoss()).isEqualTo(two.finalValLoss());
-        } finally {
-            if (saved == null) {
-                System.clearProperty("lowbit.threads");
-            } else {
-                System.setProperty("lowbit.threads", saved);
-            }
-        }
-    }
-
     static final class Interrupt extends RuntimeException {}
 
     /** Also for int4-hq, whose learned LSQ steps (and their AdamW moments) travel in the checkpoint. */
