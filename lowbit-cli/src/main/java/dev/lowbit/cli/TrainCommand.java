@@ -81,8 +81,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Peak learning rate (default: 2e-3).")
     Double lr;
 
-    @Option(names = "--bits", paramLabel = "B|auto", description = "IM-Unpack bit-width b for the imunpack policy, 2..16, or auto: "
-            + "chosen per GEMM from the codes by estimated cost (default: auto; the result does not depend on b).")
+    @Option(names = "--bits", paramLabel = "B|auto", description = "IM-Unpack bit-width b for the imunpack policy, 2..16 (every GEMM unpacked to b-bit "
+            + "integer GEMMs), or auto: per GEMM the cheapest exact execution by estimated cost — b and the unpacking, or the "
+            + "codes unsplit in float32/float64 lanes where every partial sum stays exact (default: auto; the result never "
+            + "depends on the choice).")
     String bits;
 
     @Option(names = "--eval-every", description = "Validate every N steps (default: 100).")

@@ -36,7 +36,7 @@ public final class Recipes {
     public static Map<String, String> describe() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("fp32", "every GEMM in float32");
-        m.put("imunpack", "RTN p95/15 forward, p95/16383 gradients, heavy hitters kept; every GEMM executed exactly as b-bit integer GEMMs");
+        m.put("imunpack", "RTN p95/15 forward, p95/16383 gradients, heavy hitters kept; every GEMM executed exactly on the integer codes (b-bit IM-Unpack with --bits B; auto: the cheapest exact kernel per GEMM)");
         m.put("imunpack-sim", "the same quantization simulated in float (fake-quant), for speed comparisons");
         m.put("rtn-clip", "RTN p95/15 forward with heavy hitters clipped (the ablation), gradients as imunpack");
         m.put("int8", "absmax INT8 (beta 1, 255 levels) forward and backward");
