@@ -38,6 +38,7 @@ public final class Recipes {
         m.put("fp32", "every GEMM in float32");
         m.put("imunpack", "RTN p95/15 forward, p95/16383 gradients, heavy hitters kept; every GEMM executed exactly on the integer codes (b-bit IM-Unpack with --bits B; auto: the cheapest exact kernel per GEMM)");
         m.put("imunpack-sim", "the same quantization simulated in float (fake-quant), for speed comparisons");
+        m.put("imunpack-fwd", "imunpack's forward GEMMs only; gradients in float32 against the quantized forward operands (ablation)");
         m.put("rtn-clip", "RTN p95/15 forward with heavy hitters clipped (the ablation), gradients as imunpack");
         m.put("int8", "absmax INT8 (beta 1, 255 levels) forward and backward");
         m.put("rtn-15", "RTN p95/15 forward and backward, heavy hitters kept (gradients with too few levels)");
@@ -65,6 +66,9 @@ public final class Recipes {
             case "imunpack" -> MatmulPolicy.uniform(name,
                     GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.imunpack(bwd, fwd, bits));
             case "imunpack-sim" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(bwd, fwd));
+            // the ablation of measurements.md's second row: forward as imunpack, gradients in float32 against the
+            // forward's quantized partner operand (straight-through), as fake quantization with FP32 backward does
+            case "imunpack-fwd" -> MatmulPolicy.uniform(name, GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.fake(OperandSpec.FP32, fwd));
             case "rtn-clip" -> {
                 OperandSpec clip = new OperandSpec.Rtn(FWD.withClip(true));
                 yield MatmulPolicy.uniform(name, GemmSpec.fake(clip, clip), GemmSpec.fake(bwd, clip));
