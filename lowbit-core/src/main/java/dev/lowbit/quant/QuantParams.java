@@ -46,6 +46,10 @@ public record QuantParams(double beta, int levels, Granularity granularity, bool
         return new QuantParams(beta, levels, g, clip, nonZeroAlpha);
     }
 
+    public QuantParams withLevels(int n) {
+        return new QuantParams(beta, n, granularity, clip, nonZeroAlpha);
+    }
+
     public QuantParams withClip(boolean c) {
         return new QuantParams(beta, levels, granularity, c, nonZeroAlpha);
     }

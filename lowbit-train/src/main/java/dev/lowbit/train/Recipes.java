@@ -52,6 +52,42 @@ public final class Recipes {
         return m;
     }
 
+    /** Recipes whose forward RTN levels {@code NAME:L} may set (15 by default). */
+    static final java.util.Set<String> LEVELS_RECIPES = java.util.Set.of("imunpack", "imunpack-sim", "imunpack-fwd", "rtn-clip");
+
+    /**
+     * {@code base:levels}, e.g. {@code imunpack:31}: the recipe with forward RTN codes of that many levels (p95, heavy
+     * hitters kept; odd, 3..65535) instead of 15; gradients unchanged.
+     */
+    private static MatmulPolicy withForwardLevels(String name, String base, String levels, int bits, long steps, int layers) {
+        if (!LEVELS_RECIPES.contains(base)) {
+            throw new LowbitException("policy '" + name + "': only " + String.join(", ", new java.util.TreeSet<>(LEVELS_RECIPES))
+                    + " take forward levels after ':'");
+        }
+        int n;
+        try {
+            n = Integer.parseInt(levels);
+        } catch (NumberFormatException e) {
+            throw new LowbitException("policy '" + name + "': levels must be an odd integer 3..65535, got '" + levels + "'");
+        }
+        if (n < 3 || n > 65535 || n % 2 == 0) {
+            throw new LowbitException("policy '" + name + "': levels must be an odd integer 3..65535, got " + n);
+        }
+        QuantParams f = FWD.withLevels(n);
+        OperandSpec fwd = new OperandSpec.Rtn(f);
+        OperandSpec bwd = new OperandSpec.Rtn(BWD);
+        MatmulPolicy p = switch (base) {
+            case "imunpack" -> MatmulPolicy.uniform(name, GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.imunpack(bwd, fwd, bits));
+            case "imunpack-sim" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(bwd, fwd));
+            case "imunpack-fwd" -> MatmulPolicy.uniform(name, GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.fake(OperandSpec.FP32, fwd));
+            default -> {
+                OperandSpec clip = new OperandSpec.Rtn(f.withClip(true));
+                yield MatmulPolicy.uniform(name, GemmSpec.fake(clip, clip), GemmSpec.fake(bwd, clip));
+            }
+        };
+        return p;
+    }
+
     /** The policy for a recipe name; {@code bits} is the IM-Unpack bit-width. */
     public static MatmulPolicy byName(String name, int bits) {
         return byName(name, bits, 1, 1);
@@ -59,6 +95,10 @@ public final class Recipes {
 
     /** As {@link #byName(String, int)}; {@code steps} and {@code layers} shape schedule-based recipes (bfp-fast). */
     public static MatmulPolicy byName(String name, int bits, long steps, int layers) {
+        int colon = name.indexOf(':');
+        if (colon >= 0) {
+            return withForwardLevels(name, name.substring(0, colon), name.substring(colon + 1), bits, steps, layers);
+        }
         OperandSpec fwd = new OperandSpec.Rtn(FWD);
         OperandSpec bwd = new OperandSpec.Rtn(BWD);
         return switch (name) {

@@ -168,6 +168,27 @@ class TrainingTest {
                 .hasMessageContaining("multiple of --heads");
     }
 
+    /** {@code imunpack:31}: forward RTN codes of 31 levels, gradients unchanged; bad names are one-line errors. */
+    @Test
+    void forwardLevelsAfterAColon() {
+        MatmulPolicy p = Recipes.byName("imunpack:31", 0);
+        assertThat(((OperandSpec.Rtn) p.spec(GemmRole.OUTPUT).lhs()).params().levels()).isEqualTo(31);
+        assertThat(((OperandSpec.Rtn) p.spec(GemmRole.GRAD_INPUT).lhs()).params()).isEqualTo(Recipes.BWD);
+        assertThat(((OperandSpec.Rtn) p.spec(GemmRole.GRAD_INPUT).rhs()).params().levels()).isEqualTo(31);
+        assertThat(p.spec(GemmRole.OUTPUT).exec()).isEqualTo(GemmSpec.Exec.IMUNPACK);
+        assertThat(((OperandSpec.Rtn) Recipes.byName("rtn-clip:7", 0).spec(GemmRole.OUTPUT).lhs()).params().clip()).isTrue();
+        assertThat(Recipes.byName("imunpack:15", 0).specs()).isEqualTo(Recipes.byName("imunpack", 0).specs());
+        assertThat(Recipes.byName("imunpack-sim:15", 0).specs()).isEqualTo(Recipes.byName("imunpack-sim", 0).specs());
+        assertThat(Recipes.byName("imunpack-fwd:15", 0).specs()).isEqualTo(Recipes.byName("imunpack-fwd", 0).specs());
+        assertThat(Recipes.byName("rtn-clip:15", 0).specs()).isEqualTo(Recipes.byName("rtn-clip", 0).specs());
+        assertThatThrownBy(() -> Recipes.byName("fp32:31", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("take forward levels");
+        assertThatThrownBy(() -> Recipes.byName("imunpack:16", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("odd integer");
+        assertThatThrownBy(() -> Recipes.byName("imunpack:x", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("odd integer");
+        RunResult r = Trainer.run(tiny("imunpack:31", 2, null, 0), GemmBackends.preferred(), false, null);
+        assertThat(r.trainLoss()).hasSize(2);
+        assertThat(r.config().policy()).isEqualTo("imunpack:31");
+    }
+
     @Test
     void scheduleWarmsUpThenDecays() {
         LrSchedule s = new LrSchedule(1.0, 10, 110, 0.1);
