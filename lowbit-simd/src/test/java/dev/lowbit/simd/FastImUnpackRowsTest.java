@@ -28,13 +28,7 @@ class FastImUnpackRowsTest {
         }
         RtnQuantizer.RowIntCodes qa = RtnQuantizer.RowIntCodes.of(a, m, k, sa, 8);
         RtnQuantizer.RowIntCodes qw = RtnQuantizer.RowIntCodes.of(w, n, k, sw, 8);
-        LongMatrix c = ScalarGemm.exact(qa.toLongMatrix(), qw.toLongMatrix());
-        float[] expected = new float[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                expected[i * n + j] = (float) (c.get(i, j) / (sa[i] * sw[j]));
-            }
-        }
+        float[] expected = expected(qa, qw);
         for (int threads : new int[] {1, 3}) {
             SimdGemmBackend be = new SimdGemmBackend(threads);
             for (int b = FastImUnpack.AUTO_BITS; b <= Digits.MAX_BITS; b = b == FastImUnpack.AUTO_BITS ? Digits.MIN_BITS : b + 1) {
@@ -46,6 +40,20 @@ class FastImUnpackRowsTest {
                 }
             }
         }
+    }
+
+    /** {@code (float) (C[i,j] / (sa[i]·sw[j]))} with C the scalar int64 GEMM of the codes. */
+    static float[] expected(RtnQuantizer.RowIntCodes qa, RtnQuantizer.RowIntCodes qw) {
+        LongMatrix c = ScalarGemm.exact(qa.toLongMatrix(), qw.toLongMatrix());
+        int m = qa.rows();
+        int n = qw.rows();
+        float[] expected = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                expected[i * n + j] = (float) (c.get(i, j) / (qa.scales()[i] * qw.scales()[j]));
+            }
+        }
+        return expected;
     }
 
     static int[] random(SplittableRandom rnd, int len, int bound) {
@@ -111,14 +119,7 @@ class FastImUnpackRowsTest {
         // per-tensor scales, as in training (FastImUnpack.multiplyCodes)
         RtnQuantizer.IntCodes qa = RtnQuantizer.IntCodes.of(g, m, k, sa[0], 1, 8);
         RtnQuantizer.IntCodes qw = RtnQuantizer.IntCodes.of(w, n, k, sw[0], 1, 8);
-        LongMatrix c = ScalarGemm.exact(RtnQuantizer.RowIntCodes.of(g, m, k, sa, 8).toLongMatrix(),
-                RtnQuantizer.RowIntCodes.of(w, n, k, sw, 8).toLongMatrix());
-        float[] expected = new float[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                expected[i * n + j] = (float) (c.get(i, j) / (sa[i] * sw[j]));
-            }
-        }
+        float[] expected = expected(RtnQuantizer.RowIntCodes.of(g, m, k, sa, 8), RtnQuantizer.RowIntCodes.of(w, n, k, sw, 8));
         for (int threads : new int[] {1, 2}) {
             FloatMatrix out = FloatMatrix.zeros(m, n);
             FastImUnpack.Result r = FastImUnpack.multiplyCodes(qa, qw, FastImUnpack.AUTO_BITS, new SimdGemmBackend(threads), out);

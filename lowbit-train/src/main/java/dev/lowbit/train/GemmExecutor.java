@@ -164,10 +164,9 @@ public final class GemmExecutor {
         FloatMatrix[] out = new FloatMatrix[n];
         Phases[] phases = new Phases[n];
         long[] nanos = new long[n];
-        int parts = Math.min(backend.threads(), n);
         String what = layer + " " + role.label();
-        java.util.stream.IntStream.range(0, parts).parallel().forEach(t -> {
-            for (int i = n * t / parts; i < n * (t + 1) / parts; i++) {
+        dev.lowbit.Parallel.forRanges(Math.min(backend.threads(), n), n, (t, from, to) -> {
+            for (int i = from; i < to; i++) {
                 long t0 = System.nanoTime();
                 Phases ph = new Phases();
                 out[i] = FloatMatrix.zeros(layout.m(a[i]), layout.n(b[i]));

@@ -56,14 +56,18 @@ public final class Recipes {
     static final java.util.Set<String> LEVELS_RECIPES = java.util.Set.of("imunpack", "imunpack-sim", "imunpack-fwd", "rtn-clip");
 
     /**
-     * {@code base:levels}, e.g. {@code imunpack:31}: the recipe with forward RTN codes of that many levels (p95, heavy
-     * hitters kept; odd, 3..65535) instead of 15; gradients unchanged.
+     * The forward RTN setting of {@code NAME:L} (e.g. {@code imunpack:31}: p95, heavy hitters kept, L levels, odd,
+     * 3..65535), or {@link #FWD} for a plain name.
      */
-    private static MatmulPolicy withForwardLevels(String name, String base, String levels, int bits, long steps, int layers) {
+    private static QuantParams forwardParams(String name, String base) {
+        if (base.equals(name)) {
+            return FWD;
+        }
         if (!LEVELS_RECIPES.contains(base)) {
             throw new LowbitException("policy '" + name + "': only " + String.join(", ", new java.util.TreeSet<>(LEVELS_RECIPES))
                     + " take forward levels after ':'");
         }
+        String levels = name.substring(base.length() + 1);
         int n;
         try {
             n = Integer.parseInt(levels);
@@ -73,19 +77,7 @@ public final class Recipes {
         if (n < 3 || n > 65535 || n % 2 == 0) {
             throw new LowbitException("policy '" + name + "': levels must be an odd integer 3..65535, got " + n);
         }
-        QuantParams f = FWD.withLevels(n);
-        OperandSpec fwd = new OperandSpec.Rtn(f);
-        OperandSpec bwd = new OperandSpec.Rtn(BWD);
-        MatmulPolicy p = switch (base) {
-            case "imunpack" -> MatmulPolicy.uniform(name, GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.imunpack(bwd, fwd, bits));
-            case "imunpack-sim" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(bwd, fwd));
-            case "imunpack-fwd" -> MatmulPolicy.uniform(name, GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.fake(OperandSpec.FP32, fwd));
-            default -> {
-                OperandSpec clip = new OperandSpec.Rtn(f.withClip(true));
-                yield MatmulPolicy.uniform(name, GemmSpec.fake(clip, clip), GemmSpec.fake(bwd, clip));
-            }
-        };
-        return p;
+        return FWD.withLevels(n);
     }
 
     /** The policy for a recipe name; {@code bits} is the IM-Unpack bit-width. */
@@ -96,12 +88,11 @@ public final class Recipes {
     /** As {@link #byName(String, int)}; {@code steps} and {@code layers} shape schedule-based recipes (bfp-fast). */
     public static MatmulPolicy byName(String name, int bits, long steps, int layers) {
         int colon = name.indexOf(':');
-        if (colon >= 0) {
-            return withForwardLevels(name, name.substring(0, colon), name.substring(colon + 1), bits, steps, layers);
-        }
-        OperandSpec fwd = new OperandSpec.Rtn(FWD);
+        String base = colon < 0 ? name : name.substring(0, colon);
+        QuantParams f = forwardParams(name, base);
+        OperandSpec fwd = new OperandSpec.Rtn(f);
         OperandSpec bwd = new OperandSpec.Rtn(BWD);
-        return switch (name) {
+        return switch (base) {
             case "fp32" -> MatmulPolicy.uniform(name, GemmSpec.FP32, GemmSpec.FP32);
             case "imunpack" -> MatmulPolicy.uniform(name,
                     GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.imunpack(bwd, fwd, bits));
@@ -110,7 +101,7 @@ public final class Recipes {
             // forward's quantized partner operand (straight-through), as fake quantization with FP32 backward does
             case "imunpack-fwd" -> MatmulPolicy.uniform(name, GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.fake(OperandSpec.FP32, fwd));
             case "rtn-clip" -> {
-                OperandSpec clip = new OperandSpec.Rtn(FWD.withClip(true));
+                OperandSpec clip = new OperandSpec.Rtn(f.withClip(true));
                 yield MatmulPolicy.uniform(name, GemmSpec.fake(clip, clip), GemmSpec.fake(bwd, clip));
             }
             case "int8" -> {
