@@ -89,8 +89,8 @@ public final class Recipes {
     public static MatmulPolicy byName(String name, int bits, long steps, int layers) {
         int colon = name.indexOf(':');
         String base = colon < 0 ? name : name.substring(0, colon);
-        QuantParams f = forwardParams(name, base);
-        OperandSpec fwd = new OperandSpec.Rtn(f);
+        QuantParams fwdParams = forwardParams(name, base);
+        OperandSpec fwd = new OperandSpec.Rtn(fwdParams);
         OperandSpec bwd = new OperandSpec.Rtn(BWD);
         return switch (base) {
             case "fp32" -> MatmulPolicy.uniform(name, GemmSpec.FP32, GemmSpec.FP32);
@@ -101,7 +101,7 @@ public final class Recipes {
             // forward's quantized partner operand (straight-through), as fake quantization with FP32 backward does
             case "imunpack-fwd" -> MatmulPolicy.uniform(name, GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.fake(OperandSpec.FP32, fwd));
             case "rtn-clip" -> {
-                OperandSpec clip = new OperandSpec.Rtn(f.withClip(true));
+                OperandSpec clip = new OperandSpec.Rtn(fwdParams.withClip(true));
                 yield MatmulPolicy.uniform(name, GemmSpec.fake(clip, clip), GemmSpec.fake(bwd, clip));
             }
             case "int8" -> {
