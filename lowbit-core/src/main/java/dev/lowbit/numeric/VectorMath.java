@@ -185,6 +185,22 @@ public interface VectorMath {
     }
 
     /**
+     * One pass of a bracketed selection: copies the entries v of {@code a[off..off+n)} with {@code lo ≤ v < hi}, in
+     * order, to {@code out[outOff..]} (room for n entries) and returns {@code (number of v ≥ hi) << 32 | (number copied)}.
+     */
+    default long gatherBetween(int[] a, int off, int n, int lo, int hi, int[] out, int outOff) {
+        int count = 0;
+        int above = 0;
+        for (int i = 0; i < n; i++) {
+            int v = a[off + i];
+            out[outOff + count] = v;
+            count += v >= lo && v < hi ? 1 : 0;
+            above += v >= hi ? 1 : 0;
+        }
+        return (long) above << 32 | count;
+    }
+
+    /**
      * The rescale of an exact integer GEMM result held in float32: {@code out[oOff + j] = (float) (c[cOff + j] / (si · sw[j]))}
      * in float64 (the product si·sw[j], then the quotient, then one rounding to float32).
      */

@@ -235,7 +235,7 @@ public final class RtnQuantizer {
         if (maxB > Float.floatToRawIntBits(Float.MAX_VALUE)) {
             requireFinite(x, what);
         }
-        double alpha = cellAlpha(magBits, n, maxB, p, new int[n], vm);
+        double alpha = cellAlpha(magBits, n, maxB, p, new int[n], vm, parallelism);
         double s = (p.levels() / 2.0) / alpha;
         double clipMax = p.clip() ? Math.floor((p.levels() - 1) / 2.0) : Double.POSITIVE_INFINITY;
         double qMax = Math.min(clipMax, Math.rint(Float.intBitsToFloat(maxB) * s)); // rint is monotone: the largest |code|
@@ -411,7 +411,7 @@ public final class RtnQuantizer {
             if (maxB > finiteMax) {
                 requireFinite(x, what);
             }
-            double alpha = cellAlpha(magBits, cn, maxB, p, scratch, vm);
+            double alpha = cellAlpha(magBits, cn, maxB, p, scratch, vm, 1);
             double s = (p.levels() / 2.0) / alpha;
             double qMax = Math.min(clipMax, Math.rint(Float.intBitsToFloat(maxB) * s)); // rint is monotone: the largest |code|
             if (qMax > MAX_INT_CODE) {
@@ -433,8 +433,8 @@ public final class RtnQuantizer {
      * over the non-zero magnitudes when it falls on zeros and {@code p.nonZeroAlpha()}, then the training floor.
      */
     private static double cellAlpha(int[] magBits, int n, int maxB, QuantParams p, int[] scratch,
-                                    dev.lowbit.numeric.VectorMath vm) {
-        double alpha = percentileAlphaBits(magBits, n, maxB, p.beta(), scratch, vm);
+                                    dev.lowbit.numeric.VectorMath vm, int parallelism) {
+        double alpha = percentileAlphaBits(magBits, n, maxB, p.beta(), scratch, vm, parallelism);
         if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
             int nz = 0;
             for (int i = 0; i < n; i++) {
@@ -445,7 +445,7 @@ public final class RtnQuantizer {
             if (nz == 0) {
                 nonZero[0] = 0;
             }
-            alpha = percentileAlphaBits(nonZero, nonZero.length, maxB, p.beta(), new int[nonZero.length], vm);
+            alpha = percentileAlphaBits(nonZero, nonZero.length, maxB, p.beta(), new int[nonZero.length], vm, 1);
         }
         return trainingAlphaFloor(alpha, Float.intBitsToFloat(maxB), p);
     }
@@ -500,12 +500,13 @@ public final class RtnQuantizer {
         return alpha < floor ? floor : alpha;
     }
 
-    static double percentileAlphaBits(int[] bits, int n, int maxBits, double beta, int[] scratch, dev.lowbit.numeric.VectorMath vm) {
+    static double percentileAlphaBits(int[] bits, int n, int maxBits, double beta, int[] scratch, dev.lowbit.numeric.VectorMath vm,
+                                      int parallelism) {
         if (n == 0) {
             return 1.0;
         }
         long kTop = beta == 1 ? 0 : (long) Math.floor(n * (1.0 - beta));
-        double alpha = Float.intBitsToFloat(kTop == 0 ? maxBits : Selection.kthLargestBits(bits, n, (int) kTop, scratch, vm));
+        double alpha = Float.intBitsToFloat(kTop == 0 ? maxBits : Selection.kthLargestBits(bits, n, (int) kTop, scratch, vm, parallelism));
         return alpha < MIN_ALPHA ? MIN_ALPHA : alpha;
     }
 

@@ -9,6 +9,7 @@ import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.LongMatrix;
 import dev.lowbit.tensor.RandomMatrices;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -149,6 +150,36 @@ class QuantizeIntRowsTest {
             int[] before = bits.clone();
             for (int kTop : new int[] {1, Math.min(2, n), Math.max(1, n / 20), Math.max(1, n / 2), n, 1 + rnd.nextInt(n)}) {
                 assertThat(Selection.kthLargestBits(bits, n, kTop, new int[n])).as("n %d kTop %d", n, kTop).isEqualTo(sorted[n - kTop]);
+            }
+            assertArrayEquals(before, bits, "not modified");
+        }
+    }
+
+    /** Inputs large enough for the two-sided bracket, any parallelism, including inputs where it must fall back. */
+    @Test
+    void bracketedSelectionEqualsSorting() {
+        SplittableRandom rnd = new SplittableRandom(17);
+        for (int trial = 0; trial < 12; trial++) {
+            int n = Selection.BRACKET_MIN + rnd.nextInt(200_000);
+            int[] bits = new int[n];
+            for (int i = 0; i < n; i++) {
+                bits[i] = switch (trial % 6) {
+                    case 0 -> Float.floatToRawIntBits((float) Math.abs(rnd.nextGaussian()));
+                    case 1 -> rnd.nextInt(3) == 0 ? 0 : Float.floatToRawIntBits((float) Math.abs(rnd.nextGaussian()));
+                    case 2 -> Float.floatToRawIntBits(1f); // all equal: the bracket cannot separate, falls back
+                    case 3 -> rnd.nextInt(4); // many ties
+                    case 4 -> i; // sorted: the stratified sample still brackets
+                    default -> rnd.nextInt(0x7F800000);
+                };
+            }
+            int[] sorted = bits.clone();
+            Arrays.sort(sorted);
+            int[] before = bits.clone();
+            for (int kTop : new int[] {1, n / 20, n / 20 + 1, n / 2, n, 1 + rnd.nextInt(n)}) {
+                for (int parallelism : new int[] {1, 3}) {
+                    assertThat(Selection.kthLargestBits(bits, n, kTop, new int[n], dev.lowbit.numeric.VectorMaths.preferred(), parallelism))
+                            .as("trial %d n %d kTop %d parallelism %d", trial, n, kTop, parallelism).isEqualTo(sorted[n - kTop]);
+                }
             }
             assertArrayEquals(before, bits, "not modified");
         }

@@ -669,6 +669,30 @@ public final class SimdVectorMath implements VectorMath {
     }
 
     @Override
+    public long gatherBetween(int[] a, int off, int n, int lo, int hi, int[] out, int outOff) {
+        int count = 0;
+        int above = 0;
+        int i = 0;
+        int upper = IF.loopBound(n);
+        for (; i < upper; i += IF.length()) {
+            IntVector v = IntVector.fromArray(IF, a, off + i);
+            VectorMask<Integer> ge = v.compare(VectorOperators.GE, lo);
+            VectorMask<Integer> high = v.compare(VectorOperators.GE, hi);
+            VectorMask<Integer> m = ge.andNot(high);
+            v.compress(m).intoArray(out, outOff + count); // count ≤ i, so count + lanes ≤ n
+            count += m.trueCount();
+            above += high.trueCount();
+        }
+        for (; i < n; i++) {
+            int v = a[off + i];
+            out[outOff + count] = v;
+            count += v >= lo && v < hi ? 1 : 0;
+            above += v >= hi ? 1 : 0;
+        }
+        return (long) above << 32 | count;
+    }
+
+    @Override
     public void rescaleRow(float[] c, int cOff, double si, double[] sw, float[] out, int oOff, int n) {
         int lanes = DW.length();
         int j = 0;

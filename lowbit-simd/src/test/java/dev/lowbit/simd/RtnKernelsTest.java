@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The RTN quantization kernels of {@link SimdVectorMath} (absBits, roundCodes, gatherAtLeast) against their scalar
+ * The RTN quantization kernels of {@link SimdVectorMath} (absBits, roundCodes, gatherAtLeast, gatherBetween) against their scalar
  * twins (the defaults of {@link VectorMath}), bit for bit, at every length 0..70 and some longer, with offsets, at the
  * width this JVM runs (the pom runs 512/256/128 bits).
  */
@@ -120,6 +120,33 @@ class RtnKernelsTest {
                 int gb = SCALAR.gatherAtLeast(a, n, t, ob);
                 assertThat(ga).isEqualTo(gb);
                 assertArrayEquals(Arrays.copyOf(ob, gb), Arrays.copyOf(oa, ga), "n " + n + " t " + t);
+            }
+        }
+    }
+
+    @Test
+    void gatherBetweenIsBitIdentical() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int n : LENGTHS) {
+            int[] a = new int[n + 3];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = r.nextInt(100);
+            }
+            int[][] brackets = {{0, 50}, {50, 50}, {20, 90}, {90, 100}, {0, Integer.MAX_VALUE}, {100, Integer.MAX_VALUE}};
+            for (int[] lh : brackets) {
+                int[] oa = new int[n + 5];
+                int[] ob = new int[n + 5];
+                long ga = SIMD.gatherBetween(a, 3, n, lh[0], lh[1], oa, 5);
+                long gb = SCALAR.gatherBetween(a, 3, n, lh[0], lh[1], ob, 5);
+                long above = 0;
+                int between = 0;
+                for (int i = 0; i < n; i++) {
+                    above += a[3 + i] >= lh[1] ? 1 : 0;
+                    between += a[3 + i] >= lh[0] && a[3 + i] < lh[1] ? 1 : 0;
+                }
+                assertThat(gb).as("scalar n %d", n).isEqualTo(above << 32 | between);
+                assertThat(ga).as("n %d [%d, %d)", n, lh[0], lh[1]).isEqualTo(gb);
+                assertArrayEquals(Arrays.copyOfRange(ob, 5, 5 + between), Arrays.copyOfRange(oa, 5, 5 + between), "n " + n);
             }
         }
     }
