@@ -154,32 +154,18 @@ public interface VectorMath {
 
     /**
      * RTN codes of one row: {@code codes[cOff + i] = (int) Math.rint(x[xOff + i] · s)} (the product in float64),
-     * {@code colMax[i] = max(colMax[i], |code|)}; returns the number of codes with |code| ≥ {@code thr} (thr ≥ 0). The
+     * {@code colMax[mOff + i] = max(colMax[mOff + i], |code|)}; returns the number of codes with |code| ≥ {@code thr} (thr ≥ 0). The
      * caller guarantees {@code |x·s| ≤ 2^30 + 1/2} for every entry (so every code fits, and float64 rounding by adding
      * and subtracting 1.5·2^52 equals {@code Math.rint}).
      */
-    default int roundCodes(float[] x, int xOff, double s, int[] codes, int cOff, int[] colMax, int thr, int n) {
+    default int roundCodes(float[] x, int xOff, double s, int[] codes, int cOff, int[] colMax, int mOff, int thr, int n) {
         int count = 0;
         for (int i = 0; i < n; i++) {
             int q = (int) Math.rint(x[xOff + i] * s);
             codes[cOff + i] = q;
             int a = Math.abs(q);
-            colMax[i] = Math.max(colMax[i], a);
+            colMax[mOff + i] = Math.max(colMax[mOff + i], a);
             count += a >= thr ? 1 : 0;
-        }
-        return count;
-    }
-
-    /**
-     * Copies the entries of {@code a[0..n)} that are ≥ t, in order, to the front of {@code out} (length ≥ n) and
-     * returns how many there are.
-     */
-    default int gatherAtLeast(int[] a, int n, int t, int[] out) {
-        int count = 0;
-        for (int i = 0; i < n; i++) {
-            int v = a[i];
-            out[count] = v;
-            count += v >= t ? 1 : 0;
         }
         return count;
     }

@@ -461,7 +461,7 @@ public final class RtnQuantizer {
         int at = x.index(r, 0);
         int o = r * cols;
         if (!clip) {
-            return vm.roundCodes(xd, at, s, codes, o, colMax, thr, cols);
+            return vm.roundCodes(xd, at, s, codes, o, colMax, 0, thr, cols);
         }
         for (int c = 0; c < cols; c++) {
             codes[o + c] = (int) Math.max(-clipMax, Math.min(clipMax, Math.rint(xd[at + c] * s)));

@@ -56,7 +56,7 @@ final class Selection {
         return kthLargestBits(bits, n, kTop, scratch, dev.lowbit.numeric.VectorMaths.preferred());
     }
 
-    /** As above, gathering with {@code vm}'s {@link dev.lowbit.numeric.VectorMath#gatherAtLeast}. */
+    /** As above, gathering with {@code vm}'s {@link dev.lowbit.numeric.VectorMath#gatherBetween}. */
     static int kthLargestBits(int[] bits, int n, int kTop, int[] scratch, dev.lowbit.numeric.VectorMath vm) {
         return kthLargestBits(bits, n, kTop, scratch, vm, 1);
     }
@@ -93,7 +93,7 @@ final class Selection {
             int ks = (int) Math.ceil(fs + 3 * Math.sqrt(fs) + 1);
             if (ks < s) {
                 int t = selectSmall(sample, s, s - ks);
-                int count = vm.gatherAtLeast(bits, n, t, scratch);
+                int count = (int) vm.gatherBetween(bits, 0, n, t, Integer.MAX_VALUE, scratch, 0); // every entry < MAX_VALUE (no NaN)
                 if (count >= kTop) {
                     return selectSmall(scratch, count, count - kTop);
                 }

@@ -615,16 +615,11 @@ public final class SimdVectorMath implements VectorMath {
             acc = acc.max(v);
         }
         int max = i == 0 ? 0 : acc.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) {
-            int b = Float.floatToRawIntBits(x[xOff + i]) & 0x7FFFFFFF;
-            bits[bOff + i] = b;
-            max = Math.max(max, b);
-        }
-        return max;
+        return Math.max(max, VectorMath.super.absBits(x, xOff + i, bits, bOff + i, n - i));
     }
 
     @Override
-    public int roundCodes(float[] x, int xOff, double s, int[] codes, int cOff, int[] colMax, int thr, int n) {
+    public int roundCodes(float[] x, int xOff, double s, int[] codes, int cOff, int[] colMax, int mOff, int thr, int n) {
         int lanes = DW.length();
         int i = 0;
         int count = 0;
@@ -636,36 +631,10 @@ public final class SimdVectorMath implements VectorMath {
             IntVector q = (IntVector) d.convertShape(VectorOperators.D2I, IH, 0);
             q.intoArray(codes, cOff + i);
             IntVector a = q.abs();
-            IntVector.fromArray(IH, colMax, i).max(a).intoArray(colMax, i);
+            IntVector.fromArray(IH, colMax, mOff + i).max(a).intoArray(colMax, mOff + i);
             count += a.compare(VectorOperators.GE, thr).trueCount();
         }
-        for (; i < n; i++) {
-            int q = (int) Math.rint(x[xOff + i] * s);
-            codes[cOff + i] = q;
-            int a = Math.abs(q);
-            colMax[i] = Math.max(colMax[i], a);
-            count += a >= thr ? 1 : 0;
-        }
-        return count;
-    }
-
-    @Override
-    public int gatherAtLeast(int[] a, int n, int t, int[] out) {
-        int count = 0;
-        int i = 0;
-        int upper = IF.loopBound(n);
-        for (; i < upper; i += IF.length()) {
-            IntVector v = IntVector.fromArray(IF, a, i);
-            VectorMask<Integer> m = v.compare(VectorOperators.GE, t);
-            v.compress(m).intoArray(out, count); // count ≤ i, so count + lanes ≤ n
-            count += m.trueCount();
-        }
-        for (; i < n; i++) {
-            int v = a[i];
-            out[count] = v;
-            count += v >= t ? 1 : 0;
-        }
-        return count;
+        return count + VectorMath.super.roundCodes(x, xOff + i, s, codes, cOff + i, colMax, mOff + i, thr, n - i);
     }
 
     @Override
@@ -683,13 +652,8 @@ public final class SimdVectorMath implements VectorMath {
             count += m.trueCount();
             above += high.trueCount();
         }
-        for (; i < n; i++) {
-            int v = a[off + i];
-            out[outOff + count] = v;
-            count += v >= lo && v < hi ? 1 : 0;
-            above += v >= hi ? 1 : 0;
-        }
-        return (long) above << 32 | count;
+        long tail = VectorMath.super.gatherBetween(a, off + i, n - i, lo, hi, out, outOff + count);
+        return (above + (tail >>> 32)) << 32 | (count + (int) tail);
     }
 
     @Override
