@@ -183,12 +183,14 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** What the table and the plot need of a run, from a live result or from saved JSON. */
+    /** @param outputSqnrDb the forward linear GEMMs' (role {@code output}) probed output SQNR, NaN when not probed or fp32 */
     record Summary(String policy, int steps, double[] trainLoss, List<double[]> valLoss, double finalValLoss, double accuracy,
-                   double itemsPerSecond, double unpackRatio, String sample) {
+                   double itemsPerSecond, double unpackRatio, double outputSqnrDb, String sample) {
         static Summary of(RunResult r) {
             GemmExecutor.RoleStats all = totalStats(r.unpack());
+            GemmExecutor.RoleStats out = r.unpack().get(dev.lowbit.train.GemmRole.OUTPUT.label());
             return new Summary(r.config().policy(), r.config().steps(), r.trainLoss(), r.valLoss(), r.finalValLoss(), r.accuracy(),
-                    r.tokensPerSecond(), all == null ? Double.NaN : all.ratio(), r.sample());
+                    r.tokensPerSecond(), all == null ? Double.NaN : all.ratio(), out == null ? Double.NaN : out.sqnrDb(), r.sample());
         }
 
         @SuppressWarnings("unchecked")
@@ -202,14 +204,18 @@ final class TrainCommand implements Callable<Integer> {
             Map<String, Object> fin = (Map<String, Object>) j.get("final");
             double ops = 0;
             double unpacked = 0;
-            for (Object o : ((Map<String, Object>) ((Map<String, Object>) j.get("unpack")).get("byRole")).values()) {
+            Map<String, Object> byRole = (Map<String, Object>) ((Map<String, Object>) j.get("unpack")).get("byRole");
+            Map<String, Object> output = (Map<String, Object>) byRole.get(dev.lowbit.train.GemmRole.OUTPUT.label());
+            Object sqnr = output == null ? null : output.get("sqnrDb"); // absent in runs saved before the probe existed
+            for (Object o : byRole.values()) {
                 Map<String, Object> role = (Map<String, Object>) o;
                 ops += num(role.get("gflop"));
                 unpacked += num(role.get("gflop")) * num(role.get("ratio"));
             }
             return new Summary((String) j.get("policy"), (int) num(j.get("steps")), tl.stream().mapToDouble(Summary::num).toArray(), vl,
                     num(fin.get("valLoss")), fin.get("accuracy") == null ? Double.NaN : num(fin.get("accuracy")),
-                    num(j.get("tokensPerSecond")), ops == 0 ? Double.NaN : unpacked / ops, (String) j.get("sample"));
+                    num(j.get("tokensPerSecond")), ops == 0 ? Double.NaN : unpacked / ops, sqnr == null ? Double.NaN : num(sqnr),
+                    (String) j.get("sample"));
         }
 
         private static double num(Object o) {
@@ -250,12 +256,13 @@ final class TrainCommand implements Callable<Integer> {
     /** Final losses, gap to the first policy, accuracy, throughput, unpack ratio; then each GPT's sample. */
     static String table(String task, List<Summary> results) {
         Table t = new Table("policy", "steps", "final val loss", "vs first", "accuracy", task.equals("kjv-gpt") ? "tokens/s" : "images/s",
-                "unpack ratio");
+                "unpack ratio", "output SQNR dB");
         StringBuilder samples = new StringBuilder();
         for (Summary r : results) {
             t.row(r.policy(), r.steps(), r.finalValLoss(), String.format(java.util.Locale.ROOT, "%+.2f%%", gapPercent(r, results)),
                     Double.isNaN(r.accuracy()) ? "-" : String.format(java.util.Locale.ROOT, "%.2f%%", 100 * r.accuracy()),
-                    r.itemsPerSecond(), Double.isNaN(r.unpackRatio()) ? "-" : Table.format(r.unpackRatio()));
+                    r.itemsPerSecond(), Double.isNaN(r.unpackRatio()) ? "-" : Table.format(r.unpackRatio()),
+                    Double.isNaN(r.outputSqnrDb()) ? "-" : String.format(java.util.Locale.ROOT, "%.1f", r.outputSqnrDb()));
             if (r.sample() != null) {
                 samples.append(r.policy()).append(" sample: ").append(r.sample().replace('\n', ' ')).append('\n');
             }
@@ -306,7 +313,8 @@ final class TrainCommand implements Callable<Integer> {
             Json j = Json.object().put("gemms", s.count()).put("gflop", s.ops() / 1e9).put("seconds", s.seconds()).put("ratio", s.ratio()).put("maxRatio", s.maxRatio())
                     .put("lhsHeavyHitterFraction", s.lhsHeavyHitterFraction()).put("rhsHeavyHitterFraction", s.rhsHeavyHitterFraction())
                     .put("meanBits", s.meanBits()).put("floatPathShare", s.floatPathShare()).put("widePathShare", s.widePathShare()).put("quantizeSeconds", s.quantizeSeconds()).put("unpackSeconds", s.unpackSeconds())
-                    .put("gemmSeconds", s.gemmSeconds()).put("transposeSeconds", s.transposeSeconds()).put("gemmGflops", s.gflops());
+                    .put("gemmSeconds", s.gemmSeconds()).put("transposeSeconds", s.transposeSeconds()).put("gemmGflops", s.gflops())
+                    .put("sqnrDb", s.sqnrDb()).put("probes", s.probes());
             (e.getKey().contains("/") ? byLayer : byRole).put(e.getKey(), j);
         }
         List<Object> val = new ArrayList<>();

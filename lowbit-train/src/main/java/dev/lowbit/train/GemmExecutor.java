@@ -25,6 +25,8 @@ public final class GemmExecutor {
     private final java.util.IdentityHashMap<float[], java.util.Map<CodeKey, RtnQuantizer.IntCodes>> codeCache =
             new java.util.IdentityHashMap<>();
     private boolean recording = true;
+    private boolean probing;
+    private long probeNanos;
     private long seed;
     private long step;
     private long calls;
@@ -60,6 +62,48 @@ public final class GemmExecutor {
     public void setRecording(boolean on) {
         recording = on;
         codeCache.clear();
+    }
+
+    /**
+     * Whether this step's quantized GEMMs are also run in float32 on their unquantized operands, recording each
+     * role's output SQNR ({@link RoleStats#sqnrDb}) — statistics only: the step's results do not change.
+     */
+    public void setProbe(boolean on) {
+        probing = on;
+    }
+
+    /** Nanoseconds spent on the float32 reference GEMMs of probed steps (not part of the GEMMs' own timings). */
+    public long probeNanos() {
+        return probeNanos;
+    }
+
+    /**
+     * On a probed step, the float32 GEMM of the same unquantized operands ({@code op(a, b)} in {@code layout}) against
+     * {@code out}: its energy and the error's energy go to the role's and the layer's statistics.
+     */
+    private void probe(GemmRole role, String layer, GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out) {
+        if (!probing || !recording) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        FloatMatrix ref = Gemm.f32(layout, a, b, backend);
+        double signal = 0;
+        double noise = 0;
+        for (int i = 0; i < ref.rows(); i++) {
+            for (int j = 0; j < ref.cols(); j++) {
+                double r = ref.get(i, j);
+                double e = out.get(i, j) - r;
+                signal += r * r;
+                noise += e * e;
+            }
+        }
+        for (String key : new String[] {role.label(), layer + "/" + role.label()}) {
+            RoleStats st = stats.computeIfAbsent(key, k -> new RoleStats());
+            st.signal += signal;
+            st.noise += noise;
+            st.probes++;
+        }
+        probeNanos += System.nanoTime() - t0;
     }
 
     /** Aggregated statistics keyed by {@code role} and by {@code layer/role}. */
@@ -112,6 +156,9 @@ public final class GemmExecutor {
             nt(spec, role, layer, na, nb, out, ph);
         }
         record(role, layer, layout.m(a), layout.n(b), layout.k(a), System.nanoTime() - t0, ph);
+        if (!plainFp32(spec)) {
+            probe(role, layer, layout, a, b, out);
+        }
         return out;
     }
 
@@ -177,6 +224,7 @@ public final class GemmExecutor {
         });
         for (int i = 0; i < n; i++) {
             record(role, layer, layout.m(a[i]), layout.n(b[i]), layout.k(a[i]), nanos[i], phases[i]);
+            probe(role, layer, layout, a[i], b[i], out[i]);
         }
         return out;
     }
@@ -263,6 +311,7 @@ public final class GemmExecutor {
         Gemm.f32(q.qa, q.qb, out, backend);
         ph.gemm += System.nanoTime() - t1;
         record(role, layer, a.rows(), b.rows(), a.cols(), System.nanoTime() - t0, ph);
+        probe(role, layer, GemmLayout.NT, a, b, out);
         return new Forward(role, layer, a, b, out, q);
     }
 
@@ -344,6 +393,7 @@ public final class GemmExecutor {
             FloatMatrix d = saved.block > 1 ? hadamard(dHat, saved.block) : dHat;
             ph.quantize += System.nanoTime() - t3;
             record(bwd, layer, g.rows(), partner.cols(), g.cols(), System.nanoTime() - t0, ph);
+            probe(bwd, layer, lhsSide ? GemmLayout.NN : GemmLayout.TN, dC, lhsSide ? b : a, d);
             return d;
         }
     }
@@ -479,6 +529,9 @@ public final class GemmExecutor {
         double intOps;
         double floatOps;
         double wideOps;
+        double signal;
+        double noise;
+        long probes;
 
         void add(double o, double ratio, double hhA, double hhB, double sec, int bits, Phases ph) {
             if (ph.floatPath) {
@@ -524,6 +577,9 @@ public final class GemmExecutor {
             intOps += o.intOps;
             floatOps += o.floatOps;
             wideOps += o.wideOps;
+            signal += o.signal;
+            noise += o.noise;
+            probes += o.probes;
             return this;
         }
 
@@ -566,6 +622,19 @@ public final class GemmExecutor {
          */
         public double widePathShare() {
             return ops == 0 ? 0 : wideOps / ops;
+        }
+
+        /**
+         * Output SQNR in dB of the probed GEMMs ({@link GemmExecutor#setProbe}): 10·log10(Σ ref² / Σ (out − ref)²) over
+         * all their outputs, ref the float32 GEMM of the unquantized operands; NaN when none was probed, +∞ when exact.
+         */
+        public double sqnrDb() {
+            return probes == 0 ? Double.NaN : 10 * Math.log10(signal / noise);
+        }
+
+        /** How many GEMMs were probed. */
+        public long probes() {
+            return probes;
         }
 
         /** Useful GEMM operations per second of kernel time (2·m·n·k / gemmSeconds). */

@@ -69,6 +69,9 @@ public final class Trainer {
             }
             ex.quantizerParams().zeroGrad();
             ex.setStep(c.seed(), step);
+            boolean last = step + 1 == c.steps();
+            ex.setProbe((step + 1) % c.evalEvery() == 0 || last); // the steps before each validation
+            long probed = ex.probeNanos();
             Tensor loss = task.loss(ex, fp32, step);
             if (step == 0) {
                 for (var e : ex.quantizerParams().params().entrySet()) {
@@ -77,14 +80,13 @@ public final class Trainer {
             }
             loss.backward();
             opt.step(model, ex.quantizerParams(), lr.at(step));
-            trainSeconds += (System.nanoTime() - t0) / 1e9;
+            trainSeconds += (System.nanoTime() - t0 - (ex.probeNanos() - probed)) / 1e9;
             cpuNanos += cpu ? mx.getCurrentThreadCpuTime() - c0 : 0;
             items += task.itemsPerStep();
             trainLoss.add((double) loss.item());
             if (listener != null) {
                 listener.step(step + 1, c.steps(), loss.item(), items / Math.max(trainSeconds, 1e-9));
             }
-            boolean last = step + 1 == c.steps();
             if ((step + 1) % c.evalEvery() == 0 || last) {
                 ex.setRecording(false);
                 ex.setStep(c.seed() ^ 0xE7A1L, c.steps() - 1L); // evaluation: the final schedule, its own random stream

@@ -76,6 +76,53 @@ class TrainingTest {
         }
     }
 
+    /**
+     * A probed GEMM returns the same bits as an unprobed one; its recorded SQNR is that of the output against the
+     * float64-checked float32 GEMM of the unquantized operands, and grows with the forward levels.
+     */
+    @Test
+    void probedGemmsRecordTheOutputSqnrAndChangeNothing() {
+        FloatMatrix a = RandomMatrices.outlierChannels(24, 64, 2, 30, 1);
+        FloatMatrix b = RandomMatrices.studentT(16, 64, 3, 2);
+        double[] sqnr = new double[3];
+        String[] names = {"imunpack", "imunpack:63", "fp8"};
+        for (int r = 0; r < names.length; r++) {
+            GemmExecutor plain = new GemmExecutor(Recipes.byName(names[r], 0), GemmBackends.preferred());
+            GemmExecutor probed = new GemmExecutor(Recipes.byName(names[r], 0), GemmBackends.preferred());
+            probed.setProbe(true);
+            float[] want = plain.gemm(GemmRole.OUTPUT, "h0.ffn.1", a, b).data();
+            float[] got = probed.gemm(GemmRole.OUTPUT, "h0.ffn.1", a, b).data();
+            assertArrayEquals(want, got, names[r]);
+            assertThat(plain.stats().get("output").sqnrDb()).isNaN();
+            GemmExecutor.RoleStats st = probed.stats().get("output");
+            assertThat(st.probes()).isEqualTo(1);
+            assertThat(probed.stats().get("h0.ffn.1/output").sqnrDb()).isEqualTo(st.sqnrDb());
+            double signal = 0;
+            double noise = 0;
+            for (int i = 0; i < 24; i++) {
+                for (int j = 0; j < 16; j++) {
+                    double ref = 0;
+                    for (int k = 0; k < 64; k++) {
+                        ref += (double) a.get(i, k) * b.get(j, k);
+                    }
+                    signal += ref * ref;
+                    noise += (got[i * 16 + j] - ref) * (got[i * 16 + j] - ref);
+                }
+            }
+            sqnr[r] = st.sqnrDb();
+            assertThat(sqnr[r]).as(names[r]).isCloseTo(10 * Math.log10(signal / noise), org.assertj.core.data.Offset.offset(0.05));
+        }
+        assertThat(sqnr[1]).isGreaterThan(sqnr[0] + 6); // 63 levels: two more bits than 15
+        GemmExecutor fp32 = new GemmExecutor(Recipes.byName("fp32", 0), GemmBackends.preferred());
+        fp32.setProbe(true);
+        fp32.gemm(GemmRole.OUTPUT, "t", a, b);
+        assertThat(fp32.stats().get("output").probes()).isZero(); // float32 is its own reference
+        RunResult run = Trainer.run(tiny("imunpack", 3, null, 0), GemmBackends.preferred(), false, null);
+        for (String role : new String[] {"output", "grad-input", "grad-weight", "attn-score", "attn-value-grad"}) {
+            assertThat(run.unpack().get(role).sqnrDb()).as(role).isFinite().isGreaterThan(5);
+        }
+    }
+
     @Test
     void aNonFiniteOperandIsAnErrorNamingTheGemm() {
         GemmExecutor ex = new GemmExecutor(Recipes.byName("imunpack", 0), GemmBackends.preferred());
