@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * The training IM-Unpack pipeline is exact for every b and every unpacking: its float32 result equals
  * {@code (float) (C / (s_a·s_w))} with C the scalar int64 GEMM of the codes, bit for bit.
  */
-class FastImUnpackTest {
+public class FastImUnpackTest {
     static final GemmBackend SCALAR = new ScalarGemmBackend();
 
     /** (float) (exact(codes) / (sa·sw)) from the long reference. */
@@ -66,7 +66,7 @@ class FastImUnpackTest {
         }
     }
 
-    static int[] random(SplittableRandom rnd, int len, int bound) {
+    public static int[] random(SplittableRandom rnd, int len, int bound) {
         int[] x = new int[len];
         for (int i = 0; i < len; i++) {
             x[i] = rnd.nextInt(-bound, bound + 1);
@@ -87,7 +87,7 @@ class FastImUnpackTest {
     }
 
     /** A checker of one GEMM of int codes: A m×k, W n×k. */
-    interface Check {
+    public interface Check {
         void run(int[] a, int m, int[] w, int n, int k, String what);
     }
 
@@ -95,7 +95,7 @@ class FastImUnpackTest {
      * Edge codes for every b: ±2^(b−1) (one more than a digit holds) and ±(2^(b−1) − 1) (the largest digit) with
      * mixed signs; all-outlier rows next to a zero row with the largest int code 2^30; zeros; m = 0; k = 0.
      */
-    static void edgeCases(Check check) {
+    public static void edgeCases(Check check) {
         int m = 6;
         int n = 5;
         int k = 9;

@@ -3,6 +3,7 @@ package dev.lowbit.simd;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.lowbit.gemm.FastImUnpack;
+import dev.lowbit.gemm.FastImUnpackTest;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.tensor.FloatMatrix;
@@ -56,47 +57,17 @@ class FastImUnpackRowsTest {
         return expected;
     }
 
-    static int[] random(SplittableRandom rnd, int len, int bound) {
-        int[] x = new int[len];
-        for (int i = 0; i < len; i++) {
-            x[i] = rnd.nextInt(-bound, bound + 1);
-        }
-        return x;
-    }
-
     @Test
     void randomAndEdgeCodes() {
         SplittableRandom rnd = new SplittableRandom(21);
         for (int[] s : new int[][] {{1, 1, 1}, {3, 5, 7}, {37, 19, 70}, {70, 33, 130}}) {
             for (int bound : new int[] {1, 7, 8, 127, 128, 16383, 1 << 20}) {
-                check(random(rnd, s[0] * s[2], bound), s[0], random(rnd, s[1] * s[2], Math.max(1, bound / 3)), s[1], s[2], rnd,
-                        "random ±" + bound + " " + java.util.Arrays.toString(s));
+                int[] a = FastImUnpackTest.random(rnd, s[0] * s[2], bound);
+                int[] w = FastImUnpackTest.random(rnd, s[1] * s[2], Math.max(1, bound / 3));
+                check(a, s[0], w, s[1], s[2], rnd, "random ±" + bound + " " + java.util.Arrays.toString(s));
             }
         }
-        for (int b = Digits.MIN_BITS; b <= Digits.MAX_BITS; b++) {
-            int s = 1 << (b - 1);
-            int[] a = new int[6 * 9];
-            int[] w = new int[5 * 9];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = (i % 3 == 0 ? s : s - 1) * (i % 2 == 0 ? 1 : -1);
-            }
-            for (int i = 0; i < w.length; i++) {
-                w[i] = i % 4 == 0 ? -s : s - 1;
-            }
-            check(a, 6, w, 5, 9, rnd, "±2^(b-1) at b=" + b);
-        }
-        int[] a = new int[4 * 6];
-        for (int c = 0; c < 6; c++) {
-            a[c] = 1 << 30;
-            a[6 + c] = -((1 << 29) + 12345);
-            a[18 + c] = c - 3;
-        }
-        int[] w = new int[3 * 6];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = i % 5 == 0 ? -(1 << 30) : i % 7;
-        }
-        check(a, 4, w, 3, 6, rnd, "all-outlier rows next to a zero row");
-        check(new int[12], 4, new int[9], 3, 3, rnd, "zeros");
+        FastImUnpackTest.edgeCases((a, m, w, n, k, what) -> check(a, m, w, n, k, rnd, what));
     }
 
     /** 15-bit gradient-like codes with heavy hitters against 4-bit-like codes: AUTO takes the wide path, exactly. */
@@ -106,11 +77,11 @@ class FastImUnpackRowsTest {
         int m = 96;
         int n = 40;
         int k = 300;
-        int[] g = random(rnd, m * k, 8191);
+        int[] g = FastImUnpackTest.random(rnd, m * k, 8191);
         for (int i = 0; i < g.length; i += 17) {
             g[i] = (i % 2 == 0 ? 1 : -1) * rnd.nextInt(8192, 1 << 20); // heavy hitters in every column
         }
-        int[] w = random(rnd, n * k, 7);
+        int[] w = FastImUnpackTest.random(rnd, n * k, 7);
         w[3] = 700;
         double[] sa = new double[m];
         double[] sw = new double[n];
@@ -140,8 +111,8 @@ class FastImUnpackRowsTest {
                 int m = s[0];
                 int n = s[1];
                 int k = s[2];
-                int[] a = random(rnd, m * k, bounds[0]);
-                int[] b = random(rnd, n * k, bounds[1]);
+                int[] a = FastImUnpackTest.random(rnd, m * k, bounds[0]);
+                int[] b = FastImUnpackTest.random(rnd, n * k, bounds[1]);
                 if (m * k > 0) {
                     a[0] = -bounds[0];
                 }
