@@ -315,6 +315,13 @@ final class TrainCommand implements Callable<Integer> {
                     .put("meanBits", s.meanBits()).put("floatPathShare", s.floatPathShare()).put("widePathShare", s.widePathShare()).put("quantizeSeconds", s.quantizeSeconds()).put("unpackSeconds", s.unpackSeconds())
                     .put("gemmSeconds", s.gemmSeconds()).put("transposeSeconds", s.transposeSeconds()).put("gemmGflops", s.gflops())
                     .put("sqnrDb", s.sqnrDb()).put("probes", s.probes());
+            if (!e.getKey().contains("/")) {
+                List<Object> trend = new ArrayList<>();
+                for (double[] v : s.sqnrDbByStep()) {
+                    trend.add(java.util.Arrays.asList((long) v[0], v[1]));
+                }
+                j.put("sqnrDbByStep", trend);
+            }
             (e.getKey().contains("/") ? byLayer : byRole).put(e.getKey(), j);
         }
         List<Object> val = new ArrayList<>();

@@ -102,6 +102,9 @@ public final class GemmExecutor {
             st.signal += signal;
             st.noise += noise;
             st.probes++;
+            double[] at = st.byStep.computeIfAbsent(step + 1, k -> new double[2]); // steps counted from 1, as in valLoss
+            at[0] += signal;
+            at[1] += noise;
         }
         probeNanos += System.nanoTime() - t0;
     }
@@ -532,6 +535,8 @@ public final class GemmExecutor {
         double signal;
         double noise;
         long probes;
+        /** Probed energies (signal, noise) by training step. */
+        final TreeMap<Long, double[]> byStep = new TreeMap<>();
 
         void add(double o, double ratio, double hhA, double hhB, double sec, int bits, Phases ph) {
             if (ph.floatPath) {
@@ -580,6 +585,11 @@ public final class GemmExecutor {
             signal += o.signal;
             noise += o.noise;
             probes += o.probes;
+            for (var e : o.byStep.entrySet()) {
+                double[] at = byStep.computeIfAbsent(e.getKey(), k -> new double[2]);
+                at[0] += e.getValue()[0];
+                at[1] += e.getValue()[1];
+            }
             return this;
         }
 
@@ -630,6 +640,15 @@ public final class GemmExecutor {
          */
         public double sqnrDb() {
             return probes == 0 ? Double.NaN : 10 * Math.log10(signal / noise);
+        }
+
+        /** The output SQNR (dB) of each probed step's GEMMs, by step (counted from 1): {@code [step, dB]} pairs in order. */
+        public java.util.List<double[]> sqnrDbByStep() {
+            java.util.List<double[]> l = new java.util.ArrayList<>();
+            for (var e : byStep.entrySet()) {
+                l.add(new double[] {e.getKey(), 10 * Math.log10(e.getValue()[0] / e.getValue()[1])});
+            }
+            return l;
         }
 
         /** How many GEMMs were probed. */

@@ -117,9 +117,12 @@ class TrainingTest {
         fp32.setProbe(true);
         fp32.gemm(GemmRole.OUTPUT, "t", a, b);
         assertThat(fp32.stats().get("output").probes()).isZero(); // float32 is its own reference
-        RunResult run = Trainer.run(tiny("imunpack", 3, null, 0), GemmBackends.preferred(), false, null);
+        RunResult run = Trainer.run(tiny("imunpack", 5, null, 0), GemmBackends.preferred(), false, null); // validates after 3, 5
         for (String role : new String[] {"output", "grad-input", "grad-weight", "attn-score", "attn-value-grad"}) {
-            assertThat(run.unpack().get(role).sqnrDb()).as(role).isFinite().isGreaterThan(5);
+            GemmExecutor.RoleStats st = run.unpack().get(role);
+            assertThat(st.sqnrDb()).as(role).isFinite().isGreaterThan(5);
+            assertThat(st.sqnrDbByStep()).extracting(v -> v[0]).as(role).containsExactly(3.0, 5.0);
+            assertThat(st.sqnrDbByStep()).extracting(v -> v[1]).as(role).allSatisfy(db -> assertThat(db).isFinite().isGreaterThan(5));
         }
     }
 
