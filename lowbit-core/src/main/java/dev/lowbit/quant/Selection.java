@@ -107,7 +107,7 @@ final class Selection {
      * Two thresholds lo ≤ hi from a fixed stratified sample of 8192 entries, a few binomial standard deviations on
      * either side of kTop's expected rank in it; one pass ({@link dev.lowbit.numeric.VectorMath#gatherBetween}, over
      * {@code parallelism} contiguous ranges) counts the entries ≥ hi and gathers those in [lo, hi) into
-     * {@code scratch} — about 1.5 % of n for a 95th percentile. When fewer than kTop entries are ≥ hi and at least
+     * {@code scratch} — about 2 % of n for a 95th percentile. When fewer than kTop entries are ≥ hi and at least
      * kTop are ≥ lo, the answer is among the gathered ones and a selection there finishes; otherwise (a tie-heavy or
      * adversarial input) returns −1 and the caller takes the one-sided path.
      */
