@@ -1,25 +1,15 @@
 package dev.lowbit.cli;
 
+import static dev.lowbit.cli.CliTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** {@code bench gemm} on a tiny shape: the JSON has every entry, and a missing OpenBLAS is said plainly. */
 class BenchCommandTest {
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = LowbitCli.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void gemmPrintsOneJsonObjectWithEveryEntry() {
-        Run r = run("bench", "gemm", "--shape", "40x70x36", "--threads", "2", "--reps", "1", "--rep-seconds", "0.001", "--warmup", "0");
+        CliTest.Run r = run("bench", "gemm", "--shape", "40x70x36", "--threads", "2", "--reps", "1", "--rep-seconds", "0.001", "--warmup", "0");
         assertThat(r.code()).as(r.err()).isZero();
         String json = r.out().strip();
         assertThat(json).startsWith("{\"shape\":\"40x70x36\",\"threads\":2,\"results\":[");
@@ -32,7 +22,7 @@ class BenchCommandTest {
 
     @Test
     void missingOpenBlasIsReportedPlainly() {
-        Run r = run("bench", "gemm", "--shape", "8x8x8", "--reps", "1", "--rep-seconds", "0.001", "--warmup", "0",
+        CliTest.Run r = run("bench", "gemm", "--shape", "8x8x8", "--reps", "1", "--rep-seconds", "0.001", "--warmup", "0",
                 "--only", "lowbit-fp32,openblas-sgemm", "--openblas-library", "libdoes-not-exist-lowbit.so");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("{\"name\":\"openblas-sgemm\",\"available\":false,\"reason\":\"OpenBLAS could not be loaded from 'libdoes-not-exist-lowbit.so'\"}")
@@ -41,7 +31,7 @@ class BenchCommandTest {
 
     @Test
     void badArgumentsAreOneLineErrors() {
-        Run r = run("bench", "gemm", "--shape", "4x4");
+        CliTest.Run r = run("bench", "gemm", "--shape", "4x4");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err().strip()).startsWith("lowbit: shape must be MxNxK").doesNotContain("\n");
         assertThat(run("bench", "gemm", "--layout", "tn").err()).contains("--layout must be nt or nn");

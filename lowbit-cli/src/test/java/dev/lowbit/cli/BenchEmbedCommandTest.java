@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class BenchEmbedCommandTest {
     @Test
     void reportsEachPrecisionAndOrt() {
-        EmbedCommandTest.Run r = EmbedCommandTest.run("bench", "embed", "--batch", "2", "--seq", "8", "--repeat", "1", "--warmup", "0",
+        CliTest.Run r = CliTest.run("bench", "embed", "--batch", "2", "--seq", "8", "--repeat", "1", "--warmup", "0",
                 "--threads", "1", "--precisions", "fp8,mxfp4");
         assertThat(r.code()).as(r.err()).isZero();
         String out = r.out();
@@ -20,7 +20,7 @@ class BenchEmbedCommandTest {
 
     @Test
     void unknownModeIsAnError() {
-        EmbedCommandTest.Run r = EmbedCommandTest.run("bench", "embed", "--precisions", "fp32,int4");
+        CliTest.Run r = CliTest.run("bench", "embed", "--precisions", "fp32,int4");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err().strip()).startsWith("lowbit: unknown mode 'int4' (available: fp32, imunpack, int8, llm-int8, gptq-w4");
     }

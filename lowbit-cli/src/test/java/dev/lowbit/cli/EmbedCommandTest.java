@@ -1,13 +1,12 @@
 package dev.lowbit.cli;
 
+import static dev.lowbit.cli.CliTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lowbit.io.DType;
 import dev.lowbit.io.Npy;
 import dev.lowbit.io.NpyArray;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,15 +19,6 @@ class EmbedCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = LowbitCli.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
-    }
-
     private Path write(String name, String text) throws IOException {
         Path p = dir.resolve(name);
         Files.writeString(p, text, StandardCharsets.UTF_8);
@@ -39,7 +29,7 @@ class EmbedCommandTest {
     void embedsEveryLineInOrder() throws IOException {
         Path in = write("s.txt", "\uFEFFA man is playing a guitar.\r\n\nThe cat sat on the mat.\n" + "word ".repeat(300) + "\nA man is playing a guitar.\n");
         Path out = dir.resolve("E.npy");
-        Run r = run("embed", "--in", in.toString(), "--out", out.toString(), "--batch", "2", "--threads", "1");
+        CliTest.Run r = run("embed", "--in", in.toString(), "--out", out.toString(), "--batch", "2", "--threads", "1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().strip()).matches(Pattern.compile("\\{\"count\":5,\"precision\":\"fp32\",\"seconds\":[0-9.E-]+,"
                 + "\"sentencesPerSecond\":[0-9.E-]+,\"dim\":384,.*\"truncated\":1,\"emptyLines\":1,.*\\}"));
@@ -61,7 +51,7 @@ class EmbedCommandTest {
     void imunpackReportsStatsAndCosine() throws IOException {
         Path in = write("s.txt", "Hello world!\nLow-bit arithmetic on a real model.\n");
         Path out = dir.resolve("E.npy");
-        Run r = run("embed", "--in", in.toString(), "--out", out.toString(), "--precision", "imunpack", "--bits", "3");
+        CliTest.Run r = run("embed", "--in", in.toString(), "--out", out.toString(), "--precision", "imunpack", "--bits", "3");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("\"precision\":\"imunpack\"").contains("\"bits\":3").contains("\"minCosineToFp32\":0.9")
                 .contains("\"layer\":5").contains("\"pv\":{\"ratio\":");
@@ -72,7 +62,7 @@ class EmbedCommandTest {
     void blockFormatPrecisionReportsWeightBytesAndCosine() throws IOException {
         Path in = write("s.txt", "Hello world!\nLow-bit arithmetic on a real model.\n");
         Path out = dir.resolve("E.npy");
-        Run r = run("embed", "--in", in.toString(), "--out", out.toString(), "--precision", "nvfp4", "--threads", "2");
+        CliTest.Run r = run("embed", "--in", in.toString(), "--out", out.toString(), "--precision", "nvfp4", "--threads", "2");
         assertThat(r.code()).as(r.err()).isZero();
         // 4-bit elements + an E4M3 scale per 16 + a float tensor scale per matrix, for the 36 linear weights
         assertThat(r.out()).contains("\"precision\":\"nvfp4\"").contains("\"linearWeightBytes\":5972112").contains("\"minCosineToFp32\":0.");
@@ -82,7 +72,7 @@ class EmbedCommandTest {
     @Test
     void llmInt8ReportsItsOutlierFraction() throws IOException {
         Path in = write("s.txt", "Hello world!\n");
-        Run r = run("embed", "--in", in.toString(), "--out", dir.resolve("E.npy").toString(), "--precision", "llm-int8", "--threads", "1");
+        CliTest.Run r = run("embed", "--in", in.toString(), "--out", dir.resolve("E.npy").toString(), "--precision", "llm-int8", "--threads", "1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("\"precision\":\"llm-int8\"").contains("\"linearWeightBytes\":10782720")
                 .containsPattern("\"outlierFraction\":0\\.0[0-9]*[1-9]");
@@ -90,7 +80,7 @@ class EmbedCommandTest {
 
     @Test
     void helpListsEveryPrecision() {
-        Run r = run("embed", "--help");
+        CliTest.Run r = run("embed", "--help");
         for (String p : new String[] {"fp32", "imunpack", "int8", "llm-int8", "gptq-w4", "fp8", "mxfp8", "mxfp4", "nvfp4"}) {
             assertThat(r.out()).containsPattern("(?m)^  " + Pattern.quote(p) + " +\\S");
         }
@@ -99,19 +89,19 @@ class EmbedCommandTest {
     @Test
     void errorsAreOneLineAndLeaveNoFile() throws IOException {
         Path out = dir.resolve("E.npy");
-        Run missing = run("embed", "--in", dir.resolve("nope.txt").toString(), "--out", out.toString());
+        CliTest.Run missing = run("embed", "--in", dir.resolve("nope.txt").toString(), "--out", out.toString());
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err().strip()).isEqualTo("lowbit: cannot read " + dir.resolve("nope.txt") + ": no such file");
         Path bad = dir.resolve("bad.txt");
         Files.write(bad, new byte[] {'o', 'k', '\n', (byte) 0xC3, (byte) 0x28, '\n'});
-        Run notUtf8 = run("embed", "--in", bad.toString(), "--out", out.toString());
+        CliTest.Run notUtf8 = run("embed", "--in", bad.toString(), "--out", out.toString());
         assertThat(notUtf8.code()).isEqualTo(2);
         assertThat(notUtf8.err()).contains("not valid UTF-8");
-        Run precision = run("embed", "--in", bad.toString(), "--out", out.toString(), "--precision", "fp4");
+        CliTest.Run precision = run("embed", "--in", bad.toString(), "--out", out.toString(), "--precision", "fp4");
         assertThat(precision.code()).isEqualTo(2);
         assertThat(precision.err().strip().lines()).hasSize(1);
         assertThat(precision.err()).contains("unknown precision 'fp4' (available: fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4)");
-        Run bits = run("embed", "--in", bad.toString(), "--out", out.toString(), "--precision", "gptq-w4", "--bits", "3");
+        CliTest.Run bits = run("embed", "--in", bad.toString(), "--out", out.toString(), "--precision", "gptq-w4", "--bits", "3");
         assertThat(bits.code()).isEqualTo(2);
         assertThat(bits.err().strip()).isEqualTo("lowbit: --bits applies to imunpack and int8 only, not gptq-w4");
         assertThat(out).doesNotExist();
