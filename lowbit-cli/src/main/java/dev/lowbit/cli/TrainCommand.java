@@ -183,14 +183,25 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** What the table and the plot need of a run, from a live result or from saved JSON. */
-    /** @param outputSqnrDb the forward linear GEMMs' (role {@code output}) probed output SQNR, NaN when not probed or fp32 */
+    /** @param sqnrDb the probed output SQNR (dB) by role label, in {@link dev.lowbit.train.GemmRole} order; only probed roles */
     record Summary(String policy, int steps, double[] trainLoss, List<double[]> valLoss, double finalValLoss, double accuracy,
-                   double itemsPerSecond, double unpackRatio, double outputSqnrDb, String sample) {
+                   double itemsPerSecond, double unpackRatio, Map<String, Double> sqnrDb, String sample) {
         static Summary of(RunResult r) {
             GemmExecutor.RoleStats all = totalStats(r.unpack());
-            GemmExecutor.RoleStats out = r.unpack().get(dev.lowbit.train.GemmRole.OUTPUT.label());
+            Map<String, Double> sqnr = new LinkedHashMap<>();
+            for (dev.lowbit.train.GemmRole role : dev.lowbit.train.GemmRole.values()) {
+                GemmExecutor.RoleStats st = r.unpack().get(role.label());
+                if (st != null && st.probes() > 0) {
+                    sqnr.put(role.label(), st.sqnrDb());
+                }
+            }
             return new Summary(r.config().policy(), r.config().steps(), r.trainLoss(), r.valLoss(), r.finalValLoss(), r.accuracy(),
-                    r.tokensPerSecond(), all == null ? Double.NaN : all.ratio(), out == null ? Double.NaN : out.sqnrDb(), r.sample());
+                    r.tokensPerSecond(), all == null ? Double.NaN : all.ratio(), sqnr, r.sample());
+        }
+
+        /** The forward linear GEMMs' (role {@code output}) probed SQNR, NaN when not probed (fp32, or runs saved before probes). */
+        double outputSqnrDb() {
+            return sqnrDb.getOrDefault(dev.lowbit.train.GemmRole.OUTPUT.label(), Double.NaN);
         }
 
         @SuppressWarnings("unchecked")
@@ -205,8 +216,14 @@ final class TrainCommand implements Callable<Integer> {
             double ops = 0;
             double unpacked = 0;
             Map<String, Object> byRole = (Map<String, Object>) ((Map<String, Object>) j.get("unpack")).get("byRole");
-            Map<String, Object> output = (Map<String, Object>) byRole.get(dev.lowbit.train.GemmRole.OUTPUT.label());
-            Object sqnr = output == null ? null : output.get("sqnrDb"); // absent in runs saved before the probe existed
+            Map<String, Double> sqnr = new LinkedHashMap<>();
+            for (dev.lowbit.train.GemmRole role : dev.lowbit.train.GemmRole.values()) {
+                Map<String, Object> st = (Map<String, Object>) byRole.get(role.label());
+                Object db = st == null ? null : st.get("sqnrDb"); // absent in runs saved before the probes existed, null when not probed
+                if (db != null) {
+                    sqnr.put(role.label(), num(db));
+                }
+            }
             for (Object o : byRole.values()) {
                 Map<String, Object> role = (Map<String, Object>) o;
                 ops += num(role.get("gflop"));
@@ -214,8 +231,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             return new Summary((String) j.get("policy"), (int) num(j.get("steps")), tl.stream().mapToDouble(Summary::num).toArray(), vl,
                     num(fin.get("valLoss")), fin.get("accuracy") == null ? Double.NaN : num(fin.get("accuracy")),
-                    num(j.get("tokensPerSecond")), ops == 0 ? Double.NaN : unpacked / ops, sqnr == null ? Double.NaN : num(sqnr),
-                    (String) j.get("sample"));
+                    num(j.get("tokensPerSecond")), ops == 0 ? Double.NaN : unpacked / ops, sqnr, (String) j.get("sample"));
         }
 
         private static double num(Object o) {
@@ -351,17 +367,52 @@ final class TrainCommand implements Callable<Integer> {
         return j;
     }
 
-    /** The loss curves; with two or more runs, beside them each run's final validation loss against the first run's. */
+    /**
+     * The loss curves; with two or more runs, beside them each run's final validation loss against the first run's; and
+     * when runs were probed, their output SQNR by GEMM role.
+     */
     static List<org.knowm.xchart.internal.chartpart.Chart<?, ?>> charts(String task, List<Summary> results) {
         List<org.knowm.xchart.internal.chartpart.Chart<?, ?>> all = new ArrayList<>();
         all.add(chart(task, results));
         if (results.size() >= 2) {
             all.add(gapChart(task, results));
         }
+        org.knowm.xchart.CategoryChart sqnr = sqnrChart(task, results);
+        if (sqnr != null) {
+            all.add(sqnr);
+        }
         return all;
     }
 
-    /** One bar per run: final validation loss relative to the first run's, in percent (the table's "vs first"). */
+    /**
+     * Grouped bars: for each GEMM role probed in every probed run, each such run's output SQNR in dB; null when no run
+     * was probed (fp32 only, or runs saved before the probes).
+     */
+    static org.knowm.xchart.CategoryChart sqnrChart(String task, List<Summary> results) {
+        List<Summary> probed = results.stream().filter(r -> !r.sqnrDb().isEmpty()).toList();
+        if (probed.isEmpty()) {
+            return null;
+        }
+        List<String> roles = new ArrayList<>(probed.getFirst().sqnrDb().keySet());
+        for (Summary r : probed) {
+            roles.retainAll(r.sqnrDb().keySet());
+        }
+        if (roles.isEmpty()) {
+            return null;
+        }
+        org.knowm.xchart.CategoryChart ch = new org.knowm.xchart.CategoryChartBuilder().width(Math.min(1000, 260 + 10 * roles.size() * probed.size()))
+                .height(520).title(task + ": output SQNR by GEMM role").xAxisTitle("role").yAxisTitle("SQNR vs float32 (dB)").build();
+        ch.getStyler().setAxisTickLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
+        ch.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Summary r : probed) {
+            if (seen.add(r.policy())) { // series names must be unique
+                ch.addSeries(r.policy(), roles, roles.stream().map(role -> r.sqnrDb().get(role)).toList());
+            }
+        }
+        return ch;
+    }
+
     /** Fills the footer's policy list from {@link dev.lowbit.train.Recipes#describe()}: one line per recipe. */
     static void describePolicies(CommandLine train) {
         StringBuilder b = new StringBuilder();
@@ -389,6 +440,7 @@ final class TrainCommand implements Callable<Integer> {
         return 100 * (r.finalValLoss() / results.getFirst().finalValLoss() - 1);
     }
 
+    /** One bar per run: final validation loss relative to the first run's, in percent (the table's "vs first"). */
     static org.knowm.xchart.CategoryChart gapChart(String task, List<Summary> results) {
         org.knowm.xchart.CategoryChart ch = new org.knowm.xchart.CategoryChartBuilder().width(Math.max(420, 60 + 45 * results.size())).height(520)
                 .title(task + ": final val loss vs " + results.getFirst().policy()).xAxisTitle("policy").yAxisTitle("gap (%)").build();

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -171,8 +172,12 @@ class CliTest {
         assertThat(out).startsWith("{\"task\":\"kjv-gpt\",\"policy\":\"imunpack\",\"steps\":3,\"seed\":7,\"trainLoss\":[")
                 .contains("\"valLoss\":[[2,").contains("\"final\":{\"valLoss\":").contains("\"accuracy\":null")
                 .contains("\"tokensPerSecond\":").contains("\"unpack\":{\"byRole\":{").contains("\"grad-weight\":{\"gemms\":")
-                .contains("\"attn-score\":");
+                .contains("\"attn-score\":").containsPattern("\"output\":\\{[^}]*\"sqnrDb\":[0-9.]+,\"probes\":[1-9]")
+                .containsPattern("\"sqnrDbByStep\":\\[\\[2,[0-9.]+\\],\\[3,[0-9.]+\\]\\]");
         assertThat(Files.readString(json).strip()).isEqualTo(out);
+        List<TrainCommand.Summary> saved = TrainCommand.readRuns(json);
+        assertThat(saved.getFirst().sqnrDb()).containsKeys("output", "grad-input", "grad-weight", "attn-score", "attn-value-grad");
+        assertThat(TrainCommand.sqnrChart("kjv-gpt", saved)).isNotNull();
         assertThat(Files.size(png)).isGreaterThan(1000);
         Path png2 = dir.resolve("again.png");
         Run again = run("train", "--task", "kjv-gpt", "--from", json.toString(), "--plot", png2.toString());
@@ -187,7 +192,7 @@ class CliTest {
         Run two = run("train", "--task", "kjv-gpt", "--policies", "fp32,rtn-clip", "--steps", "2", "--layers", "1", "--dim", "16",
                 "--heads", "2", "--context", "16", "--batch", "4", "--table");
         assertThat(two.code()).as(two.err()).isZero();
-        assertThat(two.out()).contains("fp32").contains("rtn-clip").contains("final val loss");
+        assertThat(two.out()).contains("fp32").contains("rtn-clip").contains("final val loss").contains("output SQNR dB");
         assertThat(r.out()).doesNotContain("quantizerParams");
         Run hq = run("train", "--task", "kjv-gpt", "--policy", "int4-hq", "--steps", "2", "--layers", "1", "--dim", "16", "--heads", "2",
                 "--context", "16", "--batch", "4");
