@@ -182,8 +182,11 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** What the table and the plot need of a run, from a live result or from saved JSON. */
-    /** @param sqnrDb the probed output SQNR (dB) by role label, in {@link dev.lowbit.train.GemmRole} order; only probed roles */
+    /**
+     * What the table and the plot need of a run, from a live result or from saved JSON.
+     *
+     * @param sqnrDb the probed output SQNR (dB) by role label, in {@link dev.lowbit.train.GemmRole} order; only probed roles
+     */
     record Summary(String policy, int steps, double[] trainLoss, List<double[]> valLoss, double finalValLoss, double accuracy,
                    double itemsPerSecond, double unpackRatio, Map<String, Double> sqnrDb, String sample) {
         static Summary of(RunResult r) {
