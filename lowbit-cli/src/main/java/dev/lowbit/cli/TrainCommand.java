@@ -403,9 +403,12 @@ final class TrainCommand implements Callable<Integer> {
         if (roles.isEmpty()) {
             return null;
         }
-        org.knowm.xchart.CategoryChart ch = new org.knowm.xchart.CategoryChartBuilder().width(Math.min(1000, 260 + 10 * roles.size() * probed.size()))
+        int width = Math.min(1000, Math.max(620, 260 + 10 * roles.size() * probed.size()));
+        org.knowm.xchart.CategoryChart ch = new org.knowm.xchart.CategoryChartBuilder().width(width)
                 .height(520).title(task + ": output SQNR by GEMM role").xAxisTitle("role").yAxisTitle("SQNR vs float32 (dB)").build();
         ch.getStyler().setAxisTickLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
+        ch.getStyler().setXAxisLabelRotation(45);
+        ch.getStyler().setXAxisMaxLabelCount(roles.size());
         ch.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (Summary r : probed) {
