@@ -81,14 +81,7 @@ final class Selection {
         }
         if (n > 64) {
             int s = Math.max(64, n >>> 4);
-            int[] sample = new int[s];
-            int stride = n / s;
-            for (int i = 0; i < s; i++) {
-                // one entry per stratum of `stride`, at a hashed offset: a fixed stride would alias with the row
-                // structure of a block (e.g. always the same head dimensions of a 128×32 operand)
-                long h = (i + 1) * 0x9E3779B97F4A7C15L;
-                sample[i] = bits[i * stride + (int) ((h >>> 33) % stride)];
-            }
+            int[] sample = sample(bits, n, s);
             double fs = (double) kTop * s / n;
             int ks = (int) Math.ceil(fs + 3 * Math.sqrt(fs) + 1);
             if (ks < s) {
@@ -104,6 +97,20 @@ final class Selection {
     }
 
     /**
+     * s entries of {@code bits[0..n)} (s ≤ n), one per stratum of {@code n / s}, at a hashed offset: a fixed stride would
+     * alias with the row structure of a block (e.g. always the same head dimensions of a 128×32 operand).
+     */
+    private static int[] sample(int[] bits, int n, int s) {
+        int[] sample = new int[s];
+        int stride = n / s;
+        for (int i = 0; i < s; i++) {
+            long h = (i + 1) * 0x9E3779B97F4A7C15L;
+            sample[i] = bits[i * stride + (int) ((h >>> 33) % stride)];
+        }
+        return sample;
+    }
+
+    /**
      * Two thresholds lo ≤ hi from a fixed stratified sample of 8192 entries, a few binomial standard deviations on
      * either side of kTop's expected rank in it; one pass ({@link dev.lowbit.numeric.VectorMath#gatherBetween}, over
      * {@code parallelism} contiguous ranges) counts the entries ≥ hi and gathers those in [lo, hi) into
@@ -113,12 +120,7 @@ final class Selection {
      */
     static int bracketed(int[] bits, int n, int kTop, int[] scratch, dev.lowbit.numeric.VectorMath vm, int parallelism) {
         int s = 8192;
-        int[] sample = new int[s];
-        int stride = n / s;
-        for (int i = 0; i < s; i++) {
-            long h = (i + 1) * 0x9E3779B97F4A7C15L;
-            sample[i] = bits[i * stride + (int) ((h >>> 33) % stride)];
-        }
+        int[] sample = sample(bits, n, s);
         java.util.Arrays.sort(sample);
         double fs = (double) kTop * s / n; // expected rank (from the top) of the answer in the sample
         double d = 4 * Math.sqrt(fs * (1 - fs / s)) + 2;

@@ -78,11 +78,12 @@ public final class GemmExecutor {
     }
 
     /**
-     * On a probed step, the float32 GEMM of the same unquantized operands ({@code op(a, b)} in {@code layout}) against
-     * {@code out}: its energy and the error's energy go to the role's and the layer's statistics.
+     * On a probed step, unless the role runs in plain float32 (its own reference), the float32 GEMM of the same
+     * unquantized operands ({@code op(a, b)} in {@code layout}) against {@code out}: its energy and the error's energy go
+     * to the role's and the layer's statistics.
      */
     private void probe(GemmRole role, String layer, GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out) {
-        if (!probing || !recording) {
+        if (!probing || !recording || plainFp32(policy.spec(role))) {
             return;
         }
         long t0 = System.nanoTime();
@@ -99,8 +100,6 @@ public final class GemmExecutor {
         }
         for (String key : new String[] {role.label(), layer + "/" + role.label()}) {
             RoleStats st = stats.computeIfAbsent(key, k -> new RoleStats());
-            st.signal += signal;
-            st.noise += noise;
             st.probes++;
             double[] at = st.byStep.computeIfAbsent(step + 1, k -> new double[2]); // steps counted from 1, as in valLoss
             at[0] += signal;
@@ -159,9 +158,7 @@ public final class GemmExecutor {
             nt(spec, role, layer, na, nb, out, ph);
         }
         record(role, layer, layout.m(a), layout.n(b), layout.k(a), System.nanoTime() - t0, ph);
-        if (!plainFp32(spec)) {
-            probe(role, layer, layout, a, b, out);
-        }
+        probe(role, layer, layout, a, b, out);
         return out;
     }
 
@@ -532,10 +529,8 @@ public final class GemmExecutor {
         double intOps;
         double floatOps;
         double wideOps;
-        double signal;
-        double noise;
         long probes;
-        /** Probed energies (signal, noise) by training step. */
+        /** Probed energies (signal, noise) by training step; their sums give {@link #sqnrDb()}. */
         final TreeMap<Long, double[]> byStep = new TreeMap<>();
 
         void add(double o, double ratio, double hhA, double hhB, double sec, int bits, Phases ph) {
@@ -582,8 +577,6 @@ public final class GemmExecutor {
             intOps += o.intOps;
             floatOps += o.floatOps;
             wideOps += o.wideOps;
-            signal += o.signal;
-            noise += o.noise;
             probes += o.probes;
             for (var e : o.byStep.entrySet()) {
                 double[] at = byStep.computeIfAbsent(e.getKey(), k -> new double[2]);
@@ -639,14 +632,24 @@ public final class GemmExecutor {
          * all their outputs, ref the float32 GEMM of the unquantized operands; NaN when none was probed, +∞ when exact.
          */
         public double sqnrDb() {
-            return probes == 0 ? Double.NaN : 10 * Math.log10(signal / noise);
+            double signal = 0;
+            double noise = 0;
+            for (double[] e : byStep.values()) {
+                signal += e[0];
+                noise += e[1];
+            }
+            return probes == 0 ? Double.NaN : db(signal, noise);
+        }
+
+        private static double db(double signal, double noise) {
+            return 10 * Math.log10(signal / noise);
         }
 
         /** The output SQNR (dB) of each probed step's GEMMs, by step (counted from 1): {@code [step, dB]} pairs in order. */
         public java.util.List<double[]> sqnrDbByStep() {
             java.util.List<double[]> l = new java.util.ArrayList<>();
             for (var e : byStep.entrySet()) {
-                l.add(new double[] {e.getKey(), 10 * Math.log10(e.getValue()[0] / e.getValue()[1])});
+                l.add(new double[] {e.getKey(), db(e.getValue()[0], e.getValue()[1])});
             }
             return l;
         }
