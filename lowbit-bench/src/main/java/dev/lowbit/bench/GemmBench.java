@@ -1,5 +1,7 @@
 package dev.lowbit.bench;
 
+import dev.lowbit.gemm.IntEpilogue;
+import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.quant.Granularity;
@@ -96,31 +98,31 @@ public class GemmBench {
 
     @Benchmark
     public FloatMatrix fp32Nt() {
-        be.gemmF32(a, b, c);
+        be.gemmF32(GemmLayout.NT, a, b, c);
         return c;
     }
 
     @Benchmark
     public FloatMatrix fp32Nn() {
-        be.gemmF32Nn(a, bt, c);
+        be.gemmF32(GemmLayout.NN, a, bt, c);
         return c;
     }
 
     @Benchmark
     public IntMatrix int8Exact() {
-        be.gemmInt(ints[8], intsB[8], 8, ci);
+        be.gemmInt(ints[8], intsB[8], 8, new IntEpilogue.ToInt(ci));
         return ci;
     }
 
     @Benchmark
     public IntMatrix int4Exact() {
-        be.gemmInt(ints[4], intsB[4], 4, ci);
+        be.gemmInt(ints[4], intsB[4], 4, new IntEpilogue.ToInt(ci));
         return ci;
     }
 
     @Benchmark
     public IntMatrix int2Exact() {
-        be.gemmInt(ints[2], intsB[2], 2, ci);
+        be.gemmInt(ints[2], intsB[2], 2, new IntEpilogue.ToInt(ci));
         return ci;
     }
 
@@ -139,7 +141,7 @@ public class GemmBench {
     /** Stage 3: the plain low-bit GEMM of the unpacked operands (no fold), int32 output. */
     @Benchmark
     public IntMatrix imUnpackB4GemmOnly() {
-        be.gemmInt(unpacked.lhs(), unpacked.rhs(), 4, ci);
+        be.gemmInt(unpacked.lhs(), unpacked.rhs(), 4, new IntEpilogue.ToInt(ci));
         return ci;
     }
 

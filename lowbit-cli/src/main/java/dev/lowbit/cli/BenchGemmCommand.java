@@ -1,5 +1,7 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.gemm.IntEpilogue;
+import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.ImUnpackGemm;
@@ -129,7 +131,7 @@ final class BenchGemmCommand implements Callable<Integer> {
             FloatMatrix b = nn ? RandomMatrices.gaussian(k, n, seed + 1) : RandomMatrices.gaussian(n, k, seed + 1);
             if (wanted("lowbit-fp32")) {
                 FloatMatrix c = FloatMatrix.zeros(m, n);
-                entries.add(new Entry("lowbit-fp32", nn ? () -> be.gemmF32Nn(a, b, c) : () -> be.gemmF32(a, b, c),
+                entries.add(new Entry("lowbit-fp32", () -> be.gemmF32(nn ? GemmLayout.NN : GemmLayout.NT, a, b, c),
                         info("layout", nn ? "nn" : "nt", "vectorBits", Species.BITS)));
             }
             for (int bits : new int[] {8, 4, 2}) {
@@ -168,11 +170,7 @@ final class BenchGemmCommand implements Callable<Integer> {
                     // sanity check outside the timing: OpenBLAS and lowbit FP32 agree to float32 rounding
                     ob.sgemm(!nn, m, n, k, sa, sb, sc);
                     FloatMatrix mine = FloatMatrix.zeros(m, n);
-                    if (nn) {
-                        be.gemmF32Nn(a, b, mine);
-                    } else {
-                        be.gemmF32(a, b, mine);
-                    }
+                    be.gemmF32(nn ? GemmLayout.NN : GemmLayout.NT, a, b, mine);
                     double maxRel = 0;
                     double scale = Math.sqrt(k);
                     for (int i = 0; i < m * n; i++) {
@@ -234,7 +232,8 @@ final class BenchGemmCommand implements Callable<Integer> {
         boolean int32 = Gemm.fitsInt32(k, bits);
         IntMatrix c32 = int32 ? IntMatrix.zeros(m, n) : null;
         LongMatrix c64 = int32 ? null : LongMatrix.zeros(m, n);
-        Runnable call = int32 ? () -> be.gemmInt(a, b, bits, c32, path) : () -> be.gemmInt(a, b, bits, c64, path);
+        Runnable call = int32 ? () -> be.gemmInt(a, b, bits, new IntEpilogue.ToInt(c32), path)
+                : () -> be.gemmInt(a, b, bits, new IntEpilogue.ToLong(c64), path);
         call.run();
         // exactness: compare sampled rows with the int64 reference
         int checked = Math.min(m, 8);

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * The IM-Unpack pipeline for per-tensor RTN on both operands, tuned for many small GEMMs (training):
  * quantize each operand straight to int32 codes ({@link RtnQuantizer#quantizeInt}), choose the bit-width
  * b and the unpacking from the codes' row and column maxima by estimated cost, unpack only when some code
- * needs more than one digit, and finish with one fused {@link GemmBackend#gemmIntFoldScaled}.
+ * needs more than one digit, and finish with one fused {@link GemmBackend#gemmInt} with an {@link IntEpilogue.Rescale}.
  *
  * <p><b>Exactness.</b> Whatever b and strategy are chosen, the fold is the exact int64 GEMM C of the
  * codes, and {@code out[i,j] = (float) (C[i,j] / (s_a · s_w))}: bit-identical to
@@ -273,10 +273,10 @@ public final class FastImUnpack {
             int c0 = cuts[s];
             int w = cuts[s + 1] - c0;
             if (segs == 1) {
-                backend.gemmF32(fa, fw, out);
+                backend.gemmF32(GemmLayout.NT, fa, fw, out);
             } else {
                 FloatMatrix p = FloatMatrix.wrap(part, m, n);
-                backend.gemmF32(fa.view(0, c0, m, w), fw.view(0, c0, n, w), p);
+                backend.gemmF32(GemmLayout.NT, fa.view(0, c0, m, w), fw.view(0, c0, n, w), p);
                 for (int i = 0; i < part.length; i++) {
                     sum[i] += part[i];
                 }
@@ -337,7 +337,7 @@ public final class FastImUnpack {
             double scale = Math.scalb(1.0, (FLOAT_DIGIT_BITS - 1) * u.plan.colExp()[gs[g]]);
             for (int c0 = gs[g]; c0 < gs[g + 1]; c0 += seg) {
                 int w = Math.min(seg, gs[g + 1] - c0);
-                backend.gemmF32(fa.view(0, c0, m, w), fw.view(0, c0, n, w), FloatMatrix.wrap(part, m, n));
+                backend.gemmF32(GemmLayout.NT, fa.view(0, c0, m, w), fw.view(0, c0, n, w), FloatMatrix.wrap(part, m, n));
                 for (int i = 0; i < part.length; i++) {
                     sum[i] += part[i] * scale;
                 }
@@ -458,7 +458,8 @@ public final class FastImUnpack {
             if (w != null && w.cost() < c.cost()) {
                 long t2 = System.nanoTime();
                 if (m > 0 && n > 0) {
-                    backend.gemmWideScaled(IntMatrix.wrap(qa.codes(), m, k), IntMatrix.wrap(qw.codes(), n, k), sa, sw, out);
+                    backend.gemmInt(IntMatrix.wrap(qa.codes(), m, k), IntMatrix.wrap(qw.codes(), n, k), GemmBackend.WIDE_BITS,
+                            new IntEpilogue.Rescale(null, sa, sw, out));
                 }
                 return new Choice(w.bits(), w.strategy(), w.work(), w.cost(), t2);
             }
@@ -471,7 +472,7 @@ public final class FastImUnpack {
                     Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0f);
                 }
             } else {
-                backend.gemmIntFoldScaled(u.lhs, u.rhs, c.bits(), ImUnpackGemm.foldMap(u.plan), sa, sw, out);
+                backend.gemmInt(u.lhs, u.rhs, c.bits(), new IntEpilogue.Rescale(ImUnpackGemm.foldMap(u.plan), sa, sw, out));
             }
         }
         return new Choice(c.bits(), c.strategy(), u.plan.work(), c.cost(), t2);
@@ -482,12 +483,12 @@ public final class FastImUnpack {
 
     /**
      * The <b>wide</b> plan: the codes as they are (nothing unpacked, bits 0) through the backend's exact int32 GEMM in
-     * float64 lanes ({@link GemmBackend#gemmWideScaled}), when {@code Σ_c maxA_c·maxW_c < 2^53} and the backend has a
+     * float64 lanes ({@link GemmBackend#gemmInt} at {@link GemmBackend#WIDE_BITS}), when {@code Σ_c maxA_c·maxW_c < 2^53} and the backend has a
      * fast kernel for it; else null. For 15-bit gradient codes against 4-bit-like operands it replaces unpacking to
      * b ≤ 16 (ratio ≈ 1.5 on training gradients) by one GEMM of the original size.
      */
     static Choice wide(int m, int n, int k, int[] colA, int[] colW, GemmBackend backend) {
-        double perMac = backend.wideCostPerMac();
+        double perMac = backend.intCostPerMac(GemmBackend.WIDE_BITS);
         if (!(perMac < Double.POSITIVE_INFINITY)) {
             return null;
         }

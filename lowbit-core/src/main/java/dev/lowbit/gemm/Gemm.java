@@ -46,7 +46,7 @@ public final class Gemm {
 
     public static void f32(FloatMatrix a, FloatMatrix b, FloatMatrix out, GemmBackend backend) {
         checkOut(a, b, out);
-        backend.gemmF32(a, b, out);
+        backend.gemmF32(GemmLayout.NT, a, b, out);
     }
 
     /** Exact {@code a·bᵀ} of b-bit operands (every entry |x| &lt; 2^(bits−1), checked). */
@@ -62,7 +62,7 @@ public final class Gemm {
         checkOut(a, b, out);
         checkBound(a, bits, "lhs");
         checkBound(b, bits, "rhs");
-        backend.gemmInt(a, b, bits, out);
+        backend.gemmInt(a, b, bits, new IntEpilogue.ToLong(out));
     }
 
     /** True when every exact result of a k-deep GEMM of b-bit operands fits in int32: k·(2^(b−1) − 1)² &lt; 2^31. */
@@ -81,7 +81,7 @@ public final class Gemm {
         }
         checkBound(a, bits, "lhs");
         checkBound(b, bits, "rhs");
-        backend.gemmInt(a, b, bits, out);
+        backend.gemmInt(a, b, bits, new IntEpilogue.ToInt(out));
     }
 
     /** {@code out = a·b} with b stored k×n (NN layout), float32. */
@@ -94,7 +94,7 @@ public final class Gemm {
         if (out.sharesStorageWith(a) || out.sharesStorageWith(b)) {
             throw new IllegalArgumentException("output must not share storage with an input");
         }
-        backend.gemmF32Nn(a, b, out);
+        backend.gemmF32(GemmLayout.NN, a, b, out);
         return out;
     }
 
@@ -110,17 +110,13 @@ public final class Gemm {
         if (out.sharesStorageWith(a) || out.sharesStorageWith(b)) {
             throw new IllegalArgumentException("output must not share storage with an input");
         }
-        backend.gemmF32Nn(a, b, out);
+        backend.gemmF32(GemmLayout.NN, a, b, out);
     }
 
     /** {@code out = op(a, b)} in float32 for any {@link GemmLayout}, into a caller-supplied output. */
     public static void f32(GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out, GemmBackend backend) {
         checkLayout(layout, a, b, out);
-        switch (layout) {
-            case NT -> backend.gemmF32(a, b, out);
-            case NN -> backend.gemmF32Nn(a, b, out);
-            case TN -> backend.gemmF32Tn(a, b, out);
-        }
+        backend.gemmF32(layout, a, b, out);
     }
 
     /** {@code op(a, b)} in float32 for any {@link GemmLayout}. */

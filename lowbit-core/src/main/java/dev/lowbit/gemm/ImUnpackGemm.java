@@ -34,14 +34,14 @@ public final class ImUnpackGemm {
 
     /**
      * Folds the low-bit products of {@code u} back into the exact m×n int64 result with one
-     * {@link GemmBackend#gemmIntFold} over all column groups (the backend may fuse the fold into its GEMM).
+     * {@link IntEpilogue.Fold} over all column groups (the backend may fuse the fold into its GEMM).
      */
     public static LongMatrix fold(Unpacked u, GemmBackend backend) {
         UnpackPlan plan = u.plan();
         LongMatrix c = LongMatrix.zeros(plan.m(), plan.n());
         if (plan.unpackedK() > 0) {
             Gemm.checkShapes(u.lhs(), u.rhs());
-            backend.gemmIntFold(u.lhs(), u.rhs(), plan.bits(), foldMap(plan), c);
+            backend.gemmInt(u.lhs(), u.rhs(), plan.bits(), new IntEpilogue.Fold(foldMap(plan), c));
         }
         return c;
     }
@@ -172,7 +172,7 @@ public final class ImUnpackGemm {
             }
         } else {
             // 0.0 + x in multiply() is x here: the codes' scales are positive, so x is never −0.0
-            backend.gemmIntFoldScaled(u.lhs(), u.rhs(), plan.bits(), foldMap(plan), sa, sw, out);
+            backend.gemmInt(u.lhs(), u.rhs(), plan.bits(), new IntEpilogue.Rescale(foldMap(plan), sa, sw, out));
         }
         return u.plan().ratio();
     }

@@ -276,12 +276,12 @@ public class FastImUnpackTest {
             }
 
             @Override
-            public void gemmF32(FloatMatrix x, FloatMatrix y, FloatMatrix o) {
-                SCALAR.gemmF32(x, y, o);
+            public void gemmF32(GemmLayout layout, FloatMatrix x, FloatMatrix y, FloatMatrix o) {
+                SCALAR.gemmF32(layout, x, y, o);
             }
 
             @Override
-            public void gemmInt(dev.lowbit.tensor.IntMatrix x, dev.lowbit.tensor.IntMatrix y, int bits, LongMatrix o) {
+            public void gemmInt(dev.lowbit.tensor.IntMatrix x, dev.lowbit.tensor.IntMatrix y, int bits, IntEpilogue o) {
                 SCALAR.gemmInt(x, y, bits, o);
             }
 

@@ -4,6 +4,7 @@ import dev.lowbit.Flags;
 import dev.lowbit.gemm.FoldMap;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmLayout;
+import dev.lowbit.gemm.IntEpilogue;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
@@ -76,18 +77,8 @@ public final class SimdGemmBackend implements GemmBackend {
     }
 
     @Override
-    public void gemmF32(FloatMatrix a, FloatMatrix b, FloatMatrix out) {
-        F32Gemm.nt(a, b, out, threads);
-    }
-
-    @Override
-    public void gemmF32Nn(FloatMatrix a, FloatMatrix b, FloatMatrix out) {
-        F32Gemm.nn(a, b, out, threads);
-    }
-
-    @Override
-    public void gemmF32Tn(FloatMatrix a, FloatMatrix b, FloatMatrix out) {
-        F32Gemm.tn(a, b, out, threads);
+    public void gemmF32(GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out) {
+        f32(layout, a, b, out, threads);
     }
 
     /**
@@ -122,10 +113,14 @@ public final class SimdGemmBackend implements GemmBackend {
     /**
      * Relative time per multiply-add of each exact path (float32 GEMM = 1), from the per-path measurement in
      * docs/performance.md ({@code bench gemm --paths}): SWAR ≈ 0.65, int16 lanes 0.70 (b = 4) and 0.81
-     * (b = 5), float32 lanes ≈ 1.2 while k-blocks stay long (b ≤ 9) and 1.6 at b = 10, float64 lanes ≈ 2.4.
+     * (b = 5), float32 lanes ≈ 1.2 while k-blocks stay long (b ≤ 9) and 1.6 at b = 10, float64 lanes ≈ 2.4 (also the
+     * wide bound: int32 codes in float64 lanes).
      */
     @Override
     public double intCostPerMac(int bits) {
+        if (bits == WIDE_BITS) {
+            return 2.4;
+        }
         return switch (path(bits)) {
             case SWAR -> 0.65;
             case I16 -> bits <= 4 ? 0.70 : 0.81;
@@ -135,86 +130,63 @@ public final class SimdGemmBackend implements GemmBackend {
     }
 
     @Override
-    public void gemmInt(IntMatrix a, IntMatrix b, int bits, LongMatrix out) {
-        gemmInt(a, b, bits, out, path(bits));
+    public void gemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue) {
+        gemmInt(a, b, bits, epilogue, bits == WIDE_BITS ? Path.F64 : path(bits));
     }
 
-    /** {@link #gemmInt(IntMatrix, IntMatrix, int, LongMatrix)} on a chosen path (benchmarks and tests). */
-    public void gemmInt(IntMatrix a, IntMatrix b, int bits, LongMatrix out, Path path) {
+    /**
+     * {@link #gemmInt(IntMatrix, IntMatrix, int, IntEpilogue)} on a chosen path (benchmarks and tests). The narrow paths
+     * fuse every epilogue into their output tiles ({@link IntSink}); float64 lanes compute the int64 product and finish the
+     * epilogue after it (the rescale vectorized).
+     */
+    public void gemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue, Path path) {
         if (path == Path.F64) {
-            F64Gemm.exactInt(a, b, maxAbs(bits), out, threads);
-        } else {
-            run(a, b, bits, IntSink.of(out), path);
+            IntEpilogue.Product product = bits == WIDE_BITS ? (x, y, c) -> F64Gemm.exactWide(x, y, c, threads)
+                    : (x, y, c) -> F64Gemm.exactInt(x, y, maxAbs(bits), c, threads);
+            if (epilogue instanceof IntEpilogue.Rescale r && r.plain(a.rows(), b.rows())) {
+                LongMatrix c = LongMatrix.zeros(r.rows(), r.cols());
+                product.into(a, b, c);
+                rescale(c, r, threads);
+            } else if (epilogue instanceof IntEpilogue.Rescale r) {
+                LongMatrix c = LongMatrix.zeros(r.rows(), r.cols());
+                IntEpilogue.finish(a, b, new IntEpilogue.Fold(r.fold(), c), product);
+                rescale(c, r, 1);
+            } else {
+                IntEpilogue.finish(a, b, epilogue, product);
+            }
+            return;
         }
-    }
-
-    @Override
-    public void gemmInt(IntMatrix a, IntMatrix b, int bits, IntMatrix out) {
-        gemmInt(a, b, bits, out, path(bits));
-    }
-
-    /** int32 output on a chosen path; the caller guarantees that results fit ({@code Gemm.fitsInt32}). */
-    public void gemmInt(IntMatrix a, IntMatrix b, int bits, IntMatrix out, Path path) {
-        if (path == Path.F64) {
-            LongMatrix wide = LongMatrix.zeros(out.rows(), out.cols());
-            F64Gemm.exactInt(a, b, maxAbs(bits), wide, threads);
-            for (int i = 0; i < out.rows(); i++) {
-                for (int j = 0; j < out.cols(); j++) {
-                    out.set(i, j, Math.toIntExact(wide.get(i, j)));
+        switch (epilogue) {
+            case IntEpilogue.ToLong t -> run(a, b, bits, IntSink.of(t.out()), path);
+            case IntEpilogue.ToInt t -> run(a, b, bits, IntSink.of(t.out()), path);
+            case IntEpilogue.Fold f -> run(a, b, bits, IntSink.fold(f.fold(), f.out(), a.rows(), b.rows()), path);
+            case IntEpilogue.Rescale r -> {
+                FoldMap fold = r.fold();
+                if (fold != null && fold.overflowFree() && fold.rowsAreIdentity(r.rows(), r.cols()) && a.rows() == r.rows()
+                        && b.rows() == r.cols()) {
+                    run(a, b, bits, IntSink.foldScaled(fold, r.lhsScale(), r.rhsScale(), r.out()), path);
+                } else {
+                    LongMatrix c = LongMatrix.zeros(r.rows(), r.cols());
+                    if (r.plain(a.rows(), b.rows())) {
+                        run(a, b, bits, IntSink.of(c), path); // nothing to fold: the plain exact GEMM is the folded result
+                    } else {
+                        run(a, b, bits, IntSink.fold(fold, c, a.rows(), b.rows()), path);
+                    }
+                    rescale(c, r, 1);
                 }
             }
-        } else {
-            run(a, b, bits, IntSink.of(out), path);
         }
     }
 
-    @Override
-    public void gemmIntFold(IntMatrix a, IntMatrix b, int bits, FoldMap fold, LongMatrix out) {
-        Path p = path(bits);
-        if (p == Path.F64) {
-            GemmBackend.super.gemmIntFold(a, b, bits, fold, out);
-        } else {
-            run(a, b, bits, IntSink.fold(fold, out, a.rows(), b.rows()), p);
-        }
-    }
-
-    /** float64 lanes, as the 16-bit path. */
-    @Override
-    public double wideCostPerMac() {
-        return intCostPerMac(16);
-    }
-
-    @Override
-    public void gemmWideScaled(IntMatrix a, IntMatrix b, double[] lhsScale, double[] rhsScale, FloatMatrix out) {
-        LongMatrix c = LongMatrix.zeros(out.rows(), out.cols());
-        F64Gemm.exactWide(a, b, c, threads);
+    /** The backend's rescale of an int64 result, rows shared over {@code parallelism} tasks (vectorized, {@link Rescale}). */
+    private static void rescale(LongMatrix c, IntEpilogue.Rescale r, int parallelism) {
+        FloatMatrix out = r.out();
         int m = out.rows();
-        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(threads, m, out.cols()), m, (t, i0, i1) -> {
+        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(parallelism, m, out.cols()), m, (t, i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                Rescale.row(c.data(), c.index(i, 0), lhsScale[i], rhsScale, 0, out.data(), out.index(i, 0), out.cols());
+                Rescale.row(c.data(), c.index(i, 0), r.lhsScale()[i], r.rhsScale(), 0, out.data(), out.index(i, 0), out.cols());
             }
         });
-    }
-
-    @Override
-    public void gemmIntFoldScaled(IntMatrix a, IntMatrix b, int bits, FoldMap fold, double[] lhsScale, double[] rhsScale,
-                                  FloatMatrix out) {
-        Path p = path(bits);
-        if (p != Path.F64 && fold.overflowFree() && fold.rowsAreIdentity(out.rows(), out.cols())
-                && a.rows() == out.rows() && b.rows() == out.cols()) {
-            run(a, b, bits, IntSink.foldScaled(fold, lhsScale, rhsScale, out), p);
-        } else {
-            LongMatrix c = LongMatrix.zeros(out.rows(), out.cols());
-            if (fold.groups() == 1 && fold.groupExp()[0] == 0 && fold.rowsAreIdentity(out.rows(), out.cols())
-                    && a.rows() == out.rows() && b.rows() == out.cols()) {
-                gemmInt(a, b, bits, c); // nothing to fold: the plain exact GEMM is the folded result
-            } else {
-                gemmIntFold(a, b, bits, fold, c);
-            }
-            for (int i = 0; i < out.rows(); i++) {
-                Rescale.row(c.data(), c.index(i, 0), lhsScale[i], rhsScale, 0, out.data(), out.index(i, 0), out.cols());
-            }
-        }
     }
 
     private void run(IntMatrix a, IntMatrix b, int bits, IntSink sink, Path path) {

@@ -127,10 +127,11 @@ class FastImUnpackRowsTest {
                 dev.lowbit.tensor.IntMatrix am = dev.lowbit.tensor.IntMatrix.wrap(a, m, k);
                 dev.lowbit.tensor.IntMatrix bm = dev.lowbit.tensor.IntMatrix.wrap(b, n, k);
                 FloatMatrix want = FloatMatrix.zeros(m, n);
-                scalar.gemmWideScaled(am, bm, sa, sb, want);
+                scalar.gemmInt(am, bm, dev.lowbit.gemm.GemmBackend.WIDE_BITS, new dev.lowbit.gemm.IntEpilogue.Rescale(null, sa, sb, want));
                 for (int threads : new int[] {1, 3}) {
                     FloatMatrix got = FloatMatrix.zeros(m, n);
-                    new SimdGemmBackend(threads).gemmWideScaled(am, bm, sa, sb, got);
+                    new SimdGemmBackend(threads).gemmInt(am, bm, dev.lowbit.gemm.GemmBackend.WIDE_BITS,
+                            new dev.lowbit.gemm.IntEpilogue.Rescale(null, sa, sb, got));
                     assertArrayEquals(want.data(), got.data(), java.util.Arrays.toString(s) + " " + java.util.Arrays.toString(bounds));
                 }
             }

@@ -36,7 +36,7 @@ class SimdKernelTest {
             ScalarTwin.f32(a, b, twin);
             for (int t : new int[] {1, 2, 3}) {
                 FloatMatrix got = FloatMatrix.zeros(s[0], s[1]);
-                new SimdGemmBackend(t).gemmF32(a, b, got);
+                new SimdGemmBackend(t).gemmF32(dev.lowbit.gemm.GemmLayout.NT, a, b, got);
                 assertArrayEquals(twin.data(), got.data(), java.util.Arrays.toString(s) + " threads " + t);
             }
         }
@@ -49,7 +49,7 @@ class SimdKernelTest {
         a.set(2, 3, Float.NaN);
         b.set(5, 7, Float.POSITIVE_INFINITY);
         FloatMatrix got = FloatMatrix.zeros(9, 40);
-        new SimdGemmBackend(2).gemmF32(a, b, got);
+        new SimdGemmBackend(2).gemmF32(dev.lowbit.gemm.GemmLayout.NT, a, b, got);
         FloatMatrix twin = FloatMatrix.zeros(9, 40);
         ScalarTwin.f32(a, b, twin);
         assertArrayEquals(twin.data(), got.data());
@@ -67,7 +67,7 @@ class SimdKernelTest {
                 LongMatrix ref = BackendContractTest.reference(a, b);
                 for (int t : new int[] {1, 3}) {
                     LongMatrix got = LongMatrix.zeros(s[0], s[1]);
-                    new SimdGemmBackend(t).gemmInt(a, b, bits, got, path);
+                    new SimdGemmBackend(t).gemmInt(a, b, bits, new dev.lowbit.gemm.IntEpilogue.ToLong(got), path);
                     assertArrayEquals(ref.data(), got.data(), path + " bits " + bits + " " + java.util.Arrays.toString(s) + " threads " + t);
                 }
             }
@@ -80,18 +80,18 @@ class SimdKernelTest {
         IntMatrix a = IntMatrix.zeros(5, 10);
         IntMatrix b = IntMatrix.zeros(40, 10);
         b.set(33, 9, 9);
-        assertThatThrownBy(() -> new SimdGemmBackend(1).gemmInt(a, b, 4, LongMatrix.zeros(5, 40), path))
+        assertThatThrownBy(() -> new SimdGemmBackend(1).gemmInt(a, b, 4, new dev.lowbit.gemm.IntEpilogue.ToLong(LongMatrix.zeros(5, 40)), path))
                 .isInstanceOf(LowbitException.class).hasMessageContaining("exceeds the declared bound");
         b.set(33, 9, 0);
         a.set(4, 0, Integer.MIN_VALUE);
-        assertThatThrownBy(() -> new SimdGemmBackend(1).gemmInt(a, b, 4, LongMatrix.zeros(5, 40), path))
+        assertThatThrownBy(() -> new SimdGemmBackend(1).gemmInt(a, b, 4, new dev.lowbit.gemm.IntEpilogue.ToLong(LongMatrix.zeros(5, 40)), path))
                 .isInstanceOf(LowbitException.class);
     }
 
     @Test
     void pathTooNarrowForTheBitsIsRefused() {
         IntMatrix a = IntMatrix.zeros(2, 2);
-        assertThatThrownBy(() -> new SimdGemmBackend(1).gemmInt(a, a.copy(), 9, LongMatrix.zeros(2, 2), SimdGemmBackend.Path.I16))
+        assertThatThrownBy(() -> new SimdGemmBackend(1).gemmInt(a, a.copy(), 9, new dev.lowbit.gemm.IntEpilogue.ToLong(LongMatrix.zeros(2, 2)), SimdGemmBackend.Path.I16))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
