@@ -43,8 +43,7 @@ public final class FastImUnpack {
     /**
      * What one GEMM did.
      *
-     * @param bits the b used
-     * @param strategy {@code none}, {@code row} or {@code column} ({@code fallback:…} when the codes did not fit int32)
+     * @param plan how the GEMM was executed (its {@link GemmPlan#label()} is the reported strategy)
      * @param ratio unpacked work over m·n·k
      * @param lhsHeavy codes of A with |q| ≥ 2^(statBits−1)
      * @param rhsHeavy codes of B with |q| ≥ 2^(statBits−1)
@@ -52,11 +51,29 @@ public final class FastImUnpack {
      * @param unpackNanos time spent choosing b and unpacking
      * @param gemmNanos time in the fused integer GEMM, fold and rescale
      */
-    public record Result(int bits, String strategy, double ratio, long lhsHeavy, long rhsHeavy, long quantizeNanos, long unpackNanos,
-                         long gemmNanos) {}
+    public record Result(GemmPlan plan, double ratio, long lhsHeavy, long rhsHeavy, long quantizeNanos, long unpackNanos,
+                         long gemmNanos) {
+        /** The b used (0 for the float and wide plans). */
+        public int bits() {
+            return plan.bits();
+        }
+
+        /** The plan's label: {@code none}, {@code row}, {@code column}, {@code float}, {@code wide}, … */
+        public String strategy() {
+            return plan.label();
+        }
+    }
 
     /** The chosen plan for one GEMM (package-private for tests). */
-    record Choice(int bits, String strategy, double work, double cost, long unpackedAt) {}
+    record Choice(GemmPlan plan, double work, double cost, long unpackedAt) {
+        int bits() {
+            return plan.bits();
+        }
+
+        String strategy() {
+            return plan.label();
+        }
+    }
 
     /**
      * {@code out = dequant(quant(a)·quant(w)ᵀ)} through exact b-bit integer GEMMs.
@@ -112,13 +129,13 @@ public final class FastImUnpack {
             FloatMatrix na = ta ? transpose(a) : a;
             FloatMatrix nw = tw ? transpose(w) : w;
             double ratio = ImUnpackGemm.multiplyInto(na, nw, new ImUnpackSpec(pa, pw, b, UnpackStrategy.ROW), backend, out);
-            return new Result(b, "fallback:row", ratio, 0, 0, t1 - t0, 0, System.nanoTime() - t1);
+            return new Result(new GemmPlan.Fallback(new GemmPlan.Row(b)), ratio, 0, 0, t1 - t0, 0, System.nanoTime() - t1);
         }
         Choice c = multiplyCodes(qa, qw, bits, null, backend, out);
         long t2 = c.unpackedAt();
         long t3 = System.nanoTime();
         double base = (double) m * n * k;
-        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), t1 - t0, t2 - t1, t3 - t2);
+        return new Result(c.plan(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), t1 - t0, t2 - t1, t3 - t2);
     }
 
     /**
@@ -139,7 +156,7 @@ public final class FastImUnpack {
         Choice c = multiplyCodes(qa, qw, bits, null, backend, out);
         long t3 = System.nanoTime();
         double base = (double) qa.rows() * qw.rows() * qa.cols();
-        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), 0, c.unpackedAt() - t1,
+        return new Result(c.plan(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), 0, c.unpackedAt() - t1,
                 t3 - c.unpackedAt());
     }
 
@@ -179,10 +196,9 @@ public final class FastImUnpack {
         if (bits != AUTO_BITS) {
             Digits.checkBits(bits);
         }
-        String only = switch (strategy) {
+        UnpackStrategy only = switch (strategy) {
             case AUTO -> null;
-            case ROW -> "row";
-            case COLUMN -> "column";
+            case ROW, COLUMN -> strategy;
             case BOTH -> throw new IllegalArgumentException("the BOTH unpacking is not supported by FastImUnpack; use ImUnpackGemm");
         };
         long t1 = System.nanoTime();
@@ -193,7 +209,7 @@ public final class FastImUnpack {
         }
         long t3 = System.nanoTime();
         double base = (double) qa.rows() * qw.rows() * qa.cols();
-        return new Result(c.bits(), c.strategy(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), 0, c.unpackedAt() - t1,
+        return new Result(c.plan(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), 0, c.unpackedAt() - t1,
                 t3 - c.unpackedAt());
     }
 
@@ -261,7 +277,10 @@ public final class FastImUnpack {
             float[] prod = new float[m * n];
             Kernels.VM.matmul(fa, 0, k, wt, 0, n, prod, 0, n, m, n, k);
             rescale(prod, null, sa, sw, out);
-            return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
+            return new Choice(new GemmPlan.FloatLanes(1), (double) m * n * k, 0, t2);
+        }
+        if (integerBeatsFloat(qa, qw, backend)) {
+            return null;
         }
         int par = backend.threads();
         FloatMatrix fa = FloatMatrix.wrap(toFloats(qa.codes(), par), m, k);
@@ -283,7 +302,23 @@ public final class FastImUnpack {
             }
         }
         rescale(null, sum, sa, sw, out, par);
-        return new Choice(AUTO_BITS, "float", (double) m * n * k, 0, t2);
+        return new Choice(new GemmPlan.FloatLanes(segs), (double) m * n * k, 0, t2);
+    }
+
+    /**
+     * Per multiply-add, an integer plan must cost less than this fraction of the float32 GEMM to replace the float path:
+     * float lanes skip the integer path's unpacking and narrowing, which the per-MAC costs do not count. No plan of the
+     * pure-Java backend qualifies (its cheapest kernel costs 0.65), so there the float path always runs where it applies;
+     * a backend with integer dot-product instructions (oneDNN on VNNI/AMX: ≈ 0.3) takes the integer plan.
+     */
+    static final double FLOAT_MARGIN = 0.5;
+
+    /** True when the cheapest b-bit plan is estimated below {@link #FLOAT_MARGIN} of the float path's cost. */
+    private static boolean integerBeatsFloat(Operand qa, Operand qw, GemmBackend backend) {
+        double mnk = (double) qa.rows() * qw.rows() * qa.cols();
+        Choice best = choose(qa.rows(), qw.rows(), qa.cols(), qa.maxAbs(), qw.maxAbs(), qa.rowMax(), qa.colMax(), qw.rowMax(),
+                qw.colMax(), AUTO_BITS, null, backend);
+        return best.cost() < FLOAT_MARGIN * mnk;
     }
 
     /** Digit width of {@link #floatDigits}: |digit| ≤ 127, so a product stays below 2^14 and 1040 of them below 2^24. */
@@ -344,7 +379,7 @@ public final class FastImUnpack {
             }
         }
         rescale(null, sum, sa, sw, out);
-        return new Choice(FLOAT_DIGIT_BITS, "float-column", u.plan.work(), 0, t2);
+        return new Choice(new GemmPlan.FloatDigits(FLOAT_DIGIT_BITS), u.plan.work(), 0, t2);
     }
 
     /** {@code out[i,j] = (float) (C[i,j] / (sa[i]·sw[j]))} with C from {@code prod} (compact), {@code sum} (compact), or out itself. */
@@ -404,7 +439,7 @@ public final class FastImUnpack {
     public static double unpackedWork(RtnQuantizer.RowIntCodes qa, RtnQuantizer.RowIntCodes qw, int bits, UnpackStrategy strategy,
                                       GemmBackend backend) {
         Digits.checkBits(bits);
-        String only = strategy == UnpackStrategy.ROW ? "row" : strategy == UnpackStrategy.COLUMN ? "column" : null;
+        UnpackStrategy only = strategy == UnpackStrategy.ROW || strategy == UnpackStrategy.COLUMN ? strategy : null;
         return choose(qa.rows(), qw.rows(), qa.cols(), qa.maxAbs(), qw.maxAbs(), qa.rowMax(), qa.colMax(), qw.rowMax(), qw.colMax(),
                 bits, only, backend).work();
     }
@@ -425,7 +460,7 @@ public final class FastImUnpack {
      * ({@code none}, {@code row}, {@code column}) when not null — unpack, and run the fused fold + rescale
      * into {@code out}.
      */
-    static Choice multiplyCodes(RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int bits, String strategy, GemmBackend backend,
+    static Choice multiplyCodes(RtnQuantizer.IntCodes qa, RtnQuantizer.IntCodes qw, int bits, GemmPlan strategy, GemmBackend backend,
                                 FloatMatrix out) {
         double[] sa = new double[qa.rows()];
         Arrays.fill(sa, qa.scale());
@@ -445,14 +480,14 @@ public final class FastImUnpack {
      * Chooses (b, strategy) among {@code only} (null: none/row/column; else none or that one), or takes {@code force}
      * when not null; unpacks; and runs the fused fold + rescale with per-row scales {@code sa}, {@code sw}.
      */
-    private static Choice run(Operand qa, double[] sa, Operand qw, double[] sw, int bits, String only, String force,
+    private static Choice run(Operand qa, double[] sa, Operand qw, double[] sw, int bits, UnpackStrategy only, GemmPlan force,
                               GemmBackend backend, FloatMatrix out) {
         int m = qa.rows();
         int n = qw.rows();
         int k = qa.cols();
         Choice c = choose(m, n, k, qa.maxAbs(), qw.maxAbs(), qa.rowMax(), qa.colMax(), qw.rowMax(), qw.colMax(), bits, only, backend);
         if (force != null) {
-            c = new Choice(c.bits(), force, c.work(), c.cost(), 0);
+            c = new Choice(force, c.work(), c.cost(), 0);
         } else if (bits == AUTO_BITS && only == null) {
             Choice w = wide(m, n, k, qa.colMax(), qw.colMax(), backend);
             if (w != null && w.cost() < c.cost()) {
@@ -461,7 +496,7 @@ public final class FastImUnpack {
                     backend.gemmInt(IntMatrix.wrap(qa.codes(), m, k), IntMatrix.wrap(qw.codes(), n, k), GemmBackend.WIDE_BITS,
                             new IntEpilogue.Rescale(null, sa, sw, out));
                 }
-                return new Choice(w.bits(), w.strategy(), w.work(), w.cost(), t2);
+                return new Choice(w.plan(), w.work(), w.cost(), t2);
             }
         }
         UnpackedInt u = unpack(c, qa, qw);
@@ -475,7 +510,7 @@ public final class FastImUnpack {
                 backend.gemmInt(u.lhs, u.rhs, c.bits(), new IntEpilogue.Rescale(ImUnpackGemm.foldMap(u.plan), sa, sw, out));
             }
         }
-        return new Choice(c.bits(), c.strategy(), u.plan.work(), c.cost(), t2);
+        return new Choice(c.plan(), u.plan.work(), c.cost(), t2);
     }
 
     /** Float64 keeps integers exact below this magnitude. */
@@ -500,7 +535,7 @@ public final class FastImUnpack {
             return null;
         }
         double work = (double) m * n * k;
-        return new Choice(0, "wide", work, work * perMac, 0);
+        return new Choice(new GemmPlan.Wide(), work, work * perMac, 0);
     }
 
     /** The cheapest (b, strategy) by the cost model of the class comment; {@code bits} fixed unless AUTO_BITS. */
@@ -511,7 +546,7 @@ public final class FastImUnpack {
 
     /** As above, among none and {@code only} ({@code row} or {@code column}; null: both). */
     static Choice choose(int m, int n, int k, int maxA, int maxW, int[] rowA, int[] colA, int[] rowW, int[] colW, int bits,
-                         String only, GemmBackend backend) {
+                         UnpackStrategy only, GemmBackend backend) {
         int lo = bits == AUTO_BITS ? Digits.MIN_BITS : bits;
         int hi = bits == AUTO_BITS ? Digits.MAX_BITS : bits;
         Choice best = null;
@@ -521,19 +556,19 @@ public final class FastImUnpack {
             Choice ch;
             if (maxA < s && maxW < s) {
                 double work = (double) m * n * k;
-                ch = new Choice(b, "none", work, work * perMac, 0);
+                ch = new Choice(new GemmPlan.None(b), work, work * perMac, 0);
             } else {
                 Choice col = null;
                 Choice row = null;
-                if (!"row".equals(only)) {
+                if (only != UnpackStrategy.ROW) {
                     double kk = 0;
                     for (int c = 0; c < k; c++) {
                         kk += (double) Digits.count(colA[c], b) * Digits.count(colW[c], b);
                     }
                     double colWork = (double) m * n * kk;
-                    col = new Choice(b, "column", colWork, colWork * perMac + (double) (m + n) * kk * UNPACK_COST, 0);
+                    col = new Choice(new GemmPlan.Column(b), colWork, colWork * perMac + (double) (m + n) * kk * UNPACK_COST, 0);
                 }
-                if (!"column".equals(only)) {
+                if (only != UnpackStrategy.COLUMN) {
                     double ma = 0;
                     for (int v : rowA) {
                         ma += Digits.count(v, b);
@@ -543,7 +578,7 @@ public final class FastImUnpack {
                         na += Digits.count(v, b);
                     }
                     double rowWork = ma * na * k;
-                    row = new Choice(b, "row", rowWork, rowWork * perMac + (ma + na) * k * UNPACK_COST, 0);
+                    row = new Choice(new GemmPlan.Row(b), rowWork, rowWork * perMac + (ma + na) * k * UNPACK_COST, 0);
                 }
                 ch = col == null || (row != null && row.cost() <= col.cost()) ? row : col;
             }
@@ -565,11 +600,11 @@ public final class FastImUnpack {
         int n = qw.rows();
         int k = qa.cols();
         int b = c.bits();
-        return switch (c.strategy()) {
-            case "none" -> new UnpackedInt(IntMatrix.wrap(qa.codes(), m, k), IntMatrix.wrap(qw.codes(), n, k),
+        return switch (c.plan()) {
+            case GemmPlan.None none -> new UnpackedInt(IntMatrix.wrap(qa.codes(), m, k), IntMatrix.wrap(qw.codes(), n, k),
                     new UnpackPlan(b, m, n, k, identity(m), new int[m], identity(n), new int[n], identity(k), new int[k],
                             new int[] {0, k}, UnpackStrategy.ROW));
-            case "row" -> {
+            case GemmPlan.Row row -> {
                 int[][] sa = new int[2][];
                 int[][] sw = new int[2][];
                 IntMatrix la = rowDigits(qa.codes(), m, k, rowA, b, sa);
@@ -577,7 +612,8 @@ public final class FastImUnpack {
                 yield new UnpackedInt(la, lw, new UnpackPlan(b, m, n, k, sa[0], sa[1], sw[0], sw[1], identity(k), new int[k],
                         new int[] {0, k}, UnpackStrategy.ROW));
             }
-            default -> column(qa.codes(), qw.codes(), m, n, k, colA, colW, b);
+            case GemmPlan.Column column -> column(qa.codes(), qw.codes(), m, n, k, colA, colW, b);
+            default -> throw new IllegalStateException("not an unpacking plan: " + c.plan());
         };
     }
 

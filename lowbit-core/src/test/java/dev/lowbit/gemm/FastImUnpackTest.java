@@ -54,7 +54,9 @@ public class FastImUnpackTest {
             for (int b = Digits.MIN_BITS; b <= Digits.MAX_BITS; b++) {
                 long s = Digits.base(b);
                 boolean fits = qa.maxAbs() < s && qw.maxAbs() < s;
-                for (String strategy : fits ? new String[] {null, "none", "row", "column"} : new String[] {null, "row", "column"}) {
+                GemmPlan[] plans = fits ? new GemmPlan[] {null, new GemmPlan.None(b), new GemmPlan.Row(b), new GemmPlan.Column(b)}
+                        : new GemmPlan[] {null, new GemmPlan.Row(b), new GemmPlan.Column(b)};
+                for (GemmPlan strategy : plans) {
                     FloatMatrix out = FloatMatrix.zeros(m, n);
                     FastImUnpack.multiplyCodes(qa, qw, b, strategy, be, out);
                     assertArrayEquals(expected, out.data(), what + " b=" + b + " " + strategy + " on " + be.name());

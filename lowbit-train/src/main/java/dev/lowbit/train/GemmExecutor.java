@@ -419,8 +419,8 @@ public final class GemmExecutor {
         }
         ph.ratio = r.ratio();
         ph.bits = r.bits();
-        ph.floatPath = r.strategy().equals("float");
-        ph.widePath = r.strategy().equals("wide");
+        ph.floatPath = r.plan() instanceof dev.lowbit.gemm.GemmPlan.FloatLanes;
+        ph.widePath = r.plan() instanceof dev.lowbit.gemm.GemmPlan.Wide;
         double na = (double) a.rows() * a.cols();
         double nb = (double) b.rows() * b.cols();
         ph.hhA = na == 0 ? 0 : r.lhsHeavy() / na;
