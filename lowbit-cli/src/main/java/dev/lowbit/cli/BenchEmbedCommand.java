@@ -82,7 +82,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
     String bits;
 
     @Option(names = "--levels", paramLabel = "N",
-            description = "Quantization levels of imunpack (weights, activations, P; default 15). 255 meets min cosine >= 0.999 on real text.")
+            description = "Quantization levels of imunpack (weights, activations, P; default 255, which meets min cosine >= 0.999 on real text; 15 is the paper's setting).")
     Integer levels;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random token ids (default: ${DEFAULT-VALUE}).")
@@ -159,8 +159,8 @@ final class BenchEmbedCommand implements Callable<Integer> {
                 }
             } else {
                 Precision p = Precision.parse(m, m.equals("imunpack") ? b : null);
-                if (levels != null && p.mode() == Precision.Mode.IMUNPACK) {
-                    p = withLevels(p, levels);
+                if (p.mode() == Precision.Mode.IMUNPACK) {
+                    p = p.withLevels(imunpackLevels());
                 }
                 boolean timedOnlyForCosine = !modes.contains(m);
                 long s0 = System.nanoTime();
@@ -218,8 +218,8 @@ final class BenchEmbedCommand implements Callable<Integer> {
         }
         Json out = Json.object().put("batch", batch).put("seq", seq).put("threads", t).put("backend", backend.name())
                 .put("repeat", repeat).put("warmup", warmup).put("bits", b == Precision.AUTO_BITS ? "auto" : b);
-        if (levels != null) {
-            out.put("imunpackLevels", levels);
+        if (modes.contains("imunpack")) {
+            out.put("imunpackLevels", imunpackLevels());
         }
         out.put("modes", results);
         spec.commandLine().getOut().println(out);
@@ -227,12 +227,9 @@ final class BenchEmbedCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The precision with {@code n} levels on the weights, the activations and P (as {@code embed --levels}). */
-    static Precision withLevels(Precision p, int n) {
-        return p.withWeights(new QuantParams(p.weights().beta(), n, p.weights().granularity(), false, p.weights().nonZeroAlpha()))
-                .withActivations(new QuantParams(p.activations().beta(), n, p.activations().granularity(), false, p.activations().nonZeroAlpha()))
-                .withProbabilities(new QuantParams(p.probabilities().beta(), n, p.probabilities().granularity(), false,
-                        p.probabilities().nonZeroAlpha()));
+    /** imunpack's levels: --levels, else the accurate default for a pretrained model. */
+    private int imunpackLevels() {
+        return levels != null ? levels : Precision.EMBED_IMUNPACK_LEVELS;
     }
 
     private static double round(double v) {

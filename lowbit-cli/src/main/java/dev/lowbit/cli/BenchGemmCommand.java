@@ -1,12 +1,17 @@
 package dev.lowbit.cli;
 
-import dev.lowbit.gemm.IntEpilogue;
-import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.LowbitException;
+import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.Gemm;
+import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.gemm.GemmBackends;
+import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ImUnpackResult;
 import dev.lowbit.gemm.ImUnpackSpec;
+import dev.lowbit.gemm.IntEpilogue;
+import dev.lowbit.onednn.OneDnn;
+import dev.lowbit.onednn.OneDnnGemmBackend;
 import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.report.Json;
@@ -36,23 +41,29 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lowbit bench gemm}: lowbit's FP32 GEMM, its exact low-bit integer GEMMs, an end-to-end IM-Unpack
- * GEMM, and the system OpenBLAS SGEMM (through FFM), measured in one run, round-robin, so that every entry
- * sees the same machine conditions. Every entry counts 2·M·N·K operations.
+ * {@code lowbit bench gemm}: lowbit's FP32 GEMM, its exact low-bit integer GEMMs (on the chosen backend: oneDNN's
+ * int8 dot-product kernels where present), end-to-end IM-Unpack GEMMs, and the peers — the system OpenBLAS SGEMM and
+ * oneDNN's own s8s8s32 and sgemm (through FFM) — measured in one run, round-robin, so that every entry sees the same
+ * machine conditions. Every entry counts 2·M·N·K operations.
  */
 @Command(name = "gemm", mixinStandardHelpOptions = true,
-        description = {"Measure lowbit's GEMMs against OpenBLAS SGEMM in the same run.",
+        description = {"Measure lowbit's GEMMs against OpenBLAS SGEMM and oneDNN in the same run.",
             "Prints one JSON object: {\"shape\":…,\"threads\":…,\"results\":[{\"name\":…,\"opsPerSecond\":…,\"seconds\":…},…]}",
-            "Entries: lowbit-fp32; lowbit-int8-exact, lowbit-int4-exact, lowbit-int2-exact (exact int32 results);",
-            "lowbit-imunpack-b4 (quantize, unpack, low-bit GEMM, fold, rescale on a heavy-tailed input);",
-            "openblas-sgemm (the system OpenBLAS through FFM, or the reason it is missing).",
+            "Entries: lowbit-fp32; lowbit-int8-exact, lowbit-int4-exact, lowbit-int2-exact (exact int32 results on --backend);",
+            "lowbit-imunpack-b4 (quantize, unpack, low-bit GEMM, fold, rescale on a heavy-tailed input, p95/15 levels);",
+            "lowbit-imunpack-b8 (the same end to end at b = 8 on p95/255 codes of both operands);",
+            "openblas-sgemm (the system OpenBLAS through FFM, or the reason it is missing);",
+            "onednn-s8s8s32, onednn-sgemm (oneDNN's own GEMMs through FFM: the int8 peer and its FP32).",
             "Repetitions run round-robin over the entries; medians are reported. 2·M·N·K ops per entry."},
         footer = {"", "Examples:", "  ./lowbit bench gemm --shape 4096x1536x384 --threads 1",
             "  ./lowbit bench gemm --shape 1024x1024x1024 --threads 2 --reps 9",
-            "  ./lowbit bench gemm --shape 4096x1536x384 --layout nn --only lowbit-fp32,openblas-sgemm"})
+            "  ./lowbit bench gemm --shape 4096x1536x384 --layout nn --only lowbit-fp32,openblas-sgemm",
+            "  ./lowbit bench gemm --backend simd --only lowbit-fp32,lowbit-int8-exact   # the pure-Java integer kernels",
+            "", "--backend onednn needs oneDNN's exact int8 path (AVX512-VNNI / AVX-VNNI / AMX: b <= 8; AVX2: b <= 7);",
+            "the 'backend' field of the output says which backend ran and why oneDNN is missing if it is."})
 final class BenchGemmCommand implements Callable<Integer> {
     static final List<String> NAMES = List.of("lowbit-fp32", "lowbit-int8-exact", "lowbit-int4-exact", "lowbit-int2-exact",
-            "lowbit-imunpack-b4", "openblas-sgemm");
+            "lowbit-imunpack-b4", "lowbit-imunpack-b8", "openblas-sgemm", "onednn-s8s8s32", "onednn-sgemm");
 
     @Spec
     CommandSpec spec;
@@ -92,6 +103,10 @@ final class BenchGemmCommand implements Callable<Integer> {
     @Option(names = "--sweep", description = "Also run IM-Unpack end to end on inputs with larger unpack ratios.")
     boolean sweep;
 
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Backend of the lowbit-int* and lowbit-imunpack-* entries (default: the preferred one: onednn where it is exact, else simd).")
+    String backendName;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the random operands (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -124,6 +139,7 @@ final class BenchGemmCommand implements Callable<Integer> {
         }
         double ops = 2.0 * m * n * k;
         SimdGemmBackend be = new SimdGemmBackend(threads);
+        GemmBackend ib = (backendName == null ? GemmBackends.preferred() : GemmBackends.byName(backendName)).withThreads(threads);
         List<Entry> entries = new ArrayList<>();
         Map<String, Object> openblasInfo = new LinkedHashMap<>();
         try (Arena arena = Arena.ofConfined()) {
@@ -137,12 +153,17 @@ final class BenchGemmCommand implements Callable<Integer> {
             for (int bits : new int[] {8, 4, 2}) {
                 String name = "lowbit-int" + bits + "-exact";
                 if (wanted(name)) {
-                    entries.add(intEntry(name, be, m, n, k, bits, SimdGemmBackend.path(bits)));
+                    entries.add(intEntry(name, ib, m, n, k, bits, null));
                 }
             }
             if (wanted("lowbit-imunpack-b4")) {
-                entries.add(imUnpackEntry(be, m, n, k));
+                entries.add(imUnpackEntry(ib, m, n, k));
             }
+            if (wanted("lowbit-imunpack-b8")) {
+                entries.add(imUnpackB8Entry(ib, m, n, k));
+            }
+            Optional<OneDnn> dnn = wanted("onednn-s8s8s32") || wanted("onednn-sgemm") ? OneDnn.get() : Optional.empty();
+            dnn.ifPresent(d -> entries.addAll(oneDnnEntries(d, m, n, k)));
             if (sweep) {
                 entries.addAll(sweepEntries(be, m, n, k));
             }
@@ -187,8 +208,14 @@ final class BenchGemmCommand implements Callable<Integer> {
             if (wanted("openblas-sgemm") && openblasInfo.get("installed") == Boolean.FALSE) {
                 results.add(Json.object().put("name", "openblas-sgemm").put("available", false).put("reason", whyMissing()));
             }
+            for (String peer : List.of("onednn-s8s8s32", "onednn-sgemm")) {
+                if (wanted(peer) && dnn.isEmpty()) {
+                    results.add(Json.object().put("name", peer).put("available", false).put("reason", OneDnn.unavailableReason()));
+                }
+            }
             Json out = Json.object().put("shape", m + "x" + n + "x" + k).put("threads", threads).put("results", results)
                     .put("layout", nn ? "nn" : "nt").put("openblas", openblasInfo.isEmpty() ? null : openblasInfo)
+                    .put("backend", ib.name()).put("onednn", OneDnnGemmBackend.describe()).put("cpuFlags", CpuFlags.summary())
                     .put("cpu", cpuName()).put("cores", Runtime.getRuntime().availableProcessors())
                     .put("java", Runtime.version().toString()).put("vector", Species.describe())
                     .put("method", "each entry: " + warmup + " s warm-up; then " + reps + " round-robin repetitions of ≥ " + repSeconds
@@ -218,7 +245,7 @@ final class BenchGemmCommand implements Callable<Integer> {
     }
 
     /** Random b-bit operands (uniform in ±(2^(b−1)−1)), int32 output; exactness is checked on sampled rows. */
-    private Entry intEntry(String name, SimdGemmBackend be, int m, int n, int k, int bits, SimdGemmBackend.Path path) {
+    private Entry intEntry(String name, GemmBackend be, int m, int n, int k, int bits, SimdGemmBackend.Path path) {
         SplittableRandom r = new SplittableRandom(seed + bits);
         int lim = (1 << (bits - 1)) - 1;
         IntMatrix a = IntMatrix.zeros(m, k);
@@ -232,8 +259,8 @@ final class BenchGemmCommand implements Callable<Integer> {
         boolean int32 = Gemm.fitsInt32(k, bits);
         IntMatrix c32 = int32 ? IntMatrix.zeros(m, n) : null;
         LongMatrix c64 = int32 ? null : LongMatrix.zeros(m, n);
-        Runnable call = int32 ? () -> be.gemmInt(a, b, bits, new IntEpilogue.ToInt(c32), path)
-                : () -> be.gemmInt(a, b, bits, new IntEpilogue.ToLong(c64), path);
+        IntEpilogue e = int32 ? new IntEpilogue.ToInt(c32) : new IntEpilogue.ToLong(c64);
+        Runnable call = path == null ? () -> be.gemmInt(a, b, bits, e) : () -> ((SimdGemmBackend) be).gemmInt(a, b, bits, e, path);
         call.run();
         // exactness: compare sampled rows with the int64 reference
         int checked = Math.min(m, 8);
@@ -251,7 +278,10 @@ final class BenchGemmCommand implements Callable<Integer> {
         if (!exact) {
             throw new IllegalStateException(name + " is not exact: the kernel is broken");
         }
-        return new Entry(name, call, info("bits", bits, "path", path.name().toLowerCase(Locale.ROOT),
+        String how = path != null ? path.name().toLowerCase(Locale.ROOT)
+                : be instanceof SimdGemmBackend ? SimdGemmBackend.path(bits).name().toLowerCase(Locale.ROOT)
+                : be instanceof OneDnnGemmBackend o && o.runsNative(bits) ? "onednn-s8s8s32" : be.name();
+        return new Entry(name, call, info("bits", bits, "backend", be.name(), "path", how,
                 "output", int32 ? "int32" : "int64", "exactOnSampledRows", checked));
     }
 
@@ -260,7 +290,7 @@ final class BenchGemmCommand implements Callable<Integer> {
      * 100 (the heavy tail sits in a few outlier channels), quantized p95/15 levels; W is N(0,1), quantized
      * absmax/15 levels; COLUMN unpacking splits only the outlier channels (unpack ratio ≈ 1.09).
      */
-    private Entry imUnpackEntry(SimdGemmBackend be, int m, int n, int k) {
+    private Entry imUnpackEntry(GemmBackend be, int m, int n, int k) {
         int outliers = Math.max(1, k / 12);
         FloatMatrix x = RandomMatrices.outlierChannels(m, k, outliers, 100, seed + 10);
         FloatMatrix w = RandomMatrices.gaussian(n, k, seed + 11);
@@ -270,7 +300,7 @@ final class BenchGemmCommand implements Callable<Integer> {
     }
 
     /** Extra end-to-end inputs with larger unpack ratios (--sweep): how the time grows with m'n'k'/mnk. */
-    private List<Entry> sweepEntries(SimdGemmBackend be, int m, int n, int k) {
+    private List<Entry> sweepEntries(GemmBackend be, int m, int n, int k) {
         List<Entry> list = new ArrayList<>();
         int outliers = Math.max(1, k / 12);
         FloatMatrix x = RandomMatrices.outlierChannels(m, k, outliers, 100, seed + 10);
@@ -288,7 +318,60 @@ final class BenchGemmCommand implements Callable<Integer> {
         return list;
     }
 
-    private Entry imUnpack(String name, SimdGemmBackend be, FloatMatrix x, FloatMatrix w, ImUnpackSpec spec, String input) {
+    /**
+     * IM-Unpack end to end at b = 8 on p95/255 codes of both operands (the accurate setting, docs/minilm.md): quantize both
+     * to int32 codes, choose the unpacking, 8-bit GEMMs, fold and rescale, through {@link FastImUnpack} — the path MiniLM
+     * and training take. A as in {@link #imUnpackEntry}, W N(0,1); checked once against the verifying reference.
+     */
+    private Entry imUnpackB8Entry(GemmBackend be, int m, int n, int k) {
+        int outliers = Math.max(1, k / 12);
+        FloatMatrix x = RandomMatrices.outlierChannels(m, k, outliers, 100, seed + 10);
+        FloatMatrix w = RandomMatrices.gaussian(n, k, seed + 11);
+        QuantParams q = QuantParams.of(0.95, 255);
+        FloatMatrix out = FloatMatrix.zeros(m, n);
+        FastImUnpack.Result r = FastImUnpack.multiplyInto(x, w, q, q, 8, 8, be, out);
+        ImUnpackResult check = ImUnpackGemm.multiply(x, w, ImUnpackSpec.of(q, 8, UnpackStrategy.ROW), new SimdGemmBackend(threads),
+                false);
+        if (!out.contentEquals(check.out())) {
+            throw new IllegalStateException("lowbit-imunpack-b8: the fast pipeline differs from the reference");
+        }
+        return new Entry("lowbit-imunpack-b8", () -> FastImUnpack.multiplyInto(x, w, q, q, 8, 8, be, out),
+                info("bits", 8, "backend", be.name(), "strategy", r.strategy(), "unpackRatio", r.ratio(), "exact", true,
+                        "input", "A: N(0,1) with " + outliers + " of " + k + " channels x100; W: N(0,1); both p95/255 levels per tensor"));
+    }
+
+    /** oneDNN's own int8 and FP32 GEMMs through FFM, on the same shapes: the peers of lowbit-int8-exact and lowbit-fp32. */
+    private List<Entry> oneDnnEntries(OneDnn d, int m, int n, int k) {
+        List<Entry> list = new ArrayList<>();
+        SplittableRandom r = new SplittableRandom(seed + 8);
+        byte[] a8 = new byte[m * k];
+        byte[] b8 = new byte[n * k];
+        for (int i = 0; i < a8.length; i++) {
+            a8[i] = (byte) (r.nextInt(255) - 127);
+        }
+        for (int i = 0; i < b8.length; i++) {
+            b8[i] = (byte) (r.nextInt(255) - 127);
+        }
+        int[] c32 = new int[m * n];
+        if (wanted("onednn-s8s8s32")) {
+            list.add(new Entry("onednn-s8s8s32", () -> {
+                d.setThreads(threads);
+                d.gemmS8S8S32(m, n, k, a8, 0, k, b8, 0, k, c32, 0, n);
+            }, info("isa", d.isa(), "operands", "s8 x s8 -> s32, full range, no k split", "library", d.library().toString())));
+        }
+        if (wanted("onednn-sgemm")) {
+            FloatMatrix a = RandomMatrices.gaussian(m, k, seed);
+            FloatMatrix b = RandomMatrices.gaussian(n, k, seed + 1);
+            float[] c = new float[m * n];
+            list.add(new Entry("onednn-sgemm", () -> {
+                d.setThreads(threads);
+                d.sgemm(m, n, k, a.data(), 0, k, b.data(), 0, k, c, 0, n);
+            }, info("isa", d.isa(), "layout", "nt")));
+        }
+        return list;
+    }
+
+    private Entry imUnpack(String name, GemmBackend be, FloatMatrix x, FloatMatrix w, ImUnpackSpec spec, String input) {
         int m = x.rows();
         int n = w.rows();
         int k = x.cols();

@@ -1,0 +1,453 @@
+package dev.lowbit.onednn;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.Parallel;
+import dev.lowbit.gemm.FoldMap;
+import dev.lowbit.gemm.IntEpilogue;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.IntMatrix;
+import dev.lowbit.tensor.LongMatrix;
+import dev.lowbit.unpack.Digits;
+
+/**
+ * The exact integer GEMM on oneDNN's {@code gemm_s8s8s32}: int32 operands narrowed to int8, the product in int32 k-chunks
+ * that provably cannot overflow, the chunks summed in int64, every {@link IntEpilogue} finished on the int32 (or int64) row
+ * blocks as they come — the same values as {@link IntEpilogue#finish}, bit for bit.
+ *
+ * <p>Why the pieces are there:
+ * <ul>
+ *   <li><b>k-chunks</b> of at most {@code floor((2^31 − 1) / M²)} (M = 2^(b−1) − 1): each chunk's exact sum fits in int32,
+ *       so oneDNN's int32 accumulator holds it exactly (with VNNI its internal +128 shift and compensation wrap modulo 2^32,
+ *       which is harmless when the true sum fits). At b = 8 that is k ≤ 133 144 per chunk.
+ *   <li><b>Row blocks</b>: oneDNN is called with {@link java.lang.foreign.Linker.Option#critical heap access} (no copies), and
+ *       the JVM cannot reach a safepoint until such a call returns; blocks of rows keep each call to about 2^30
+ *       multiply-adds (a few ms), so a GC is never held up for long, and the int32 block stays small.
+ *   <li>The epilogue runs on each finished block, row-parallel where rows are independent; the checked fold (overflow
+ *       possible) runs in the reference order, so even where the reference throws, this throws.
+ * </ul>
+ */
+final class ExactGemm {
+    /** Multiply-adds per oneDNN call (row blocks), to bound the time the JVM spends in one critical call. */
+    static volatile long macsPerCall = 1L << 30;
+    /** int32 results per row block (the block buffer). */
+    static volatile int resultsPerBlock = 1 << 22;
+    /** Test-only: a smaller k-chunk than the int32 bound (0 = the bound), to exercise the int64 chunk sums on small k. */
+    static volatile int kChunkOverride;
+    /** Narrowed operands up to this many bytes stay cached per thread. */
+    private static final int KEEP_BYTES = 1 << 26;
+
+    private static final class Buffers {
+        byte[] a = new byte[0];
+        byte[] b = new byte[0];
+        int[] c = new int[0];
+        long[] l = new long[0];
+    }
+
+    /**
+     * Per-thread buffers, checked out for the length of a call: while a call waits for its row-parallel epilogue, a
+     * fork-join worker may run another task that calls a GEMM on the same thread, which then finds none and allocates.
+     */
+    private static final ThreadLocal<Buffers> BUFFERS = new ThreadLocal<>();
+
+    private final OneDnn dnn;
+    private final int threads;
+    private final long macsPerThread;
+
+    ExactGemm(OneDnn dnn, int threads) {
+        this(dnn, threads, macsPerThreadDefault);
+    }
+
+    /** With {@code macsPerThread} 0 every call uses all {@code threads} (the self-test, which must cover the team kernels). */
+    ExactGemm(OneDnn dnn, int threads, long macsPerThread) {
+        this.dnn = dnn;
+        this.threads = threads;
+        this.macsPerThread = macsPerThread;
+    }
+
+    /** The longest k whose b-bit dot products always fit in int32: k·M² ≤ 2^31 − 1. */
+    static int kChunk(int bits) {
+        long m = Digits.base(bits) - 1;
+        long k = Integer.MAX_VALUE / (m * m);
+        int o = kChunkOverride;
+        return (int) Math.min(o > 0 ? o : k, k);
+    }
+
+    /** Receives the exact sums of output rows i0..i0+rows−1 (all n columns, row i at {@code i·n}), in int32 or int64. */
+    private interface BlockSink {
+        void ints(int i0, int rows, int[] c);
+
+        void longs(int i0, int rows, long[] c);
+    }
+
+    void run(IntMatrix a, IntMatrix b, int bits, IntEpilogue e) {
+        Buffers buf = BUFFERS.get();
+        BUFFERS.remove();
+        if (buf == null) {
+            buf = new Buffers();
+        }
+        try {
+            run(a, b, bits, e, buf);
+        } finally {
+            BUFFERS.set(buf);
+        }
+    }
+
+    private void run(IntMatrix a, IntMatrix b, int bits, IntEpilogue e, Buffers buf) {
+        int m = a.rows();
+        int n = b.rows();
+        int k = a.cols();
+        byte[] an = narrow(a, buf, true);
+        byte[] bn = narrow(b, buf, false);
+        switch (e) {
+            case IntEpilogue.ToLong t -> product(an, bn, m, n, k, 0, k, bits, buf, toLong(t.out()));
+            case IntEpilogue.ToInt t -> toInt(an, bn, m, n, k, bits, buf, t.out());
+            case IntEpilogue.Fold f -> fold(an, bn, m, n, k, bits, buf, f.fold(), f.out());
+            case IntEpilogue.Rescale r -> {
+                if (r.plain(m, n)) {
+                    product(an, bn, m, n, k, 0, k, bits, buf, rescale(r.lhsScale(), r.rhsScale(), r.out()));
+                } else {
+                    LongMatrix c = LongMatrix.zeros(r.rows(), r.cols());
+                    fold(an, bn, m, n, k, bits, buf, r.fold(), c);
+                    FloatMatrix out = r.out();
+                    rows(out.rows(), out.cols(), (i0, i1) -> {
+                        for (int i = i0; i < i1; i++) {
+                            IntEpilogue.rescaleRow(c.data(), c.index(i, 0), r.lhsScale()[i], r.rhsScale(), out.data(), out.index(i, 0),
+                                    out.cols());
+                        }
+                    });
+                }
+            }
+        }
+        if (an.length > KEEP_BYTES) {
+            buf.a = new byte[0];
+        }
+        if (bn.length > KEEP_BYTES) {
+            buf.b = new byte[0];
+        }
+    }
+
+    /**
+     * The exact product of columns {@code [c0, c1)} of the narrowed operands (row-major, leading dimension k), delivered to
+     * {@code sink} block by block: one oneDNN call per (row block, k-chunk); a single chunk is handed over as int32, several
+     * are summed in int64 first.
+     */
+    private void product(byte[] an, byte[] bn, int m, int n, int k, int c0, int c1, int bits, Buffers buf, BlockSink sink) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int len = c1 - c0;
+        int kc = kChunk(bits);
+        int chunks = len == 0 ? 1 : (int) ((len + (long) kc - 1) / kc);
+        int rowsPerBlock = rowsPerBlock(m, n, Math.min(len, kc));
+        int[] c = grow(buf, rowsPerBlock * n);
+        long[] acc = chunks > 1 ? growLong(buf, rowsPerBlock * n) : null;
+        for (int i0 = 0; i0 < m; i0 += rowsPerBlock) {
+            int rows = Math.min(rowsPerBlock, m - i0);
+            for (int ch = 0; ch < chunks; ch++) {
+                int p0 = c0 + (int) ((long) len * ch / chunks);
+                int p1 = c0 + (int) ((long) len * (ch + 1) / chunks);
+                dnn.setThreads(callThreads(rows, n, p1 - p0));
+                dnn.gemmS8S8S32(rows, n, p1 - p0, an, i0 * k + p0, k, bn, p0, k, c, 0, n);
+                if (acc != null) {
+                    int size = rows * n;
+                    if (ch == 0) {
+                        for (int x = 0; x < size; x++) {
+                            acc[x] = c[x];
+                        }
+                    } else {
+                        for (int x = 0; x < size; x++) {
+                            acc[x] += c[x];
+                        }
+                    }
+                }
+            }
+            if (acc == null) {
+                sink.ints(i0, rows, c);
+            } else {
+                sink.longs(i0, rows, acc);
+            }
+        }
+        if (c.length > KEEP_BYTES / 4) {
+            buf.c = new int[0];
+        }
+        if (acc != null && acc.length > KEEP_BYTES / 8) {
+            buf.l = new long[0];
+        }
+    }
+
+    /**
+     * OpenMP threads for one call: one per {@link #macsPerThreadDefault} multiply-adds, at most the backend's. A passive OpenMP
+     * team costs a wake-up per call (about 60 µs on a VM, see {@code OneDnn}); below about 2^25 multiply-adds (≈ 90 µs on one
+     * VNNI core) one thread finishes first. Speed only: the integer result is the same for any thread count.
+     */
+    int callThreads(int rows, int n, int k) {
+        if (macsPerThread <= 0) {
+            return threads;
+        }
+        long macs = (long) rows * n * k;
+        return (int) Math.max(1, Math.min(threads, macs / macsPerThread));
+    }
+
+    /** Multiply-adds per OpenMP thread of a call (see {@link #callThreads}); tests set 0 to run every call on all threads. */
+    static volatile long macsPerThreadDefault = 1L << 25;
+
+    /** Rows per oneDNN call: as many as the per-call multiply-add and block-size bounds allow, at least one. */
+    static int rowsPerBlock(int m, int n, int kc) {
+        long perRow = Math.max(1L, (long) n * Math.max(1, kc));
+        long rows = Math.min(macsPerCall / perRow, resultsPerBlock / Math.max(1, n));
+        return (int) Math.max(1, Math.min(m, rows));
+    }
+
+    /** int8 copies of the operand (values already bounded by |x| ≤ 127), compact with leading dimension k. */
+    private byte[] narrow(IntMatrix x, Buffers buf, boolean lhs) {
+        int rows = x.rows();
+        int cols = x.cols();
+        int need = rows * cols;
+        byte[] d = lhs ? buf.a : buf.b;
+        if (d.length < need) {
+            d = new byte[need];
+            if (lhs) {
+                buf.a = d;
+            } else {
+                buf.b = d;
+            }
+        }
+        byte[] dst = d;
+        int[] src = x.data();
+        rows(rows, cols, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                narrowRow(src, x.index(i, 0), dst, i * cols, cols);
+            }
+        });
+        return d;
+    }
+
+    /** One row: a plain loop that C2 vectorizes (int → byte narrowing). */
+    private static void narrowRow(int[] src, int s, byte[] dst, int d, int n) {
+        for (int p = 0; p < n; p++) {
+            dst[d + p] = (byte) src[s + p];
+        }
+    }
+
+    private static int[] grow(Buffers buf, int size) {
+        if (buf.c.length < size) {
+            buf.c = new int[size];
+        }
+        return buf.c;
+    }
+
+    private static long[] growLong(Buffers buf, int size) {
+        if (buf.l.length < size) {
+            buf.l = new long[size];
+        }
+        return buf.l;
+    }
+
+    private interface RowRange {
+        void run(int i0, int i1);
+    }
+
+    /** Rows shared out over the backend's threads when there is enough work (results are per row, so order-free). */
+    private void rows(int m, long costPerRow, RowRange body) {
+        Parallel.forRanges(Parallel.parts(threads, m, costPerRow), m, (t, i0, i1) -> body.run(i0, i1));
+    }
+
+    // ---- epilogues ----
+
+    private BlockSink toLong(LongMatrix out) {
+        int n = out.cols();
+        long[] d = out.data();
+        return new BlockSink() {
+            @Override
+            public void ints(int i0, int rows, int[] c) {
+                rows(rows, n, (r0, r1) -> {
+                    for (int i = r0; i < r1; i++) {
+                        int at = out.index(i0 + i, 0);
+                        int from = i * n;
+                        for (int j = 0; j < n; j++) {
+                            d[at + j] = c[from + j];
+                        }
+                    }
+                });
+            }
+
+            @Override
+            public void longs(int i0, int rows, long[] c) {
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(c, i * n, d, out.index(i0 + i, 0), n);
+                }
+            }
+        };
+    }
+
+    /**
+     * int32 output: the caller proved every result fits ({@code Gemm.fitsInt32}), which is the k-chunk bound itself, so with
+     * one chunk oneDNN writes straight into the output (any stride); only a test's smaller chunk override takes the sum.
+     */
+    private void toInt(byte[] an, byte[] bn, int m, int n, int k, int bits, Buffers buf, IntMatrix out) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k <= kChunk(bits)) {
+            int rowsPerBlock = rowsPerBlock(m, n, k);
+            for (int i0 = 0; i0 < m; i0 += rowsPerBlock) {
+                int rows = Math.min(rowsPerBlock, m - i0);
+                dnn.setThreads(callThreads(rows, n, k));
+                dnn.gemmS8S8S32(rows, n, k, an, i0 * k, k, bn, 0, k, out.data(), out.index(i0, 0), out.stride());
+            }
+            return;
+        }
+        int[] d = out.data();
+        product(an, bn, m, n, k, 0, k, bits, buf, new BlockSink() {
+            @Override
+            public void ints(int i0, int rows, int[] c) {
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(c, i * n, d, out.index(i0 + i, 0), n);
+                }
+            }
+
+            @Override
+            public void longs(int i0, int rows, long[] c) {
+                for (int i = 0; i < rows; i++) {
+                    int at = out.index(i0 + i, 0);
+                    for (int j = 0; j < n; j++) {
+                        d[at + j] = Math.toIntExact(c[i * n + j]);
+                    }
+                }
+            }
+        });
+    }
+
+    private BlockSink rescale(double[] lhsScale, double[] rhsScale, FloatMatrix out) {
+        int n = out.cols();
+        float[] d = out.data();
+        return new BlockSink() {
+            @Override
+            public void ints(int i0, int rows, int[] c) {
+                rows(rows, 4L * n, (r0, r1) -> {
+                    for (int i = r0; i < r1; i++) {
+                        rescaleRow(c, i * n, lhsScale[i0 + i], rhsScale, d, out.index(i0 + i, 0), n);
+                    }
+                });
+            }
+
+            @Override
+            public void longs(int i0, int rows, long[] c) {
+                for (int i = 0; i < rows; i++) {
+                    IntEpilogue.rescaleRow(c, i * n, lhsScale[i0 + i], rhsScale, d, out.index(i0 + i, 0), n);
+                }
+            }
+        };
+    }
+
+    /**
+     * {@link IntEpilogue#rescaleRow} on int32 sums: {@code (double) int} equals {@code (double) (long) int}, so every IEEE
+     * step — the conversion, {@code si · s[j]}, the quotient, the rounding to float — is the reference's.
+     */
+    static void rescaleRow(int[] c, int co, double si, double[] s, float[] d, int at, int n) {
+        for (int j = 0; j < n; j++) {
+            d[at + j] = (float) (c[co + j] / (si * s[j]));
+        }
+    }
+
+    /**
+     * The IM-Unpack fold, one column group after the other (each group's product complete before it is folded, as in the
+     * reference). When {@link FoldMap#overflowFree} holds the adds are plain and, where no two unpacked rows share an output
+     * row, row-parallel; otherwise they are checked and run in the reference's order (groups, then rows, then columns).
+     */
+    private void fold(byte[] an, byte[] bn, int m, int n, int k, int bits, Buffers buf, FoldMap f, LongMatrix out) {
+        boolean parallel = f.overflowFree() && injective(f.lhsRow(), m, out.rows());
+        int plain = 0;
+        while (plain < n && plain < out.cols() && f.rhsRow()[plain] == plain && f.rhsExp()[plain] == 0) {
+            plain++;
+        }
+        int plainCols = plain;
+        for (int g = 0; g < f.groups(); g++) {
+            int c0 = f.colGroupStart()[g];
+            int c1 = f.colGroupStart()[g + 1];
+            if (c1 == c0) {
+                continue;
+            }
+            int groupExp = f.groupExp()[g];
+            product(an, bn, m, n, k, c0, c1, bits, buf, new BlockSink() {
+                @Override
+                public void ints(int i0, int rows, int[] c) {
+                    if (parallel) {
+                        rows(rows, n, (r0, r1) -> {
+                            for (int i = r0; i < r1; i++) {
+                                foldRow(c, null, i * n, i0 + i, n, groupExp, f, out, plainCols);
+                            }
+                        });
+                    } else {
+                        for (int i = 0; i < rows; i++) {
+                            foldRow(c, null, i * n, i0 + i, n, groupExp, f, out, plainCols);
+                        }
+                    }
+                }
+
+                @Override
+                public void longs(int i0, int rows, long[] c) {
+                    for (int i = 0; i < rows; i++) {
+                        foldRow(null, c, i * n, i0 + i, n, groupExp, f, out, plainCols);
+                    }
+                }
+            });
+        }
+    }
+
+    private static boolean injective(int[] rowMap, int m, int outRows) {
+        boolean[] seen = new boolean[outRows];
+        for (int r = 0; r < m; r++) {
+            if (seen[rowMap[r]]) {
+                return false;
+            }
+            seen[rowMap[r]] = true;
+        }
+        return true;
+    }
+
+    /** Folds row r of a group's product (int32 {@code ci} or int64 {@code cl}, from offset {@code co}) into {@code out}. */
+    private static void foldRow(int[] ci, long[] cl, int co, int r, int n, int groupExp, FoldMap f, LongMatrix out, int plainCols) {
+        long[] d = out.data();
+        int dst = f.lhsRow()[r];
+        if (f.overflowFree()) {
+            int s = f.digitShift() * (f.lhsExp()[r] + groupExp);
+            int at = out.index(dst, 0);
+            int j = 0;
+            if (ci != null) {
+                for (; j < plainCols; j++) {
+                    d[at + j] += (long) ci[co + j] << s;
+                }
+                for (; j < n; j++) {
+                    d[out.index(dst, f.rhsRow()[j])] += (long) ci[co + j] << f.shift(r, j, groupExp);
+                }
+            } else {
+                for (; j < plainCols; j++) {
+                    d[at + j] += cl[co + j] << s;
+                }
+                for (; j < n; j++) {
+                    d[out.index(dst, f.rhsRow()[j])] += cl[co + j] << f.shift(r, j, groupExp);
+                }
+            }
+            return;
+        }
+        try {
+            for (int j = 0; j < n; j++) {
+                long v = ci != null ? ci[co + j] : cl[co + j];
+                if (v != 0) {
+                    int at = out.index(dst, f.rhsRow()[j]);
+                    d[at] = Math.addExact(d[at], Digits.shiftExact(v, f.shift(r, j, groupExp)));
+                }
+            }
+        } catch (ArithmeticException e) {
+            throw new LowbitException("int64 accumulator overflow in the IM-Unpack fold: the exact integer GEMM result does not fit in 64 bits");
+        }
+    }
+
+    /** Test and self-test helper: the plain exact product into a fresh int64 matrix. */
+    LongMatrix product(IntMatrix a, IntMatrix b, int bits) {
+        LongMatrix out = LongMatrix.zeros(a.rows(), b.rows());
+        run(a, b, bits, new IntEpilogue.ToLong(out));
+        return out;
+    }
+}
