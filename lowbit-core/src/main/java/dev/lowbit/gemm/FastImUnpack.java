@@ -507,10 +507,20 @@ public final class FastImUnpack {
                     Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0f);
                 }
             } else {
-                backend.gemmInt(u.lhs, u.rhs, c.bits(), new IntEpilogue.Rescale(ImUnpackGemm.foldMap(u.plan), sa, sw, out));
+                FoldMap fold = ImUnpackGemm.foldMap(u.plan).withSumBound(sumBound(k, qa.colMax(), qw.colMax()));
+                backend.gemmInt(u.lhs, u.rhs, c.bits(), new IntEpilogue.Rescale(fold, sa, sw, out));
             }
         }
         return new Choice(c.plan(), u.plan.work(), c.cost(), t2);
+    }
+
+    /** {@code Σ_c maxA_c·maxW_c}: bounds |C| and every partial sum of any exact evaluation of it. */
+    static double sumBound(int k, int[] colA, int[] colW) {
+        double bound = 0;
+        for (int c = 0; c < k; c++) {
+            bound += (double) colA[c] * colW[c];
+        }
+        return bound;
     }
 
     /** Float64 keeps integers exact below this magnitude. */

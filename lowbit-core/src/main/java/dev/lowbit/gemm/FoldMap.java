@@ -25,9 +25,29 @@ import dev.lowbit.unpack.Digits;
  * @param colGroupStart start column of each group, plus k' at the end
  * @param groupExp the common digit exponent of each column group
  * @param overflowFree true when no partial sum of the whole fold can exceed int64 (unchecked adds are safe)
+ * @param sumBound an upper bound on {@code Σ_c |a_ic|·|b_jc|} of the original codes for every output (i, j), hence on
+ *     |C| and on every partial sum of the fold in any order ({@link Double#POSITIVE_INFINITY} when unknown); a backend
+ *     may accumulate in int32 where it is below 2^31 ({@link #fitsInt32})
  */
 public record FoldMap(int[] lhsRow, int[] lhsExp, int[] rhsRow, int[] rhsExp, int digitShift, int[] colGroupStart,
-                      int[] groupExp, boolean overflowFree) {
+                      int[] groupExp, boolean overflowFree, double sumBound) {
+
+    /** A fold map with no known sum bound. */
+    public FoldMap(int[] lhsRow, int[] lhsExp, int[] rhsRow, int[] rhsExp, int digitShift, int[] colGroupStart, int[] groupExp,
+                   boolean overflowFree) {
+        this(lhsRow, lhsExp, rhsRow, rhsExp, digitShift, colGroupStart, groupExp, overflowFree, Double.POSITIVE_INFINITY);
+    }
+
+    /** This map with {@code bound} as its {@link #sumBound} (e.g. Σ_c maxA_c·maxB_c from the codes' column maxima). */
+    public FoldMap withSumBound(double bound) {
+        return new FoldMap(lhsRow, lhsExp, rhsRow, rhsExp, digitShift, colGroupStart, groupExp, overflowFree || bound < 0x1p62,
+                Math.min(sumBound, bound));
+    }
+
+    /** True when every partial sum of the fold provably fits in int32 (the {@link #sumBound} is below 2^31). */
+    public boolean fitsInt32() {
+        return sumBound < 0x1p31;
+    }
 
     /** The shift for product (r, t) in a group with exponent {@code groupExp}. */
     public int shift(int r, int t, int groupExp) {

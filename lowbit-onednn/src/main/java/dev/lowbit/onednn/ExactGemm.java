@@ -102,6 +102,7 @@ final class ExactGemm {
             case IntEpilogue.ToLong t -> product(an, bn, m, n, k, 0, k, bits, buf, toLong(t.out()));
             case IntEpilogue.ToInt t -> toInt(an, bn, m, n, k, bits, buf, t.out());
             case IntEpilogue.Fold f -> fold(an, bn, m, n, k, bits, buf, f.fold(), f.out());
+            case IntEpilogue.Rescale r when blockedRescale(r, m, n) -> rescaleBlocks(an, bn, m, n, k, bits, r);
             case IntEpilogue.Rescale r -> {
                 if (r.plain(m, n)) {
                     product(an, bn, m, n, k, 0, k, bits, buf, rescale(r.lhsScale(), r.rhsScale(), r.out()));
@@ -441,6 +442,142 @@ final class ExactGemm {
             }
         } catch (ArithmeticException e) {
             throw new LowbitException("int64 accumulator overflow in the IM-Unpack fold: the exact integer GEMM result does not fit in 64 bits");
+        }
+    }
+
+    /** Output elements per block of {@link #rescaleBlocks}: an int32 and an int64 block stay within a core's L2 cache. */
+    static volatile int fusedResults = 1 << 17;
+
+    /**
+     * Whether {@link #rescaleBlocks} applies: no fold (or a trivial one), or a fold whose unpacked rows are the output rows
+     * (the COLUMN plan) and that cannot overflow int64 — then each output element is {@code Σ_g C_g << (b−1)·e_g}.
+     */
+    private static boolean blockedRescale(IntEpilogue.Rescale r, int m, int n) {
+        FoldMap f = r.fold();
+        return f == null || r.plain(m, n)
+                || (f.overflowFree() && m == r.rows() && n == r.cols() && f.rowsAreIdentity(m, n));
+    }
+
+    /**
+     * The fold and rescale fused per block of output rows, the blocks shared out over the backend's threads with one
+     * single-threaded oneDNN call per (block, column group, k-chunk): every group's int32 product is shifted into an int64
+     * block accumulator while it is still in cache, and the finished block is rescaled straight into the output. Compared
+     * with folding whole m×n products into an int64 matrix and rescaling it afterwards, this reads and writes each output
+     * element once instead of twice per group; the Java epilogue of one block runs while the other thread multiplies.
+     * The same values as {@link IntEpilogue#finish}: the adds are the fold's (proved free of overflow), in any order.
+     */
+    private void rescaleBlocks(byte[] an, byte[] bn, int m, int n, int k, int bits, IntEpilogue.Rescale r) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        FoldMap f = r.fold() == null || r.plain(m, n) ? null : r.fold();
+        int[] starts = f == null ? new int[] {0, k} : f.colGroupStart();
+        int groups = starts.length - 1;
+        int kc = kChunk(bits);
+        int rowsPer = (int) Math.max(1, Math.min(m, fusedResults / n));
+        int blocks = (m + rowsPer - 1) / rowsPer;
+        FloatMatrix out = r.out();
+        double[] sa = r.lhsScale();
+        double[] sw = r.rhsScale();
+        if (f == null ? k <= kChunk(bits) : f.fitsInt32()) {
+            rescaleBlocksInt(an, bn, m, n, k, starts, f, rowsPer, blocks, r);
+            return;
+        }
+        Parallel.forRanges(Math.min(threads, blocks), blocks, (t, b0, b1) -> {
+            int[] c = new int[rowsPer * n];
+            long[] acc = new long[rowsPer * n];
+            for (int blk = b0; blk < b1; blk++) {
+                int i0 = blk * rowsPer;
+                int rows = Math.min(rowsPer, m - i0);
+                int size = rows * n;
+                boolean first = true;
+                for (int g = 0; g < groups; g++) {
+                    int shift = f == null ? 0 : f.digitShift() * f.groupExp()[g];
+                    for (int p0 = starts[g], p1; p0 < starts[g + 1]; p0 = p1) {
+                        p1 = (int) Math.min(starts[g + 1], (long) p0 + kc);
+                        dnn.setThreads(1);
+                        dnn.gemmS8S8S32(rows, n, p1 - p0, an, i0 * k + p0, k, bn, p0, k, c, 0, n);
+                        accumulate(c, acc, size, shift, first);
+                        first = false;
+                    }
+                }
+                if (first) { // k = 0: the product is zero
+                    java.util.Arrays.fill(acc, 0, size, 0L);
+                }
+                for (int i = 0; i < rows; i++) {
+                    IntEpilogue.rescaleRow(acc, i * n, sa[i0 + i], sw, out.data(), out.index(i0 + i, 0), n);
+                }
+            }
+        });
+    }
+
+    /**
+     * {@link #rescaleBlocks} with an int32 accumulator (the caller proved the bound): the first group's product lands in the
+     * accumulator itself when its shift is 0, the others are shifted and added in int32 lanes, and the block is rescaled
+     * from int32 ({@code (double) int} is exact, so the values are the reference's).
+     */
+    private void rescaleBlocksInt(byte[] an, byte[] bn, int m, int n, int k, int[] starts, FoldMap f, int rowsPer, int blocks,
+                                  IntEpilogue.Rescale r) {
+        int groups = starts.length - 1;
+        FloatMatrix out = r.out();
+        double[] sa = r.lhsScale();
+        double[] sw = r.rhsScale();
+        Parallel.forRanges(Math.min(threads, blocks), blocks, (t, b0, b1) -> {
+            int[] c = new int[rowsPer * n];
+            int[] acc = new int[rowsPer * n];
+            for (int blk = b0; blk < b1; blk++) {
+                int i0 = blk * rowsPer;
+                int rows = Math.min(rowsPer, m - i0);
+                int size = rows * n;
+                boolean first = true;
+                for (int g = 0; g < groups; g++) {
+                    int width = starts[g + 1] - starts[g];
+                    if (width == 0) {
+                        continue;
+                    }
+                    int shift = f == null ? 0 : f.digitShift() * f.groupExp()[g];
+                    dnn.setThreads(1);
+                    if (first && shift == 0) {
+                        dnn.gemmS8S8S32(rows, n, width, an, i0 * k + starts[g], k, bn, starts[g], k, acc, 0, n);
+                    } else {
+                        dnn.gemmS8S8S32(rows, n, width, an, i0 * k + starts[g], k, bn, starts[g], k, c, 0, n);
+                        accumulateInt(c, acc, size, shift, first);
+                    }
+                    first = false;
+                }
+                if (first) { // k = 0: the product is zero
+                    java.util.Arrays.fill(acc, 0, size, 0);
+                }
+                for (int i = 0; i < rows; i++) {
+                    rescaleRow(acc, i * n, sa[i0 + i], sw, out.data(), out.index(i0 + i, 0), n);
+                }
+            }
+        });
+    }
+
+    /** {@code acc = c << shift} (first) or {@code acc += c << shift} in int32 (no overflow: the caller's bound). */
+    private static void accumulateInt(int[] c, int[] acc, int size, int shift, boolean first) {
+        if (first) {
+            for (int x = 0; x < size; x++) {
+                acc[x] = c[x] << shift;
+            }
+        } else {
+            for (int x = 0; x < size; x++) {
+                acc[x] += c[x] << shift;
+            }
+        }
+    }
+
+    /** {@code acc = c << shift} (first) or {@code acc += c << shift}: plain loops that C2 vectorizes. */
+    private static void accumulate(int[] c, long[] acc, int size, int shift, boolean first) {
+        if (first) {
+            for (int x = 0; x < size; x++) {
+                acc[x] = (long) c[x] << shift;
+            }
+        } else {
+            for (int x = 0; x < size; x++) {
+                acc[x] += (long) c[x] << shift;
+            }
         }
     }
 
