@@ -280,7 +280,8 @@ final class BenchGemmCommand implements Callable<Integer> {
         }
         String how = path != null ? path.name().toLowerCase(Locale.ROOT)
                 : be instanceof SimdGemmBackend ? SimdGemmBackend.path(bits).name().toLowerCase(Locale.ROOT)
-                : be instanceof OneDnnGemmBackend o && o.runsNative(bits) ? "onednn-s8s8s32" : be.name();
+                : be instanceof OneDnnGemmBackend o ? (o.runsNative(bits) ? "onednn-s8s8s32"
+                        : "simd-" + SimdGemmBackend.path(bits).name().toLowerCase(Locale.ROOT)) : be.name();
         return new Entry(name, call, info("bits", bits, "backend", be.name(), "path", how,
                 "output", int32 ? "int32" : "int64", "exactOnSampledRows", checked));
     }
