@@ -47,6 +47,9 @@ import picocli.CommandLine.Spec;
             "  ./lowbit bench embed --precisions fp32,imunpack --levels 255 --threads 2",
             "  ./lowbit bench embed --modes ort-fp32,ort-int8 --threads 1 --repeat 7 --warmup 3"})
 final class BenchEmbedCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    BackendOption backendOption;
+
     static final List<String> ORT_MODES = List.of("ort-fp32", "ort-int8");
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     static final List<String> PRECISIONS = java.util.Arrays.stream(Precision.Mode.values()).map(Precision.Mode::label).toList();
@@ -125,7 +128,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
         }
         BertWeights weights = MiniLm.weights();
         List<int[]> calibration = SentenceEmbedder.calibration(MiniLm.tokenizer());
-        GemmBackend backend = GemmBackends.preferred();
+        GemmBackend backend = backendOption.backend();
         Map<String, Long> weightBytes = new LinkedHashMap<>();
         Map<String, Double> setupSeconds = new LinkedHashMap<>();
         Map<String, Double> speed = new LinkedHashMap<>();

@@ -139,7 +139,7 @@ final class BenchGemmCommand implements Callable<Integer> {
         }
         double ops = 2.0 * m * n * k;
         SimdGemmBackend be = new SimdGemmBackend(threads);
-        GemmBackend ib = (backendName == null ? GemmBackends.preferred() : GemmBackends.byName(backendName)).withThreads(threads);
+        GemmBackend ib = GemmBackends.select(backendName == null ? dev.lowbit.Flags.backend() : backendName).withThreads(threads);
         List<Entry> entries = new ArrayList<>();
         Map<String, Object> openblasInfo = new LinkedHashMap<>();
         try (Arena arena = Arena.ofConfined()) {

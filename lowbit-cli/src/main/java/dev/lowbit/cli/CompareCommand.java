@@ -31,6 +31,9 @@ import picocli.CommandLine.Spec;
             "  ./lowbit compare --lhs X.npy --rhs W.npy --calib Xc.npy --methods gptq,rtn-weight --bits 3",
             "  ./lowbit compare --lhs X.npy --rhs W.npy --plot compare.png"})
 final class CompareCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    BackendOption backendOption;
+
     @Spec
     CommandSpec spec;
 
@@ -74,7 +77,7 @@ final class CompareCommand implements Callable<Integer> {
             Inputs.requireSameInner(xc, calib, w, rhs);
         }
         List<MethodResult> results = QuantComparison.run(
-                new QuantComparison.Inputs(x, w, xc, bits, seed, GemmBackends.preferred()), names);
+                new QuantComparison.Inputs(x, w, xc, bits, seed, backendOption.backend()), names);
         PrintWriter pw = spec.commandLine().getOut();
         if (table) {
             pw.print("Y = X·Wᵀ with X " + x.shapeString() + ", W " + w.shapeString() + ", bits " + bits + "\n" + table(results));

@@ -42,6 +42,9 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  ./lowbit demo", "  ./lowbit demo --plot demo.png", "  ./lowbit demo --json > demo.json",
             "  ./lowbit demo --train-steps 0 --no-model   # the synthetic sections only"})
 final class DemoCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    BackendOption backendOption;
+
     static final int[] BITS = {2, 3, 4, 8};
     static final UnpackStrategy[] STRATEGIES = {UnpackStrategy.ROW, UnpackStrategy.COLUMN, UnpackStrategy.BOTH, UnpackStrategy.AUTO};
 
@@ -102,7 +105,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         Inputs.checkBeta(beta);
         QuantParams qp = new QuantParams(beta, levels, dev.lowbit.quant.Granularity.TENSOR, false);
-        GemmBackend be = GemmBackends.preferred();
+        GemmBackend be = backendOption.backend();
         Progress progress = Progress.stderr(spec, "demo", cases(0, 0, 0, seed).size() * BITS.length * STRATEGIES.length);
         List<Cell> cells = new ArrayList<>();
         for (Case c : cases(shape[0], shape[1], shape[2], seed)) {

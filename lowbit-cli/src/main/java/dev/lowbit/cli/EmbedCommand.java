@@ -69,6 +69,9 @@ import picocli.CommandLine.Spec;
             "heavy-hitter fractions count |code| >= 2^(b-1) at the smallest b that holds the grid (b = 4 for 15 levels,",
             "8 for 254/255), or at --bits when given. --strategy both runs the paper's greedy planner (slower path)."})
 final class EmbedCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    BackendOption backendOption;
+
     @Spec
     CommandSpec spec;
 
@@ -150,7 +153,7 @@ final class EmbedCommand implements Callable<Integer> {
         BertWeights weights = MiniLm.weights();
         WordPieceTokenizer tokenizer = MiniLm.tokenizer();
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
-        GemmBackend backend = GemmBackends.preferred();
+        GemmBackend backend = backendOption.backend();
 
         Progress progress = Progress.stderr(spec, "embed", (lines.text.size() + batch - 1) / batch);
         float[][] emb;

@@ -44,6 +44,9 @@ import picocli.CommandLine.Spec;
             "  ./lowbit train --task fashion-vit --policy imunpack --steps 500 --checkpoint ckpt/ && ./lowbit train … --resume",
             "  ./lowbit train --task kjv-gpt --from fp32.json,imunpack.json --plot both.png   # runs trained apart, one table"})
 final class TrainCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    BackendOption backendOption;
+
     @Spec
     CommandSpec spec;
 
@@ -155,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
                     or(lr, d.lr()), Math.min(d.warmup(), Math.max(1, or(steps, d.steps()) / 10)), or(evalEvery, d.evalEvery()),
                     d.evalBatches(), parseBits(bits, d.bits()), data, checkpoint, checkpointEvery));
         }
-        GemmBackend backend = GemmBackends.preferred();
+        GemmBackend backend = backendOption.backend();
         List<RunResult> results = new ArrayList<>();
         for (TrainConfig c : configs) {
             Progress bar = Progress.stderr(spec, "train " + c.policy(), c.steps());

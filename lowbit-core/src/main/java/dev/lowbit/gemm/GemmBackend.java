@@ -26,6 +26,15 @@ public interface GemmBackend {
         return 0;
     }
 
+    /**
+     * Why this backend cannot run its own kernels here (a native library missing, a failed self-test), in one line; null
+     * when it can. An unavailable backend still answers every call (by delegating) but is never chosen by default, and
+     * choosing it by name is an error that prints this reason.
+     */
+    default String whyUnavailable() {
+        return null;
+    }
+
     /** Worker threads the backend's kernels use (callers size their own parallel work by it); 1 by default. */
     default int threads() {
         return 1;

@@ -25,10 +25,25 @@ public final class GemmBackends {
         return list;
     }
 
-    /** The backend named by {@code lowbit.backend}, else the highest-priority one. */
+    /** The backend named by {@code lowbit.backend} (which must be available here), else the highest-priority one. */
     public static GemmBackend preferred() {
-        String name = Flags.backend();
-        return name.isEmpty() ? all().getFirst() : byName(name);
+        return select(Flags.backend());
+    }
+
+    /**
+     * The backend a user named ({@code --backend}, {@code -Dlowbit.backend}): null or empty means the highest-priority one;
+     * an unknown name, or one that cannot run its kernels here, is a one-line {@link LowbitException} with the reason.
+     */
+    public static GemmBackend select(String name) {
+        if (name == null || name.isBlank()) {
+            return all().getFirst();
+        }
+        GemmBackend be = byName(name.strip());
+        String why = be.whyUnavailable();
+        if (why != null) {
+            throw new LowbitException("GEMM backend '" + be.name() + "' is not available here: " + why);
+        }
+        return be;
     }
 
     public static GemmBackend byName(String name) {

@@ -122,7 +122,7 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
     }
 
     private static GemmBackend backend(String name, int threads) {
-        GemmBackend be = name == null ? GemmBackends.preferred() : GemmBackends.byName(name);
+        GemmBackend be = name == null ? GemmBackends.preferred() : GemmBackends.select(name);
         if (be instanceof SimdGemmBackend) {
             if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
                 throw new LowbitException("the simd GEMM backend needs the JVM option --add-modules jdk.incubator.vector"

@@ -101,6 +101,11 @@ public final class OneDnnGemmBackend implements GemmBackend {
     }
 
     @Override
+    public String whyUnavailable() {
+        return unavailableReason();
+    }
+
+    @Override
     public int priority() {
         return available() ? PRIORITY : PRIORITY_UNAVAILABLE;
     }
