@@ -121,8 +121,10 @@ public final class FastImUnpack {
         boolean tw = layout != GemmLayout.NT;
         long t0 = System.nanoTime();
         long thr = Digits.base(Math.max(Digits.MIN_BITS, Math.min(31, statBits)));
-        RtnQuantizer.IntCodes qa = RtnQuantizer.quantizeInt(a, pa, pre + "lhs", ta, thr);
-        RtnQuantizer.IntCodes qw = qa == null ? null : RtnQuantizer.quantizeInt(w, pw, pre + "rhs", tw, thr);
+        // the quantization shared over the backend's threads (the same codes for any parallelism)
+        int par = backend.threads();
+        RtnQuantizer.IntCodes qa = RtnQuantizer.quantizeInt(a, pa, pre + "lhs", ta, thr, par);
+        RtnQuantizer.IntCodes qw = qa == null ? null : RtnQuantizer.quantizeInt(w, pw, pre + "rhs", tw, thr, par);
         long t1 = System.nanoTime();
         if (qa == null || qw == null) {
             int b = bits == AUTO_BITS ? Digits.MAX_BITS : bits;
@@ -499,7 +501,7 @@ public final class FastImUnpack {
                 return new Choice(w.plan(), w.work(), w.cost(), t2);
             }
         }
-        UnpackedInt u = unpack(c, qa, qw);
+        UnpackedInt u = unpack(c, qa, qw, backend.threads());
         long t2 = System.nanoTime();
         if (m > 0 && n > 0) {
             if (u.plan.unpackedK() == 0) {
@@ -601,7 +603,7 @@ public final class FastImUnpack {
 
     private record UnpackedInt(IntMatrix lhs, IntMatrix rhs, UnpackPlan plan) {}
 
-    private static UnpackedInt unpack(Choice c, Operand qa, Operand qw) {
+    private static UnpackedInt unpack(Choice c, Operand qa, Operand qw, int parallelism) {
         int[] rowA = qa.rowMax();
         int[] colA = qa.colMax();
         int[] rowW = qw.rowMax();
@@ -622,7 +624,7 @@ public final class FastImUnpack {
                 yield new UnpackedInt(la, lw, new UnpackPlan(b, m, n, k, sa[0], sa[1], sw[0], sw[1], identity(k), new int[k],
                         new int[] {0, k}, UnpackStrategy.ROW));
             }
-            case GemmPlan.Column column -> column(qa.codes(), qw.codes(), m, n, k, colA, colW, b);
+            case GemmPlan.Column column -> column(qa.codes(), qw.codes(), m, n, k, colA, colW, b, parallelism);
             default -> throw new IllegalStateException("not an unpacking plan: " + c.plan());
         };
     }
@@ -696,6 +698,11 @@ public final class FastImUnpack {
 
     /** Column unpacking as {@code Unpacker.column}: one column per digit pair (c, p, q), sorted by p + q, then c, p. */
     static UnpackedInt column(int[] a, int[] w, int m, int n, int k, int[] colA, int[] colW, int bits) {
+        return column(a, w, m, n, k, colA, colW, bits, 1);
+    }
+
+    /** As above, the digit rows written by {@code parallelism} tasks (the same digits for any parallelism). */
+    static UnpackedInt column(int[] a, int[] w, int m, int n, int k, int[] colA, int[] colW, int bits, int parallelism) {
         int[] da = new int[k];
         int[] dw = new int[k];
         int kk = 0;
@@ -725,25 +732,27 @@ public final class FastImUnpack {
                 }
             }
         }
-        IntMatrix la = digitColumns(a, m, k, src, ps, bits);
-        IntMatrix lw = digitColumns(w, n, k, src, qs, bits);
+        IntMatrix la = digitColumns(a, m, k, src, ps, bits, parallelism);
+        IntMatrix lw = digitColumns(w, n, k, src, qs, bits, parallelism);
         int[] starts = groupStarts(exp);
         UnpackPlan plan = new UnpackPlan(bits, m, n, k, identity(m), new int[m], identity(n), new int[n], src, exp, starts,
                 UnpackStrategy.COLUMN);
         return new UnpackedInt(la, lw, plan);
     }
 
-    private static IntMatrix digitColumns(int[] x, int rows, int k, int[] src, int[] shifts, int bits) {
+    private static IntMatrix digitColumns(int[] x, int rows, int k, int[] src, int[] shifts, int bits, int parallelism) {
         int kk = src.length;
         int[] out = new int[rows * kk];
         int mask = (int) Digits.base(bits) - 1;
-        for (int r = 0; r < rows; r++) {
-            int at = r * k;
-            int o = r * kk;
-            for (int col = 0; col < kk; col++) {
-                out[o + col] = digit(x[at + src[col]], shifts[col], mask);
+        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(parallelism, rows, kk), rows, (t, r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int at = r * k;
+                int o = r * kk;
+                for (int col = 0; col < kk; col++) {
+                    out[o + col] = digit(x[at + src[col]], shifts[col], mask);
+                }
             }
-        }
+        });
         return IntMatrix.wrap(out, rows, kk);
     }
 
