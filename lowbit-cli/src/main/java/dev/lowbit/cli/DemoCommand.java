@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
             "Three GEMMs (Gaussian, heavy-tailed Student-t, activations with outlier channels), each for",
             "b in {2,3,4,8} and every strategy: the unpack ratio m'n'k'/mnk, the heavy-hitter fractions,",
             "a check that the folded low-bit GEMM is exact, and the error vs float64.",
-            "Then the real all-MiniLM-L6-v2 embeds 8 built-in sentences in fp32, imunpack and int8: similarities,",
+            "Then the real all-MiniLM-L6-v2 embeds 8 built-in sentences in fp32, imunpack (255 levels) and int8: similarities,",
             "cosine to fp32, the unpack ratio of every GEMM of every layer, and sentences/s.", ""},
         footer = {"", "Examples:", "  ./lowbit demo", "  ./lowbit demo --plot demo.png", "  ./lowbit demo --json > demo.json",
             "  ./lowbit demo --train-steps 0 --no-model   # the synthetic sections only"})

@@ -78,6 +78,9 @@ final class RealModelDemo {
         float[][] ref = null;
         for (String name : PRECISIONS) {
             Precision p = Precision.parse(name, null);
+            if (p.mode() == Precision.Mode.IMUNPACK) {
+                p = p.withLevels(Precision.EMBED_IMUNPACK_LEVELS); // as `embed --precision imunpack`: min cosine >= 0.999
+            }
             try (SentenceEmbedder e = new SentenceEmbedder(tokenizer, weights, p, be, threads, BATCH, WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
                 float[][] emb = e.embed(SENTENCES, null);
                 List<GemmSiteStats> stats = p.quantized() ? e.bert().stats() : List.of();
