@@ -64,6 +64,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Inputs.checkOutput(plot, "--plot");
         if (bits < 2 || bits > 16) {
             throw new LowbitException("--bits must be in 2..16, got " + bits);
         }

@@ -98,6 +98,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Inputs.checkOutput(plot, "--plot");
         int[] shape = BenchShapes.parse(size);
         int modelThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (modelThreads < 1) {

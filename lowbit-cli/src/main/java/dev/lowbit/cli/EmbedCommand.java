@@ -116,6 +116,7 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Inputs.checkOutput(out, "--out");
         if (batch < 1) {
             throw new LowbitException("--batch must be >= 1, got " + batch);
         }
@@ -149,6 +150,9 @@ final class EmbedCommand implements Callable<Integer> {
             throw new LowbitException("--bits applies to imunpack and int8 only, not " + p.label());
         }
         Lines lines = readLines(in);
+        if (lines.text.isEmpty()) {
+            throw new LowbitException(in + ": no sentences (the file is empty)");
+        }
         long t0 = System.nanoTime();
         BertWeights weights = MiniLm.weights();
         WordPieceTokenizer tokenizer = MiniLm.tokenizer();

@@ -49,6 +49,7 @@ final class GenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Inputs.checkOutput(out, "--out");
         String[] p = shape.toLowerCase(java.util.Locale.ROOT).split("x");
         int rows;
         int cols;
@@ -60,6 +61,10 @@ final class GenCommand implements Callable<Integer> {
         }
         if (p.length != 2 || rows < 1 || cols < 1) {
             throw new LowbitException("--shape must be RxC with positive integers, got '" + shape + "'");
+        }
+        if ((long) rows * cols > Integer.MAX_VALUE - 16) {
+            throw new LowbitException("--shape " + shape + " is too large: " + (long) rows * cols + " elements (at most "
+                    + (Integer.MAX_VALUE - 16) + ")");
         }
         if (!(nu >= 1)) {
             throw new LowbitException("--nu must be >= 1, got " + nu);

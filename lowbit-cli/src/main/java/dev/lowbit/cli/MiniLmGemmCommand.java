@@ -11,9 +11,6 @@ import dev.lowbit.onnx.MiniLm;
 import dev.lowbit.report.Json;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.text.WordPieceTokenizer;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,12 +68,21 @@ final class MiniLmGemmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Inputs.checkOutput(outLhs, "--out-lhs");
+        Inputs.checkOutput(outRhs, "--out-rhs");
         int layers = BertConfig.MINI_LM_L6.layers();
         if (layer < 0 || layer >= layers) {
             throw new LowbitException("--layer must be in 0.." + (layers - 1) + ", got " + layer);
         }
         if (!List.of("query", "key", "value", "attention-output").contains(weight)) {
             throw new LowbitException("unknown --weight '" + weight + "' (use query, key, value or attention-output)");
+        }
+        List<String> sentences = BUILT_IN;
+        if (in != null) { // read (strict UTF-8) before the model loads, so a bad file fails at once
+            sentences = EmbedCommand.readLines(in).text().stream().filter(s -> !s.isBlank()).toList();
+            if (sentences.isEmpty()) {
+                throw new LowbitException(in + ": no sentences");
+            }
         }
         BertWeights w = MiniLm.weights();
         BertConfig c = w.config();
@@ -88,17 +94,6 @@ final class MiniLmGemmCommand implements Callable<Integer> {
             case "attention-output" -> lw.attentionOutput().weight();
             default -> throw new LowbitException("unknown --weight '" + weight + "' (use query, key, value or attention-output)");
         };
-        List<String> sentences = BUILT_IN;
-        if (in != null) {
-            try {
-                sentences = Files.readAllLines(in, StandardCharsets.UTF_8).stream().filter(s -> !s.isBlank()).toList();
-            } catch (IOException e) {
-                throw new LowbitException(in + ": cannot read: " + e.getMessage());
-            }
-            if (sentences.isEmpty()) {
-                throw new LowbitException(in + ": no sentences");
-            }
-        }
         // the hidden states entering layer L are the output of a model truncated to its first L layers
         BertConfig cut = new BertConfig(c.vocabSize(), c.hidden(), layer, c.heads(), c.intermediate(), c.maxPositions(),
                 c.typeVocabSize(), c.layerNormEps());

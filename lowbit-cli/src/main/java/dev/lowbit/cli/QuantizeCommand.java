@@ -43,7 +43,8 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--in", required = true, paramLabel = "X.npy", description = "Input: float32 .npy, any shape.")
     Path in;
 
-    @Option(names = "--out", required = true, paramLabel = "Y.npy", description = "Output: float32 .npy, same shape.")
+    @Option(names = "--out", required = true, paramLabel = "Y.npy",
+            description = "Output: float32 .npy, same shape. It may be the --in file: written to a temporary file, then renamed over it.")
     Path out;
 
     @Option(names = "--format", required = true, paramLabel = "FMT", description = "Number format name.")
@@ -58,6 +59,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Inputs.checkOutput(out, "--out");
         NumberFormat f = Formats.parse(format);
         Rounding r = Rounding.parse(rounding, seed);
         NpyArray a = Npy.read(in);
@@ -66,14 +68,23 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         int[] shape = a.shape();
         if (f instanceof BlockFormat b) {
-            b.checkShape(FakeQuant.rowsCols(shape)[1]);
+            try {
+                b.checkShape(FakeQuant.rowsCols(shape)[1]);
+            } catch (LowbitException e) {
+                throw new LowbitException(in + ": " + e.getMessage(), e);
+            }
         }
         double[] d = a.floats();
         float[] x = new float[d.length];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) d[i];
         }
-        FakeQuant.Result res = FakeQuant.apply(f, x, shape, r, Flags.threads());
+        FakeQuant.Result res;
+        try {
+            res = FakeQuant.apply(f, x, shape, r, Flags.threads());
+        } catch (LowbitException e) { // e.g. NaN input to an integer format: name the file
+            throw new LowbitException(in + ": " + e.getMessage(), e);
+        }
         double[] y = new double[x.length];
         for (int i = 0; i < y.length; i++) {
             y[i] = res.out()[i];

@@ -123,6 +123,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Inputs.checkOutput(out, "--out");
+        Inputs.checkOutput(plot, "--plot");
         if (from != null) {
             List<Summary> saved = new ArrayList<>();
             for (Path f : from) {

@@ -84,6 +84,7 @@ final class UnpackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Inputs.checkOutput(out, "--out");
         Digits.checkBits(bits);
         Inputs.checkBeta(beta);
         UnpackStrategy strat = UnpackStrategy.parse(strategy);

@@ -174,7 +174,7 @@ public final class Formats {
                 return bfp(Integer.parseInt(mb.group(1)), mb.group(2) == null ? BFP_BLOCK : Integer.parseInt(mb.group(2)));
             }
         } catch (LowbitException e) {
-            throw e;
+            throw e.getMessage().startsWith("bad format") ? e : new LowbitException("bad format '" + name + "': " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new LowbitException("bad format '" + name + "': " + e.getMessage());
         }

@@ -1,7 +1,6 @@
 package dev.lowbit.io;
 
 import dev.lowbit.LowbitException;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,10 +27,15 @@ public final class Npy {
     private Npy() {}
 
     public static NpyArray read(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new LowbitException(file + ": is a directory, not a .npy file");
+        }
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            return read(in, file.toString());
+            return read(in, file.toString(), Files.size(file));
         } catch (NoSuchFileException e) {
             throw new LowbitException(file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new LowbitException(file + ": permission denied");
         } catch (IOException e) {
             throw new LowbitException(file + ": cannot read: " + e.getMessage(), e);
         }
@@ -39,6 +43,15 @@ public final class Npy {
 
     /** Reads one array from a stream; {@code name} is used in error messages. */
     public static NpyArray read(InputStream in, String name) throws IOException {
+        return read(in, name, -1);
+    }
+
+    /**
+     * As {@link #read(InputStream, String)}; {@code fileSize} (or -1 when unknown) lets a header that declares more
+     * data than the file holds fail before anything is allocated. Without it the data is read in chunks, so memory
+     * never runs ahead of the bytes actually present.
+     */
+    static NpyArray read(InputStream in, String name, long fileSize) throws IOException {
         byte[] magic = readFully(in, 8, name, "magic");
         for (int i = 0; i < MAGIC.length; i++) {
             if (magic[i] != MAGIC[i]) {
@@ -83,11 +96,21 @@ public final class Npy {
             throw new LowbitException(name + ": unsupported dtype '" + d + "' (supported: " + DType.supportedList() + ")");
         }
         int[] shape = parseShape(shapeM.group(1), name);
-        long n = NpyArray.numel(shape);
-        if (n * dtype.bytes() > Integer.MAX_VALUE - 16) {
-            throw new LowbitException(name + ": array of " + n + " elements is too large");
+        long n = 1;
+        for (int dim : shape) {
+            n = Math.min(n * dim, 1L << 31); // saturates: n, dim < 2^31, so the product never overflows a long
         }
-        ByteBuffer buf = ByteBuffer.wrap(readFully(in, (int) n * dtype.bytes(), name, "data")).order(order);
+        if (n > (Integer.MAX_VALUE - 16) / dtype.bytes()) {
+            throw new LowbitException(name + ": array of shape " + shapeM.group(1).strip() + " is too large (more than "
+                    + (Integer.MAX_VALUE - 16) / dtype.bytes() + " " + dtype.shortName() + " elements)");
+        }
+        long dataBytes = n * dtype.bytes();
+        int headerBytes = 8 + (major == 1 ? 2 : 4) + headerLen;
+        if (fileSize >= 0 && headerBytes + dataBytes > fileSize) {
+            throw new LowbitException(name + ": truncated .npy file (shape " + shapeM.group(1).strip() + " of "
+                    + dtype.shortName() + " needs " + dataBytes + " data bytes, the file has " + Math.max(0, fileSize - headerBytes) + ")");
+        }
+        ByteBuffer buf = ByteBuffer.wrap(readFully(in, (int) dataBytes, name, "data")).order(order);
         int count = (int) n;
         if (dtype.isFloating()) {
             double[] v = new double[count];
@@ -118,8 +141,8 @@ public final class Npy {
         if (t.isEmpty()) {
             return new int[0];
         }
-        String[] parts = t.split(",");
-        int count = parts[parts.length - 1].isBlank() ? parts.length - 1 : parts.length;
+        String[] parts = t.split(",", -1);
+        int count = parts.length > 1 && parts[parts.length - 1].isBlank() ? parts.length - 1 : parts.length;
         int[] shape = new int[count];
         for (int i = 0; i < count; i++) {
             try {
@@ -136,10 +159,9 @@ public final class Npy {
     }
 
     private static byte[] readFully(InputStream in, int len, String name, String part) throws IOException {
-        byte[] b = new byte[len];
-        try {
-            new java.io.DataInputStream(in).readFully(b);
-        } catch (EOFException e) {
+        // readNBytes grows its buffer with the bytes it gets: a header declaring gigabytes costs only what is there
+        byte[] b = in.readNBytes(len);
+        if (b.length < len) {
             throw new LowbitException(name + (part.equals("magic") ? ": not a .npy file (too short)"
                     : ": truncated .npy file (" + part + " ends early)"));
         }

@@ -63,6 +63,8 @@ class WordPieceTokenizerTest {
     void longWordsAreUnknown() {
         WordPieceTokenizer t = WordPieceTokenizer.fromJson(json("", 4));
         assertThat(t.tokenize("able abab")).containsExactly("able", "[UNK]");
+        // a 100 000-character sentence of one word: one [UNK], at once
+        assertThat(T.encode("ab".repeat(50_000) + " able").ids()).containsExactly(T.clsId(), T.unkId(), 9, T.sepId());
     }
 
     @Test

@@ -9,7 +9,6 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import dev.lowbit.LowbitException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,7 +55,7 @@ public final class OnnxGraph {
             }
             if (n.getOpType().equals("Constant")) {
                 for (AttributeProto a : n.getAttributeList()) {
-                    if (a.getName().equals("value") && a.hasT()) {
+                    if (a.getName().equals("value") && a.hasT() && n.getOutputCount() > 0) {
                         constants.put(n.getOutput(0), a.getT());
                     }
                 }
@@ -70,6 +69,9 @@ public final class OnnxGraph {
             return new OnnxGraph(ModelProto.parseFrom(in));
         } catch (IOException e) {
             throw new LowbitException("cannot parse ONNX model " + what + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // protobuf reports some malformed input (bad UTF-8 in a string field, ...) as unchecked exceptions
+            throw new LowbitException("cannot parse ONNX model " + what + ": " + e, e);
         }
     }
 
@@ -128,12 +130,37 @@ public final class OnnxGraph {
         return t.getDimsList().stream().mapToLong(Long::longValue).toArray();
     }
 
+    /** The element count; a negative dimension or a count beyond {@code long} is a one-line error. */
     public static long numel(TensorProto t) {
         long n = 1;
         for (long d : dims(t)) {
-            n *= d;
+            if (d < 0) {
+                throw new LowbitException("ONNX tensor '" + t.getName() + "' has a negative dimension " + d);
+            }
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new LowbitException("ONNX tensor '" + t.getName() + "' has too many elements (dims " + t.getDimsList() + ")");
+            }
         }
         return n;
+    }
+
+    /** Checks, before anything is allocated, that the tensor holds {@code n} elements of {@code bytes} bytes. */
+    private static int checkedCount(TensorProto t, int bytes, int typedCount) {
+        long n = numel(t);
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new LowbitException("ONNX tensor '" + t.getName() + "' is too large (" + n + " elements)");
+        }
+        if (!t.getRawData().isEmpty()) {
+            if (t.getRawData().size() != (long) bytes * n) {
+                throw new LowbitException("ONNX tensor '" + t.getName() + "' has " + t.getRawData().size() + " raw bytes, expected "
+                        + (long) bytes * n);
+            }
+        } else if (typedCount != n) {
+            throw new LowbitException("ONNX tensor '" + t.getName() + "' has " + typedCount + " values, expected " + n);
+        }
+        return (int) n;
     }
 
     /** The data of a FLOAT tensor (raw little-endian bytes or float_data). */
@@ -141,21 +168,11 @@ public final class OnnxGraph {
         if (t.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
             throw new LowbitException("ONNX tensor '" + t.getName() + "' has data type " + t.getDataType() + ", expected FLOAT");
         }
-        long n = numel(t);
-        if (n > Integer.MAX_VALUE) {
-            throw new LowbitException("ONNX tensor '" + t.getName() + "' is too large");
-        }
-        float[] out = new float[(int) n];
+        int n = checkedCount(t, 4, t.getFloatDataCount());
+        float[] out = new float[n];
         if (!t.getRawData().isEmpty()) {
-            ByteBuffer bb = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            if (bb.remaining() != 4L * n) {
-                throw new LowbitException("ONNX tensor '" + t.getName() + "' has " + bb.remaining() + " raw bytes, expected " + 4L * n);
-            }
-            bb.asFloatBuffer().get(out);
+            t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
         } else {
-            if (t.getFloatDataCount() != n) {
-                throw new LowbitException("ONNX tensor '" + t.getName() + "' has " + t.getFloatDataCount() + " floats, expected " + n);
-            }
             for (int i = 0; i < n; i++) {
                 out[i] = t.getFloatData(i);
             }
@@ -168,7 +185,7 @@ public final class OnnxGraph {
         if (t.getDataType() != TensorProto.DataType.INT64_VALUE) {
             throw new LowbitException("ONNX tensor '" + t.getName() + "' has data type " + t.getDataType() + ", expected INT64");
         }
-        int n = (int) numel(t);
+        int n = checkedCount(t, 8, t.getInt64DataCount());
         long[] out = new long[n];
         if (!t.getRawData().isEmpty()) {
             t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);

@@ -23,8 +23,15 @@ public record TrainConfig(String task, String policy, int steps, long seed, int 
         if (!task.equals("kjv-gpt") && !task.equals("fashion-vit")) {
             throw new LowbitException("unknown task '" + task + "' (use kjv-gpt or fashion-vit)");
         }
-        if (steps < 1 || batch < 1 || context < 2 || layers < 1 || dim < 1 || heads < 1 || evalEvery < 1 || evalBatches < 1) {
-            throw new LowbitException("steps, batch, layers, width, heads, eval interval must be positive and context >= 2");
+        positive("--steps", steps);
+        positive("--batch", batch);
+        positive("--layers", layers);
+        positive("--dim", dim);
+        positive("--heads", heads);
+        positive("--eval-every", evalEvery);
+        positive("eval batches", evalBatches);
+        if (context < 2) {
+            throw new LowbitException("--context must be >= 2, got " + context);
         }
         if (dim % heads != 0) {
             throw new LowbitException("--dim " + dim + " is not a multiple of --heads " + heads);
@@ -33,6 +40,12 @@ public record TrainConfig(String task, String policy, int steps, long seed, int 
             throw new LowbitException("--lr must be positive, got " + lr);
         }
         Recipes.byName(policy, bits); // validates the name and bits
+    }
+
+    private static void positive(String what, long v) {
+        if (v < 1) {
+            throw new LowbitException(what + " must be >= 1, got " + v);
+        }
     }
 
     /** A small, quick default per task. */

@@ -1,0 +1,125 @@
+package dev.lowbit.cuda;
+
+import dev.lowbit.Flags;
+import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.gemm.GemmLayout;
+import dev.lowbit.gemm.IntEpilogue;
+import dev.lowbit.simd.SimdGemmBackend;
+import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.IntMatrix;
+
+/**
+ * The CUDA backend (name {@code cuda}, priority {@value #PRIORITY} — below {@code simd}, so it is never the default; choose
+ * it with {@code -Dlowbit.backend=cuda}). It owns exactly one thing: exact integer GEMMs of b-bit operands with b ≤ 8, on
+ * the GPU's int8 tensor cores through cuBLASLt ({@link Int8Gemm}: int8 × int8 → int32 in k-chunks that cannot overflow,
+ * summed in int64 on the host). The epilogue (int64/int32 store, IM-Unpack fold, rescale) is {@link IntEpilogue#finish}
+ * itself on the host, on the GPU's exact products, so every result is the reference's bit for bit. Everything else is
+ * {@link SimdGemmBackend}'s: float32 GEMMs (the same bits as on the CPU, whichever backend runs them) and integer GEMMs wider
+ * than 8 bits or at the wide bound.
+ *
+ * <p>Without a GPU or the libraries ({@link Cuda#unavailableReason}) every call delegates to {@code simd}, the priority is
+ * −1, and choosing it by name fails with the one-line reason.
+ */
+public final class CudaGemmBackend implements GemmBackend {
+    /** Below {@code simd} (10): a GPU only pays off for large GEMMs, and host transfers dominate small ones. */
+    public static final int PRIORITY = 5;
+    public static final int PRIORITY_UNAVAILABLE = -1;
+    /** The widest operands that run on the GPU. */
+    public static final int MAX_BITS = 8;
+
+    /**
+     * Relative time per multiply-add of the exact int8 path, host transfers, narrowing and epilogue included (float32 GEMM of
+     * {@code simd} on the same host = 1). A placeholder until {@code CudaBench} measures it on a GPU (its last RESULT line,
+     * docs/gpu.md): the whole call is bound by the host (narrowing int32 → int8, PCIe copies, int32 → int64 widening), not
+     * by the tensor cores.
+     */
+    static final double INT8_COST_PER_MAC = 0.05;
+
+    private final int threads;
+    private final SimdGemmBackend simd;
+
+    public CudaGemmBackend() {
+        this(Flags.threads());
+    }
+
+    public CudaGemmBackend(int threads) {
+        this.threads = Math.max(1, threads);
+        this.simd = new SimdGemmBackend(this.threads);
+    }
+
+    /** Whether a GPU with the CUDA libraries is usable here (discovers and self-tests on the first call). */
+    public static boolean available() {
+        return Cuda.available();
+    }
+
+    /** Why the backend only delegates, in one line; null when it is {@link #available}. */
+    public static String unavailableReason() {
+        return Cuda.unavailableReason();
+    }
+
+    /** One line for reports: the device and libraries, or the reason. */
+    public static String describe() {
+        return Cuda.get().map(c -> "cuda: " + c.describe() + ", exact int8 GEMM for b ≤ " + MAX_BITS)
+                .orElseGet(() -> "cuda unavailable: " + Cuda.unavailableReason());
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public String whyUnavailable() {
+        return unavailableReason();
+    }
+
+    @Override
+    public int priority() {
+        return available() ? PRIORITY : PRIORITY_UNAVAILABLE;
+    }
+
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public GemmBackend withThreads(int threads) {
+        return threads == this.threads ? this : new CudaGemmBackend(threads);
+    }
+
+    @Override
+    public void gemmF32(GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out) {
+        simd.gemmF32(layout, a, b, out);
+    }
+
+    @Override
+    public void gemmF32Batch(GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b, FloatMatrix[] out) {
+        simd.gemmF32Batch(layout, a, b, out);
+    }
+
+    /** Whether a b-bit GEMM runs on the GPU (rather than on {@code simd}). */
+    public boolean runsOnGpu(int bits) {
+        return bits != WIDE_BITS && bits <= MAX_BITS && available();
+    }
+
+    @Override
+    public double intCostPerMac(int bits) {
+        return runsOnGpu(bits) ? INT8_COST_PER_MAC : simd.intCostPerMac(bits);
+    }
+
+    @Override
+    public void gemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue) {
+        if (runsOnGpu(bits)) {
+            Cuda cuda = Cuda.get().orElseThrow();
+            IntEpilogue.finish(a, b, epilogue, (x, y, out) -> Int8Gemm.product(cuda, x, y, bits, out));
+        } else {
+            simd.gemmInt(a, b, bits, epilogue);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "cuda(" + threads + " threads)";
+    }
+}
