@@ -47,7 +47,7 @@ public final class ImUnpackGemm {
     }
 
     /** The fold map of a plan: row sources/exponents, column groups, and whether int64 overflow is impossible. */
-    static FoldMap foldMap(UnpackPlan plan) {
+    public static FoldMap foldMap(UnpackPlan plan) {
         // |code| < S^D with D = 1 + (largest row digit exponent) + (largest column digit exponent)
         int maxCol = Arrays.stream(plan.colExp()).max().orElse(0);
         double maxA = Math.pow(2, plan.digitShift() * (1.0 + Arrays.stream(plan.lhsRowExp()).max().orElse(0) + maxCol));

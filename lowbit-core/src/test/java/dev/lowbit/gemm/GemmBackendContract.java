@@ -290,10 +290,15 @@ public abstract class GemmBackendContract {
 
     /** RTN-like codes: mostly |q| ≤ 7, some heavy hitters up to 2^14, an all-heavy row and a zero row. */
     static LongMatrix heavyCodes(int rows, int cols, SplittableRandom r) {
+        return heavyCodes(rows, cols, 50, r);
+    }
+
+    /** As above, with one entry in {@code heavyOneIn} a heavy hitter (public for the backend modules' tests). */
+    public static LongMatrix heavyCodes(int rows, int cols, int heavyOneIn, SplittableRandom r) {
         LongMatrix x = LongMatrix.zeros(rows, cols);
         for (int i = 0; i < rows; i++) {
             for (int p = 0; p < cols; p++) {
-                long v = r.nextInt(50) == 0 ? r.nextInt(-(1 << 14), 1 << 14) : r.nextInt(-7, 8);
+                long v = r.nextInt(heavyOneIn) == 0 ? r.nextInt(-(1 << 14), 1 << 14) : r.nextInt(-7, 8);
                 if (i == 1 % Math.max(1, rows)) {
                     v = r.nextBoolean() ? 16383 : -16383;
                 } else if (rows > 2 && i == 2) {
@@ -322,7 +327,7 @@ public abstract class GemmBackendContract {
         return bound;
     }
 
-    static double[] scales(int n, SplittableRandom r) {
+    public static double[] scales(int n, SplittableRandom r) {
         double[] s = new double[n];
         for (int i = 0; i < n; i++) {
             s[i] = Math.scalb(1 + r.nextDouble(), r.nextInt(-30, 30));

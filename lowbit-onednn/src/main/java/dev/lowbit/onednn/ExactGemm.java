@@ -103,20 +103,16 @@ final class ExactGemm {
             case IntEpilogue.ToInt t -> toInt(an, bn, m, n, k, bits, buf, t.out());
             case IntEpilogue.Fold f -> fold(an, bn, m, n, k, bits, buf, f.fold(), f.out());
             case IntEpilogue.Rescale r when blockedRescale(r, m, n) -> rescaleBlocks(an, bn, m, n, k, bits, r);
-            case IntEpilogue.Rescale r -> {
-                if (r.plain(m, n)) {
-                    product(an, bn, m, n, k, 0, k, bits, buf, rescale(r.lhsScale(), r.rhsScale(), r.out()));
-                } else {
-                    LongMatrix c = LongMatrix.zeros(r.rows(), r.cols());
-                    fold(an, bn, m, n, k, bits, buf, r.fold(), c);
-                    FloatMatrix out = r.out();
-                    rows(out.rows(), out.cols(), (i0, i1) -> {
-                        for (int i = i0; i < i1; i++) {
-                            IntEpilogue.rescaleRow(c.data(), c.index(i, 0), r.lhsScale()[i], r.rhsScale(), out.data(), out.index(i, 0),
-                                    out.cols());
-                        }
-                    });
-                }
+            case IntEpilogue.Rescale r -> { // a general fold (rows unpacked, or overflow possible): checked fold, then rescale
+                LongMatrix c = LongMatrix.zeros(r.rows(), r.cols());
+                fold(an, bn, m, n, k, bits, buf, r.fold(), c);
+                FloatMatrix out = r.out();
+                rows(out.rows(), out.cols(), (i0, i1) -> {
+                    for (int i = i0; i < i1; i++) {
+                        IntEpilogue.rescaleRow(c.data(), c.index(i, 0), r.lhsScale()[i], r.rhsScale(), out.data(), out.index(i, 0),
+                                out.cols());
+                    }
+                });
             }
         }
         if (an.length > KEEP_BYTES) {
@@ -319,28 +315,6 @@ final class ExactGemm {
         });
     }
 
-    private BlockSink rescale(double[] lhsScale, double[] rhsScale, FloatMatrix out) {
-        int n = out.cols();
-        float[] d = out.data();
-        return new BlockSink() {
-            @Override
-            public void ints(int i0, int rows, int[] c) {
-                rows(rows, 4L * n, (r0, r1) -> {
-                    for (int i = r0; i < r1; i++) {
-                        rescaleRow(c, i * n, lhsScale[i0 + i], rhsScale, d, out.index(i0 + i, 0), n);
-                    }
-                });
-            }
-
-            @Override
-            public void longs(int i0, int rows, long[] c) {
-                for (int i = 0; i < rows; i++) {
-                    IntEpilogue.rescaleRow(c, i * n, lhsScale[i0 + i], rhsScale, d, out.index(i0 + i, 0), n);
-                }
-            }
-        };
-    }
-
     /**
      * {@link IntEpilogue#rescaleRow} on int32 sums: {@code (double) int} equals {@code (double) (long) int}, so every IEEE
      * step — the conversion, {@code si · s[j]}, the quotient, the rounding to float — is the reference's.
@@ -472,17 +446,17 @@ final class ExactGemm {
         }
         FoldMap f = r.fold() == null || r.plain(m, n) ? null : r.fold();
         int[] starts = f == null ? new int[] {0, k} : f.colGroupStart();
-        int groups = starts.length - 1;
         int kc = kChunk(bits);
         int rowsPer = (int) Math.max(1, Math.min(m, fusedResults / n));
         int blocks = (m + rowsPer - 1) / rowsPer;
-        FloatMatrix out = r.out();
-        double[] sa = r.lhsScale();
-        double[] sw = r.rhsScale();
-        if (f == null ? k <= kChunk(bits) : f.fitsInt32()) {
+        if (f == null ? k <= kc : f.fitsInt32()) {
             rescaleBlocksInt(an, bn, m, n, k, starts, f, rowsPer, blocks, r);
             return;
         }
+        int groups = starts.length - 1;
+        FloatMatrix out = r.out();
+        double[] sa = r.lhsScale();
+        double[] sw = r.rhsScale();
         Parallel.forRanges(Math.min(threads, blocks), blocks, (t, b0, b1) -> {
             int[] c = new int[rowsPer * n];
             long[] acc = new long[rowsPer * n];

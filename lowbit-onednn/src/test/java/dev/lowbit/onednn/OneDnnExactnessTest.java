@@ -10,12 +10,12 @@ import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackendContract;
 import dev.lowbit.gemm.GemmBackends;
+import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.IntEpilogue;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
-import dev.lowbit.unpack.UnpackPlan;
 import dev.lowbit.unpack.UnpackStrategy;
 import dev.lowbit.unpack.Unpacked;
 import dev.lowbit.unpack.Unpacker;
@@ -201,16 +201,16 @@ class OneDnnExactnessTest {
         SplittableRandom r = new SplittableRandom(6);
         for (int bits = 2; bits <= maxBits; bits++) {
             for (int[] s : new int[][] {{1, 1, 1}, {1, 9, 40}, {7, 5, 33}, {33, 17, 70}, {40, 60, 301}}) {
-                LongMatrix ca = heavyCodes(s[0], s[2], r);
-                LongMatrix cw = heavyCodes(s[1], s[2], r);
-                double[] sa = scales(s[0], r);
-                double[] sw = scales(s[1], r);
+                LongMatrix ca = GemmBackendContract.heavyCodes(s[0], s[2], 40, r);
+                LongMatrix cw = GemmBackendContract.heavyCodes(s[1], s[2], 40, r);
+                double[] sa = GemmBackendContract.scales(s[0], r);
+                double[] sw = GemmBackendContract.scales(s[1], r);
                 for (UnpackStrategy st : new UnpackStrategy[] {UnpackStrategy.ROW, UnpackStrategy.COLUMN, UnpackStrategy.BOTH}) {
                     Unpacked u = Unpacker.unpack(ca, cw, bits, st);
                     if (u.plan().unpackedK() == 0) {
                         continue;
                     }
-                    FoldMap fold = foldMap(u.plan());
+                    FoldMap fold = ImUnpackGemm.foldMap(u.plan());
                     for (FoldMap f : new FoldMap[] {fold, checked(fold)}) {
                         String what = "bits " + bits + " " + st + " " + Arrays.toString(s) + " overflowFree " + f.overflowFree();
                         LongMatrix want = LongMatrix.zeros(s[0], s[1]);
@@ -341,46 +341,6 @@ class OneDnnExactnessTest {
         } catch (Throwable e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** RTN-like codes: mostly |q| ≤ 7, some heavy hitters up to 2^14, an all-heavy row and a zero row. */
-    static LongMatrix heavyCodes(int rows, int cols, SplittableRandom r) {
-        LongMatrix x = LongMatrix.zeros(rows, cols);
-        for (int i = 0; i < rows; i++) {
-            for (int p = 0; p < cols; p++) {
-                long v = r.nextInt(40) == 0 ? r.nextInt(-(1 << 14), 1 << 14) : r.nextInt(-7, 8);
-                if (i == 1 % Math.max(1, rows)) {
-                    v = r.nextBoolean() ? 16383 : -16383;
-                } else if (rows > 2 && i == 2) {
-                    v = 0;
-                }
-                x.set(i, p, v);
-            }
-        }
-        return x;
-    }
-
-    static double[] scales(int n, SplittableRandom r) {
-        double[] s = new double[n];
-        for (int i = 0; i < n; i++) {
-            s[i] = Math.scalb(1 + r.nextDouble(), r.nextInt(-30, 30));
-        }
-        return s;
-    }
-
-    /** {@code ImUnpackGemm.foldMap} (package-private there). */
-    static FoldMap foldMap(UnpackPlan plan) {
-        int maxCol = Arrays.stream(plan.colExp()).max().orElse(0);
-        double maxA = Math.pow(2, plan.digitShift() * (1.0 + Arrays.stream(plan.lhsRowExp()).max().orElse(0) + maxCol));
-        double maxB = Math.pow(2, plan.digitShift() * (1.0 + Arrays.stream(plan.rhsRowExp()).max().orElse(0) + maxCol));
-        boolean safe = FoldMap.noOverflowBound(plan.k(), maxA, maxB);
-        int[] starts = plan.colGroupStart();
-        int[] exps = new int[plan.groups()];
-        for (int g = 0; g < exps.length; g++) {
-            exps[g] = starts[g] < plan.unpackedK() ? plan.colExp()[starts[g]] : 0;
-        }
-        return new FoldMap(plan.lhsRowSource(), plan.lhsRowExp(), plan.rhsRowSource(), plan.rhsRowExp(), plan.digitShift(), starts, exps,
-                safe);
     }
 
     /** The same fold with the overflow checks on (the path taken when no bound proves the fold safe). */
