@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
 /** Finds {@link GemmBackend}s through {@link ServiceLoader}; {@code -Dlowbit.backend=NAME} picks one. */
 public final class GemmBackends {
     private static volatile List<GemmBackend> all;
+    /** Every registered backend in ServiceLoader order, unsorted: naming one never asks any backend for its priority. */
+    private static volatile List<GemmBackend> registered;
 
     private GemmBackends() {}
 
@@ -17,10 +19,24 @@ public final class GemmBackends {
     public static List<GemmBackend> all() {
         List<GemmBackend> list = all;
         if (list == null) {
-            list = ServiceLoader.load(GemmBackend.class).stream().map(ServiceLoader.Provider::get)
+            list = registered().stream()
                     .sorted(Comparator.comparingInt(GemmBackend::priority).reversed().thenComparing(GemmBackend::name))
                     .toList();
             all = list;
+        }
+        return list;
+    }
+
+    /**
+     * The registered backends, unsorted. {@link GemmBackend#priority} may load a native library and self-test it (oneDNN,
+     * CUDA); a user who names a backend ({@code -Dlowbit.backend=simd}) must not pay for the others, so lookups by name go
+     * through this list.
+     */
+    private static List<GemmBackend> registered() {
+        List<GemmBackend> list = registered;
+        if (list == null) {
+            list = ServiceLoader.load(GemmBackend.class).stream().map(ServiceLoader.Provider::get).toList();
+            registered = list;
         }
         return list;
     }
@@ -47,9 +63,9 @@ public final class GemmBackends {
     }
 
     public static GemmBackend byName(String name) {
-        return all().stream().filter(b -> b.name().equals(name)).findFirst()
+        return registered().stream().filter(b -> b.name().equals(name)).findFirst()
                 .orElseThrow(() -> new LowbitException("unknown GEMM backend '" + name + "' (available: "
-                        + all().stream().map(GemmBackend::name).collect(Collectors.joining(", ")) + ")"));
+                        + registered().stream().map(GemmBackend::name).sorted().collect(Collectors.joining(", ")) + ")"));
     }
 
     public static GemmBackend scalar() {

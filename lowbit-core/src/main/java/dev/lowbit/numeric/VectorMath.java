@@ -152,6 +152,15 @@ public interface VectorMath {
         return max;
     }
 
+    /** The maximum of {@link #absBits} without storing the bits (the absmax scale needs only it). */
+    default int maxAbsBits(float[] x, int xOff, int n) {
+        int max = 0;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, Float.floatToRawIntBits(x[xOff + i]) & 0x7FFFFFFF);
+        }
+        return max;
+    }
+
     /**
      * RTN codes of one row: {@code codes[cOff + i] = (int) Math.rint(x[xOff + i] · s)} (the product in float64),
      * {@code colMax[mOff + i] = max(colMax[mOff + i], |code|)}; returns the number of codes with |code| ≥ {@code thr} (thr ≥ 0). The

@@ -395,7 +395,8 @@ public final class RtnQuantizer {
                 continue;
             }
             int cn = (r1 - r0) * cols;
-            if (magBits.length < cn) {
+            boolean maxOnly = cn > 0 && percentileRank(cn, p.beta()) == 0; // absmax (beta = 1) or a tiny cell: no selection
+            if (!maxOnly && magBits.length < cn) {
                 magBits = new int[cn];
                 scratch = new int[cn];
             }
@@ -404,14 +405,14 @@ public final class RtnQuantizer {
             }
             int maxB = 0;
             for (int r = r0, i = 0; r < r1; r++, i += cols) {
-                int rm = vm.absBits(xd, x.index(r, 0), magBits, i, cols);
+                int rm = maxOnly ? vm.maxAbsBits(xd, x.index(r, 0), cols) : vm.absBits(xd, x.index(r, 0), magBits, i, cols);
                 rowMaxB[r - r0] = rm;
                 maxB = Math.max(maxB, rm);
             }
             if (maxB > finiteMax) {
                 requireFinite(x, what);
             }
-            double alpha = cellAlpha(magBits, cn, maxB, p, scratch, vm, 1);
+            double alpha = maxOnly ? maxAlpha(maxB, p) : cellAlpha(magBits, cn, maxB, p, scratch, vm, 1);
             double s = (p.levels() / 2.0) / alpha;
             double qMax = Math.min(clipMax, Math.rint(Float.intBitsToFloat(maxB) * s)); // rint is monotone: the largest |code|
             if (qMax > MAX_INT_CODE) {
@@ -500,12 +501,27 @@ public final class RtnQuantizer {
         return alpha < floor ? floor : alpha;
     }
 
+    /** The rank (0 = the largest) of the percentile magnitude among n: {@code floor(n·(1−beta))}, 0 for beta = 1. */
+    static long percentileRank(int n, double beta) {
+        return beta == 1 ? 0 : (long) Math.floor(n * (1.0 - beta));
+    }
+
+    /**
+     * {@link #cellAlpha} when the percentile is the maximum ({@link #percentileRank} 0): the largest magnitude, floored at
+     * 1e-20, then the training floor. The non-zero retry of cellAlpha cannot change it (the largest non-zero magnitude is the
+     * maximum, and all-zero cells give the floor either way), so the magnitudes themselves are never needed.
+     */
+    private static double maxAlpha(int maxBits, QuantParams p) {
+        double alpha = Float.intBitsToFloat(maxBits);
+        return trainingAlphaFloor(alpha < MIN_ALPHA ? MIN_ALPHA : alpha, Float.intBitsToFloat(maxBits), p);
+    }
+
     static double percentileAlphaBits(int[] bits, int n, int maxBits, double beta, int[] scratch, dev.lowbit.numeric.VectorMath vm,
                                       int parallelism) {
         if (n == 0) {
             return 1.0;
         }
-        long kTop = beta == 1 ? 0 : (long) Math.floor(n * (1.0 - beta));
+        long kTop = percentileRank(n, beta);
         double alpha = Float.intBitsToFloat(kTop == 0 ? maxBits : Selection.kthLargestBits(bits, n, (int) kTop, scratch, vm, parallelism));
         return alpha < MIN_ALPHA ? MIN_ALPHA : alpha;
     }

@@ -20,6 +20,6 @@ class ScalarGemmBackendTest extends GemmBackendContract {
         assertThat(new ScalarGemmBackend().whyUnavailable()).isNull();
         assertThatThrownBy(() -> GemmBackends.select("nope")).isInstanceOf(LowbitException.class)
                 .hasMessage("unknown GEMM backend 'nope' (available: " + String.join(", ",
-                        GemmBackends.all().stream().map(GemmBackend::name).toList()) + ")");
+                        GemmBackends.all().stream().map(GemmBackend::name).sorted().toList()) + ")");
     }
 }

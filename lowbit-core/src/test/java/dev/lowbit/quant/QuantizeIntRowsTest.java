@@ -21,7 +21,7 @@ class QuantizeIntRowsTest {
     static final QuantParams[] PARAMS = {
         QuantParams.P95_N15, QuantParams.P95_N15.withNonZeroAlpha(true), QuantParams.of(0.95, 255).withNonZeroAlpha(true),
         new QuantParams(0.95, 16383, Granularity.TENSOR, false, true), QuantParams.of(1.0, 254), QuantParams.P95_N15.withClip(true),
-        QuantParams.of(0.5, 3)};
+        QuantParams.of(0.5, 3), QuantParams.of(1.0, 255).withNonZeroAlpha(true)};
 
     /** The reference codes and per-row scales/alphas, or null when the reference rejects the codes (beyond 2^62). */
     static long[][] reference(FloatMatrix x, QuantParams p, int[] blocks, double[] scales, double[] alphas) {

@@ -2,10 +2,8 @@ package dev.lowbit.cuda;
 
 import dev.lowbit.Flags;
 import dev.lowbit.gemm.GemmBackend;
-import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.gemm.IntEpilogue;
-import dev.lowbit.simd.SimdGemmBackend;
-import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.simd.NativeIntBackend;
 import dev.lowbit.tensor.IntMatrix;
 
 /**
@@ -14,16 +12,15 @@ import dev.lowbit.tensor.IntMatrix;
  * the GPU's int8 tensor cores through cuBLASLt ({@link Int8Gemm}: int8 × int8 → int32 in k-chunks that cannot overflow,
  * summed in int64 on the host). The epilogue (int64/int32 store, IM-Unpack fold, rescale) is {@link IntEpilogue#finish}
  * itself on the host, on the GPU's exact products, so every result is the reference's bit for bit. Everything else is
- * {@link SimdGemmBackend}'s: float32 GEMMs (the same bits as on the CPU, whichever backend runs them) and integer GEMMs wider
- * than 8 bits or at the wide bound.
+ * {@code simd}'s ({@link NativeIntBackend}): float32 GEMMs (the same bits as on the CPU, whichever backend runs them) and
+ * integer GEMMs wider than 8 bits or at the wide bound.
  *
  * <p>Without a GPU or the libraries ({@link Cuda#unavailableReason}) every call delegates to {@code simd}, the priority is
  * −1, and choosing it by name fails with the one-line reason.
  */
-public final class CudaGemmBackend implements GemmBackend {
+public final class CudaGemmBackend extends NativeIntBackend {
     /** Below {@code simd} (10): a GPU only pays off for large GEMMs, and host transfers dominate small ones. */
     public static final int PRIORITY = 5;
-    public static final int PRIORITY_UNAVAILABLE = -1;
     /** The widest operands that run on the GPU. */
     public static final int MAX_BITS = 8;
 
@@ -35,16 +32,12 @@ public final class CudaGemmBackend implements GemmBackend {
      */
     static final double INT8_COST_PER_MAC = 0.05;
 
-    private final int threads;
-    private final SimdGemmBackend simd;
-
     public CudaGemmBackend() {
         this(Flags.threads());
     }
 
     public CudaGemmBackend(int threads) {
-        this.threads = Math.max(1, threads);
-        this.simd = new SimdGemmBackend(this.threads);
+        super(threads);
     }
 
     /** Whether a GPU with the CUDA libraries is usable here (discovers and self-tests on the first call). */
@@ -69,57 +62,33 @@ public final class CudaGemmBackend implements GemmBackend {
     }
 
     @Override
-    public String whyUnavailable() {
+    protected String nativeUnavailable() {
         return unavailableReason();
     }
 
     @Override
-    public int priority() {
-        return available() ? PRIORITY : PRIORITY_UNAVAILABLE;
+    protected int nativeBits() {
+        return available() ? MAX_BITS : 0;
     }
 
     @Override
-    public int threads() {
-        return threads;
+    protected int availablePriority() {
+        return PRIORITY;
     }
 
     @Override
-    public GemmBackend withThreads(int threads) {
-        return threads == this.threads ? this : new CudaGemmBackend(threads);
+    protected double nativeCostPerMac(int bits) {
+        return INT8_COST_PER_MAC;
     }
 
     @Override
-    public void gemmF32(GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out) {
-        simd.gemmF32(layout, a, b, out);
+    protected void nativeGemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue) {
+        Cuda cuda = Cuda.get().orElseThrow();
+        IntEpilogue.finish(a, b, epilogue, (x, y, out) -> Int8Gemm.product(cuda, x, y, bits, out));
     }
 
     @Override
-    public void gemmF32Batch(GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b, FloatMatrix[] out) {
-        simd.gemmF32Batch(layout, a, b, out);
-    }
-
-    /** Whether a b-bit GEMM runs on the GPU (rather than on {@code simd}). */
-    public boolean runsOnGpu(int bits) {
-        return bits != WIDE_BITS && bits <= MAX_BITS && available();
-    }
-
-    @Override
-    public double intCostPerMac(int bits) {
-        return runsOnGpu(bits) ? INT8_COST_PER_MAC : simd.intCostPerMac(bits);
-    }
-
-    @Override
-    public void gemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue) {
-        if (runsOnGpu(bits)) {
-            Cuda cuda = Cuda.get().orElseThrow();
-            IntEpilogue.finish(a, b, epilogue, (x, y, out) -> Int8Gemm.product(cuda, x, y, bits, out));
-        } else {
-            simd.gemmInt(a, b, bits, epilogue);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "cuda(" + threads + " threads)";
+    protected GemmBackend create(int threads) {
+        return new CudaGemmBackend(threads);
     }
 }

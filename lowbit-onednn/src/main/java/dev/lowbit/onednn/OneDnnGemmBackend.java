@@ -2,22 +2,16 @@ package dev.lowbit.onednn;
 
 import dev.lowbit.Flags;
 import dev.lowbit.gemm.GemmBackend;
-import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.gemm.IntEpilogue;
-import dev.lowbit.simd.SimdGemmBackend;
-import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.simd.NativeIntBackend;
 import dev.lowbit.tensor.IntMatrix;
 
 /**
  * The oneDNN backend (name {@code onednn}, priority 20 — the default — where oneDNN loads and its self-test passes; −1 and
  * pure delegation to {@code simd} otherwise, with {@link #unavailableReason}). It owns exactly one thing: exact integer
  * GEMMs of b-bit operands with b ≤ {@link #maxExactBits()}, on the CPU's int8 dot-product hardware (AVX512-VNNI, AVX-VNNI,
- * AMX). Everything else is {@link SimdGemmBackend}'s:
- * <ul>
- *   <li>float32 GEMMs, so that float32 results are the same bits whichever backend and thread count runs them (oneDNN's
- *       {@code sgemm} sums in its own order);
- *   <li>integer GEMMs wider than the proven width, and the wide bound ({@link #WIDE_BITS}).
- * </ul>
+ * AMX). Everything else is {@code simd}'s ({@link NativeIntBackend}: float32 GEMMs keep their bits whichever backend runs
+ * them; wider integer GEMMs and the wide bound).
  *
  * <p>The exactness rule, per ISA (DESIGN §9, "exactness is the backend's promise"): with VNNI or AMX, u8·s8 products go
  * into int32 without intermediate saturation, so any |x| ≤ 127 is exact as long as each int32 sum is (k-chunks of at most
@@ -27,13 +21,12 @@ import dev.lowbit.tensor.IntMatrix;
  * avx2 and avx512_core it finds exactly this (five products 127·127 sum to 16 639 instead of 80 645 at b = 8).
  *
  * <p>oneDNN is loaded and self-tested once, on the first call that needs to know — {@link #priority} included, so
- * {@code GemmBackends.all()} triggers it (about 0.25 s to load and 0.2 s to self-test; the first run also extracts 90 MB).
+ * {@code GemmBackends.all()} and the default choice trigger it (about 0.25 s to load and 0.2 s to self-test; the first run also
+ * extracts 90 MB); naming another backend ({@code -Dlowbit.backend=simd}) does not.
  */
-public final class OneDnnGemmBackend implements GemmBackend {
+public final class OneDnnGemmBackend extends NativeIntBackend {
     /** Outranks {@code simd} (10) and {@code scalar} (0) when available. */
     public static final int PRIORITY = 20;
-    /** Below every usable backend: present for reports, never the default. */
-    public static final int PRIORITY_UNAVAILABLE = -1;
 
     /**
      * Relative time per multiply-add of the exact int8 path (float32 GEMM of {@code simd} = 1), narrowing and epilogue
@@ -44,17 +37,13 @@ public final class OneDnnGemmBackend implements GemmBackend {
      */
     static final double INT8_COST_PER_MAC = 0.30;
 
-    private final int threads;
-    private final SimdGemmBackend simd;
-
     /** Uses {@code lowbit.threads} threads (default: all processors). Cheap: oneDNN is not touched here. */
     public OneDnnGemmBackend() {
         this(Flags.threads());
     }
 
     public OneDnnGemmBackend(int threads) {
-        this.threads = Math.max(1, threads);
-        this.simd = new SimdGemmBackend(this.threads);
+        super(threads);
     }
 
     /** oneDNN with its proven width, or the reason there is none; computed once. */
@@ -101,56 +90,32 @@ public final class OneDnnGemmBackend implements GemmBackend {
     }
 
     @Override
-    public String whyUnavailable() {
+    protected String nativeUnavailable() {
         return unavailableReason();
     }
 
     @Override
-    public int priority() {
-        return available() ? PRIORITY : PRIORITY_UNAVAILABLE;
+    protected int nativeBits() {
+        return maxExactBits();
     }
 
     @Override
-    public int threads() {
-        return threads;
+    protected int availablePriority() {
+        return PRIORITY;
     }
 
     @Override
-    public GemmBackend withThreads(int threads) {
-        return threads == this.threads ? this : new OneDnnGemmBackend(threads);
+    protected double nativeCostPerMac(int bits) {
+        return INT8_COST_PER_MAC;
     }
 
     @Override
-    public void gemmF32(GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out) {
-        simd.gemmF32(layout, a, b, out);
+    protected void nativeGemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue) {
+        new ExactGemm(Holder.STATE.dnn(), threads()).run(a, b, bits, epilogue);
     }
 
     @Override
-    public void gemmF32Batch(GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b, FloatMatrix[] out) {
-        simd.gemmF32Batch(layout, a, b, out);
-    }
-
-    /** Whether a b-bit GEMM runs on oneDNN (rather than on {@code simd}). */
-    public boolean runsNative(int bits) {
-        return bits != WIDE_BITS && bits <= maxExactBits();
-    }
-
-    @Override
-    public double intCostPerMac(int bits) {
-        return runsNative(bits) ? INT8_COST_PER_MAC : simd.intCostPerMac(bits);
-    }
-
-    @Override
-    public void gemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue) {
-        if (runsNative(bits)) {
-            new ExactGemm(Holder.STATE.dnn(), threads).run(a, b, bits, epilogue);
-        } else {
-            simd.gemmInt(a, b, bits, epilogue);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "onednn(" + threads + " threads)";
+    protected GemmBackend create(int threads) {
+        return new OneDnnGemmBackend(threads);
     }
 }

@@ -619,6 +619,18 @@ public final class SimdVectorMath implements VectorMath {
     }
 
     @Override
+    public int maxAbsBits(float[] x, int xOff, int n) {
+        int i = 0;
+        int upper = IF.loopBound(n);
+        IntVector acc = IntVector.zero(IF);
+        for (; i < upper; i += LF) {
+            acc = acc.max(FloatVector.fromArray(F, x, xOff + i).reinterpretAsInts().and(0x7FFFFFFF));
+        }
+        int max = i == 0 ? 0 : acc.reduceLanes(VectorOperators.MAX);
+        return Math.max(max, VectorMath.super.maxAbsBits(x, xOff + i, n - i));
+    }
+
+    @Override
     public int roundCodes(float[] x, int xOff, double s, int[] codes, int cOff, int[] colMax, int mOff, int thr, int n) {
         int lanes = DW.length();
         int i = 0;

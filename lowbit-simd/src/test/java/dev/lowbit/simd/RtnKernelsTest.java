@@ -65,8 +65,11 @@ class RtnKernelsTest {
                 }
                 int[] a = new int[n + 5];
                 int[] b = new int[n + 5];
-                assertThat(SIMD.absBits(x, 3, a, 2, n)).as("n %d kind %d", n, kind).isEqualTo(SCALAR.absBits(x, 3, b, 2, n));
+                int max = SCALAR.absBits(x, 3, b, 2, n);
+                assertThat(SIMD.absBits(x, 3, a, 2, n)).as("n %d kind %d", n, kind).isEqualTo(max);
                 assertArrayEquals(b, a, "n " + n);
+                assertThat(SIMD.maxAbsBits(x, 3, n)).as("maxAbsBits n %d kind %d", n, kind).isEqualTo(max);
+                assertThat(SCALAR.maxAbsBits(x, 3, n)).isEqualTo(max);
             }
         }
     }
