@@ -8,7 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Writes a file through a temporary sibling and a rename, so a failure never leaves a partial file. */
+/**
+ * Writes a file through a temporary sibling and a rename, so a failure never leaves a partial file: the content is written
+ * to {@code .<name><random>.tmp} beside the target, forced to the device ({@code fsync}), then renamed over the target
+ * atomically. A process killed at any moment (even {@code kill -9} during the write) leaves the previous file intact, at
+ * worst with a stale temporary sibling ({@link #removeStaleTemporaries} deletes those); a failed write (full disk,
+ * read-only directory) leaves the previous file intact and no temporary.
+ */
 public final class AtomicFiles {
     private AtomicFiles() {}
 
@@ -27,8 +33,11 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
                 writer.writeTo(out);
+                out.flush();
+                ch.force(true); // the content reaches the device before the rename makes it the file
             }
             try {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -46,6 +55,29 @@ public final class AtomicFiles {
                     // best effort: the temporary file is hidden and named after the target
                 }
             }
+        }
+    }
+
+    /**
+     * Deletes the temporary siblings a killed {@link #write} of {@code target} may have left ({@code .<name>*.tmp}); for a
+     * file that one process owns (a training run's checkpoint), called before it writes again. Best effort, never fails.
+     */
+    public static void removeStaleTemporaries(Path target) {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        String prefix = "." + abs.getFileName();
+        try (var files = Files.newDirectoryStream(dir, f -> {
+            String n = f.getFileName().toString();
+            return n.startsWith(prefix) && n.endsWith(".tmp");
+        })) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // best effort: a stale temporary file is hidden and harmless
         }
     }
 }

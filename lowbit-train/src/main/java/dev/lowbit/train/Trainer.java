@@ -49,6 +49,9 @@ public final class Trainer {
         List<double[]> valLoss = new ArrayList<>();
         int start = 0;
         Path ckpt = c.checkpointDir() == null ? null : Checkpoint.file(c.checkpointDir(), c);
+        if (ckpt != null) {
+            dev.lowbit.io.AtomicFiles.removeStaleTemporaries(ckpt); // left by a run killed while it wrote its checkpoint
+        }
         if (resume) {
             if (ckpt == null) {
                 throw new dev.lowbit.LowbitException("--resume needs --checkpoint DIR");
