@@ -50,8 +50,9 @@ public final class ScalarGemm {
         }
     }
 
-    /** {@code out = a·bᵀ} in float32, sequential k order. */
+    /** {@code out = a·bᵀ} in float32, sequential k order; out must not share storage with a or b. */
     public static void gemmF32(FloatMatrix a, FloatMatrix b, FloatMatrix out) {
+        Gemm.checkOut(a, b, out);
         int k = a.cols();
         float[] ad = a.data();
         float[] bd = b.data();

@@ -44,6 +44,48 @@ class LowbitEmbeddingModelTest {
         }
     }
 
+    /**
+     * Eight callers at once on one model (a web server's request threads): each gets exactly the vectors a serial call gives,
+     * whatever the interleaving, and listeners and statistics stay consistent.
+     */
+    @Test
+    void eightConcurrentCallersGetTheSerialResults() throws Exception {
+        for (String p : List.of("fp32", "int8")) {
+            try (LowbitEmbeddingModel m = LowbitEmbeddingModel.builder().precision(p).batchSize(2).threads(2).build()) {
+                List<float[]> serial = m.embedAll(TEXTS).content().stream().map(Embedding::vector).toList();
+                int callers = 8;
+                java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+                try {
+                    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(callers);
+                    List<java.util.concurrent.Future<List<float[]>>> futures = new ArrayList<>();
+                    for (int c = 0; c < callers; c++) {
+                        int first = c % TEXTS.size(); // each caller its own rotation of the texts
+                        futures.add(pool.submit(() -> {
+                            List<TextSegment> mine = new ArrayList<>(TEXTS.subList(first, TEXTS.size()));
+                            mine.addAll(TEXTS.subList(0, first));
+                            start.await();
+                            List<float[]> got = new ArrayList<>();
+                            for (int rep = 0; rep < 2; rep++) {
+                                got = m.embedAll(mine).content().stream().map(Embedding::vector).toList();
+                            }
+                            List<float[]> back = new ArrayList<>(got.subList(TEXTS.size() - first, got.size()));
+                            back.addAll(got.subList(0, TEXTS.size() - first));
+                            return back;
+                        }));
+                    }
+                    for (int c = 0; c < callers; c++) {
+                        List<float[]> got = futures.get(c).get(5, java.util.concurrent.TimeUnit.MINUTES);
+                        for (int i = 0; i < TEXTS.size(); i++) {
+                            assertThat(got.get(i)).as("%s caller %d text %d", p, c, i).containsExactly(serial.get(i));
+                        }
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
+    }
+
     /** Truncation at 256 tokens changes only the two texts longer than that, and leaves the others' bits alone. */
     private static void truncationChangesOnlyLongTexts(List<TextSegment> texts, List<Embedding> whole) {
         try (LowbitEmbeddingModel c = LowbitEmbeddingModel.builder().batchSize(2).threads(2).maxLength(256).build()) {
