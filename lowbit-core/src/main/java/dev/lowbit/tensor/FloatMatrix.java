@@ -13,7 +13,7 @@ public final class FloatMatrix extends MatrixLayout {
 
     /** A zero matrix of the given shape. */
     public static FloatMatrix zeros(int rows, int cols) {
-        return new FloatMatrix(new float[checkedSize(rows, cols)], rows, cols, 0, cols);
+        return new FloatMatrix(new float[checkedSize(rows, cols, 4, "float32")], rows, cols, 0, cols);
     }
 
     /** Wraps a row-major array of exactly {@code rows * cols} elements (no copy). */

@@ -13,7 +13,7 @@ public final class IntMatrix extends MatrixLayout {
 
     /** A zero matrix of the given shape. */
     public static IntMatrix zeros(int rows, int cols) {
-        return new IntMatrix(new int[checkedSize(rows, cols)], rows, cols, 0, cols);
+        return new IntMatrix(new int[checkedSize(rows, cols, 4, "int32")], rows, cols, 0, cols);
     }
 
     /** Wraps a row-major array of exactly {@code rows * cols} elements (no copy). */

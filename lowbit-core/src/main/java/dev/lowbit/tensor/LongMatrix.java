@@ -13,7 +13,7 @@ public final class LongMatrix extends MatrixLayout {
 
     /** A zero matrix of the given shape. */
     public static LongMatrix zeros(int rows, int cols) {
-        return new LongMatrix(new long[checkedSize(rows, cols)], rows, cols, 0, cols);
+        return new LongMatrix(new long[checkedSize(rows, cols, 8, "int64")], rows, cols, 0, cols);
     }
 
     /** Wraps a row-major array of exactly {@code rows * cols} elements (no copy). */

@@ -31,15 +31,47 @@ public abstract sealed class MatrixLayout permits FloatMatrix, IntMatrix, LongMa
         this.stride = stride;
     }
 
-    static int checkedSize(int rows, int cols) {
+    static int checkedSize(int rows, int cols, int bytesPerElement, String type) {
         if (rows < 0 || cols < 0) {
             throw new LowbitException("matrix shape must be non-negative, got " + rows + "x" + cols);
         }
-        long n = (long) rows * cols;
+        return requireAllocatable("matrix", rows, cols, bytesPerElement, type);
+    }
+
+    /**
+     * Resource limits up front (issue 16): the number of elements of a {@code rows × cols} array of {@code type}
+     * ({@code bytesPerElement} each) that is about to be allocated, or a one-line {@link LowbitException} with the computed
+     * size when it cannot be: more elements than a Java array holds, or more bytes than this JVM's heap limit
+     * ({@code -Xmx}) — allocating it would only end in an {@link OutOfMemoryError}. Called before anything is allocated,
+     * with sizes computed in {@code long}, so no count can wrap.
+     *
+     * @param what names the array in the message (e.g. "the unpacked lhs")
+     */
+    public static int requireAllocatable(String what, long rows, long cols, int bytesPerElement, String type) {
+        double n = (double) rows * cols; // exact enough to compare; a long product could wrap
         if (n > Integer.MAX_VALUE - 16) {
-            throw new LowbitException("matrix " + rows + "x" + cols + " is too large (" + n + " elements)");
+            throw new LowbitException(what + " " + rows + "x" + cols + " is too large (" + String.format(java.util.Locale.ROOT, "%.0f", n)
+                    + " elements; a Java array holds at most 2^31 − 17)");
+        }
+        long bytes = (long) n * bytesPerElement;
+        long max = Runtime.getRuntime().maxMemory();
+        if (bytes > max) {
+            throw new LowbitException(what + " " + rows + "x" + cols + " " + type + " needs " + human(bytes)
+                    + ", more than this JVM's heap limit of " + human(max) + " (raise it with JAVA_OPTS=-Xmx…)");
         }
         return (int) n;
+    }
+
+    /** Bytes in binary units, e.g. {@code 8.6 GiB}. */
+    public static String human(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     public final int rows() {

@@ -3,6 +3,7 @@ package dev.lowbit.unpack;
 import dev.lowbit.LowbitException;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
+import dev.lowbit.tensor.MatrixLayout;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -86,9 +87,17 @@ public final class Unpacker {
      * Row r becomes D_r rows: digit 0 of every row first (rows stay in place), then digit 1 of the rows
      * that need it, and so on.
      */
-    private static RowDigits rowDigits(LongMatrix x, int bits) {
+    private static RowDigits rowDigits(LongMatrix x, int bits, String what) {
         int[] d = rowDigitCounts(x, bits);
-        int total = Arrays.stream(d).sum();
+        long digitRows = 0;
+        for (int v : d) {
+            digitRows += v;
+        }
+        MatrixLayout.requireAllocatable("the " + what + " unpacked into digit rows", digitRows, x.cols(), 4, "int32");
+        if (digitRows > Integer.MAX_VALUE - 16) {
+            throw new LowbitException("the " + what + " unpacked into " + digitRows + " digit rows: too many (at most 2^31 − 17)");
+        }
+        int total = (int) digitRows;
         int maxD = Arrays.stream(d).max().orElse(1);
         IntMatrix low = IntMatrix.zeros(total, x.cols());
         int[] source = new int[total];
@@ -117,8 +126,8 @@ public final class Unpacker {
     }
 
     static Unpacked row(LongMatrix a, LongMatrix b, int bits) {
-        RowDigits ra = rowDigits(a, bits);
-        RowDigits rb = rowDigits(b, bits);
+        RowDigits ra = rowDigits(a, bits, "lhs");
+        RowDigits rb = rowDigits(b, bits, "rhs");
         int k = a.cols();
         int[] colSource = IntStream.range(0, k).toArray();
         UnpackPlan plan = new UnpackPlan(bits, a.rows(), b.rows(), k, ra.source, ra.exp, rb.source, rb.exp,
@@ -132,9 +141,16 @@ public final class Unpacker {
         int k = a.cols();
         int[] da = columnDigitCounts(a, bits);
         int[] db = columnDigitCounts(b, bits);
-        int kk = 0;
+        long pairs = 0;
         for (int c = 0; c < k; c++) {
-            kk = Math.addExact(kk, da[c] * db[c]);
+            pairs += (long) da[c] * db[c];
+        }
+        // the unpacked operands are m×k' and n×k' int32; check both before the first allocation
+        MatrixLayout.requireAllocatable("the rhs unpacked into digit columns", b.rows(), pairs, 4, "int32");
+        MatrixLayout.requireAllocatable("the lhs unpacked into digit columns", a.rows(), pairs, 4, "int32");
+        int kk = (int) Math.min(pairs, Integer.MAX_VALUE - 16); // a k' beyond this was rejected above unless a side has 0 rows
+        if (pairs > kk) {
+            throw new LowbitException("the operands unpacked into " + pairs + " digit columns: too many (at most 2^31 − 17)");
         }
         // one column per digit pair (c, p, q), sorted by exponent p + q, then by c, p
         int[] colSource = new int[kk];
