@@ -199,7 +199,7 @@ final class Int8Gemm {
         byte[] ah = narrow(a, m, kp);
         byte[] bh = narrow(b, np, kp);
         int kc = kChunk(bits);
-        int chunks = (kp + kc - 1) / kc;
+        int chunks = (int) ((kp + (long) kc - 1) / kc); // long: at b = 2 the chunk is ~2^31 and kp + kc would wrap
         int rowsPer = Math.max(1, Math.min(m, MAX_C_INTS / np));
         int[] ch = new int[rowsPer * np];
         long[] acc = chunks > 1 ? new long[rowsPer * np] : null;
@@ -216,7 +216,7 @@ final class Int8Gemm {
                     int rows = Math.min(rowsPer, m - i0);
                     for (int c = 0; c < chunks; c++) {
                         int p0 = c * kc;
-                        int p1 = Math.min(kp, p0 + kc);
+                        int p1 = (int) Math.min(kp, (long) p0 + kc);
                         int width = p1 - p0;
                         long key = ((long) rows << 32) | width;
                         Plan plan = plans.get(key);
