@@ -93,8 +93,14 @@ final class BenchEmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batch < 1 || seq < 2 || seq > 512 || repeat < 1 || warmup < 0) {
-            throw new LowbitException("need --batch >= 1, 2 <= --seq <= 512, --repeat >= 1, --warmup >= 0");
+        if (batch < 1) {
+            throw new LowbitException("--batch must be >= 1, got " + batch);
+        }
+        if (seq < 2 || seq > 512) {
+            throw new LowbitException("--seq must be in 2..512 (it counts [CLS] and [SEP]), got " + seq);
+        }
+        if (repeat < 1 || warmup < 0) {
+            throw new LowbitException("need --repeat >= 1 and --warmup >= 0, got " + repeat + " and " + warmup);
         }
         if (modes == null) {
             modes = new ArrayList<>(precisions);

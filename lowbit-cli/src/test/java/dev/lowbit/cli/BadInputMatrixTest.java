@@ -217,8 +217,8 @@ class BadInputMatrixTest {
                 cell("bench gemm", "unknown --only entry", "unknown entry 'cublas'", "bench", "gemm", "--only", "cublas"),
                 cell("bench gemm", "--shape 2-D", "shape must be MxNxK", "bench", "gemm", "--shape", "8x8"),
                 cell("bench gemm", "--shape 0", "shape must be MxNxK with positive integers", "bench", "gemm", "--shape", "0x8x8"),
-                cell("bench embed", "--batch 0", "--batch >= 1", "bench", "embed", "--batch", "0"),
-                cell("bench embed", "--seq 1", "2 <= --seq <= 512", "bench", "embed", "--seq", "1"),
+                cell("bench embed", "--batch 0", "--batch must be >= 1, got 0", "bench", "embed", "--batch", "0"),
+                cell("bench embed", "--seq 1", "--seq must be in 2..512 (it counts [CLS] and [SEP]), got 1", "bench", "embed", "--seq", "1"),
                 cell("bench embed", "--levels 1", "--levels must be >= 2, got 1", "bench", "embed", "--levels", "1"),
                 cell("bench embed", "--threads 0", "--threads must be >= 1, got 0", "bench", "embed", "--threads", "0"),
                 cell("bench embed", "unknown --modes", "unknown mode 'gpu'", "bench", "embed", "--modes", "gpu"));

@@ -47,6 +47,22 @@ public final class BertOnnxMapper {
         return new BertOnnxMapper(graph).run();
     }
 
+    /** Input i of a node, or a one-line error when a damaged graph gives the node fewer inputs. */
+    private static String input(NodeProto n, int i) {
+        if (i >= n.getInputCount()) {
+            throw fail(n.getOpType() + " node '" + n.getName() + "' has " + n.getInputCount() + " inputs, expected at least " + (i + 1));
+        }
+        return n.getInput(i);
+    }
+
+    /** Output i of a node, or a one-line error when a damaged graph gives the node fewer outputs. */
+    private static String output(NodeProto n, int i) {
+        if (i >= n.getOutputCount()) {
+            throw fail(n.getOpType() + " node '" + n.getName() + "' has " + n.getOutputCount() + " outputs, expected at least " + (i + 1));
+        }
+        return n.getOutput(i);
+    }
+
     private static LowbitException fail(String what) {
         return new LowbitException("ONNX graph does not match BERT: " + what);
     }
@@ -67,10 +83,10 @@ public final class BertOnnxMapper {
         List<NodeProto> other = new ArrayList<>();
         for (String init : initializerGathers()) {
             for (NodeProto n : g.consumers(init, "Gather")) {
-                if (!n.getInput(0).equals(init)) {
+                if (!input(n, 0).equals(init)) {
                     continue;
                 }
-                switch (n.getInput(1)) {
+                switch (input(n, 1)) {
                     case "input_ids" -> word = n;
                     case "token_type_ids" -> type = n;
                     default -> other.add(n);
@@ -85,21 +101,21 @@ public final class BertOnnxMapper {
                     + other.size());
         }
         NodeProto pos = other.getFirst();
-        FloatMatrix wordTable = table(word.getInput(0), "word embeddings");
+        FloatMatrix wordTable = table(input(word, 0), "word embeddings");
         int d = wordTable.cols();
-        FloatMatrix posTable = table(pos.getInput(0), "position embeddings");
-        FloatMatrix typeTable = type != null ? table(type.getInput(0), "token type embeddings") : FloatMatrix.zeros(1, d);
+        FloatMatrix posTable = table(input(pos, 0), "position embeddings");
+        FloatMatrix typeTable = type != null ? table(input(type, 0), "token type embeddings") : FloatMatrix.zeros(1, d);
         if (posTable.cols() != d || typeTable.cols() != d) {
             throw fail("embedding widths differ: word " + wordTable.shapeString() + ", position " + posTable.shapeString()
                     + ", type " + typeTable.shapeString());
         }
         // the sum word + type + position feeds the embedding LayerNorm
         Set<String> expected = new HashSet<>();
-        expected.add(pos.getOutput(0));
+        expected.add(output(pos, 0));
         if (type != null) {
-            expected.add(type.getOutput(0));
+            expected.add(output(type, 0));
         }
-        String cur = word.getOutput(0);
+        String cur = output(word, 0);
         Optional<Norm> embNorm = layerNorm(cur);
         while (embNorm.isEmpty()) {
             List<NodeProto> adds = g.consumers(cur, "Add");
@@ -107,12 +123,12 @@ public final class BertOnnxMapper {
                 throw fail("embedding sum: expected one Add after '" + cur + "', found " + adds.size());
             }
             NodeProto add = adds.getFirst();
-            String otherIn = add.getInput(0).equals(cur) ? add.getInput(1) : add.getInput(0);
+            String otherIn = input(add, 0).equals(cur) ? input(add, 1) : input(add, 0);
             if (!expected.remove(otherIn)) {
                 throw fail("embedding sum: Add '" + add.getName() + "' adds '" + otherIn
                         + "', expected the token type or position embeddings");
             }
-            cur = add.getOutput(0);
+            cur = output(add, 0);
             embNorm = layerNorm(cur);
         }
         if (!expected.isEmpty()) {
@@ -168,26 +184,26 @@ public final class BertOnnxMapper {
                 throw fail(at + "Q and K enter different MatMuls ('" + scores.getName() + "', '" + kScores.getName() + "')");
             }
             // scores → scale → mask → softmax → context
-            String s = scores.getOutput(0);
+            String s = output(scores, 0);
             NodeProto scale = single(s, at + "after the attention scores '" + s + "'");
             double headScale;
-            Optional<Float> sc = g.scalar(scale.getInput(1));
+            Optional<Float> sc = g.scalar(input(scale, 1));
             if (scale.getOpType().equals("Div") && sc.isPresent()) {
                 headScale = sc.get();
-            } else if (scale.getOpType().equals("Mul") && (sc.isPresent() || g.scalar(scale.getInput(0)).isPresent())) {
-                headScale = 1.0 / sc.orElseGet(() -> g.scalar(scale.getInput(0)).orElseThrow());
+            } else if (scale.getOpType().equals("Mul") && (sc.isPresent() || g.scalar(input(scale, 0)).isPresent())) {
+                headScale = 1.0 / sc.orElseGet(() -> g.scalar(input(scale, 0)).orElseThrow());
             } else {
                 throw fail(at + "expected Div or Mul by the constant √d_h after the attention scores, found " + scale.getOpType());
             }
-            NodeProto maskAdd = single(scale.getOutput(0), at + "after the score scaling");
+            NodeProto maskAdd = single(output(scale, 0), at + "after the score scaling");
             if (!maskAdd.getOpType().equals("Add")) {
                 throw fail(at + "expected Add(mask) after the score scaling, found " + maskAdd.getOpType());
             }
-            NodeProto softmax = single(maskAdd.getOutput(0), at + "after the mask Add");
+            NodeProto softmax = single(output(maskAdd, 0), at + "after the mask Add");
             if (!softmax.getOpType().equals("Softmax")) {
                 throw fail(at + "expected Softmax after the mask Add, found " + softmax.getOpType());
             }
-            if (context == null || !context.getInput(0).equals(softmax.getOutput(0))) {
+            if (context == null || !input(context, 0).equals(output(softmax, 0))) {
                 throw fail(at + "the Softmax output does not enter the context MatMul(P, V)");
             }
             double dh = headScale * headScale;
@@ -201,7 +217,7 @@ public final class BertOnnxMapper {
             }
             heads = layerHeads;
             // context → Transpose/Reshape → O
-            String ctx = skipReshapes(context.getOutput(0));
+            String ctx = skipReshapes(output(context, 0));
             Linear o = linearsOn(ctx).stream().findFirst()
                     .orElseThrow(() -> fail(at + "no output projection (MatMul + Add) after the attention context '" + ctx + "'"));
             String a = residual(o.output(), h, at + "attention residual");
@@ -248,12 +264,12 @@ public final class BertOnnxMapper {
             }
             NodeProto n = next.getFirst();
             switch (n.getOpType()) {
-                case "Reshape", "Transpose" -> cur = n.getOutput(0);
+                case "Reshape", "Transpose" -> cur = output(n, 0);
                 case "MatMul" -> {
-                    if (g.isInitializer(n.getInput(0)) || g.isInitializer(n.getInput(1))) {
+                    if (g.isInitializer(input(n, 0)) || g.isInitializer(input(n, 1))) {
                         throw fail(at + "projection '" + value + "' enters a MatMul by a weight, not the attention");
                     }
-                    return new Entry(n, n.getInput(0).equals(cur) ? 0 : 1);
+                    return new Entry(n, input(n, 0).equals(cur) ? 0 : 1);
                 }
                 default -> throw fail(at + "projection '" + value + "' reaches " + n.getOpType() + " '" + n.getName()
                         + "' before any attention MatMul");
@@ -264,7 +280,7 @@ public final class BertOnnxMapper {
 
     /** True when the MatMul's output is scaled and soft-maxed (the scores), false for the context. */
     private boolean isScores(NodeProto matmul) {
-        String cur = matmul.getOutput(0);
+        String cur = output(matmul, 0);
         for (int hop = 0; hop < 3; hop++) {
             List<NodeProto> next = g.consumers(cur);
             if (next.size() != 1) {
@@ -273,7 +289,7 @@ public final class BertOnnxMapper {
             if (next.getFirst().getOpType().equals("Softmax")) {
                 return true;
             }
-            cur = next.getFirst().getOutput(0);
+            cur = output(next.getFirst(), 0);
         }
         return false;
     }
@@ -283,7 +299,7 @@ public final class BertOnnxMapper {
         for (int hop = 0; hop < 8; hop++) {
             List<NodeProto> next = g.consumers(cur).stream().filter(n -> !n.getOpType().equals("Shape")).toList();
             if (next.size() == 1 && (next.getFirst().getOpType().equals("Reshape") || next.getFirst().getOpType().equals("Transpose"))) {
-                cur = next.getFirst().getOutput(0);
+                cur = output(next.getFirst(), 0);
             } else {
                 break;
             }
@@ -303,7 +319,7 @@ public final class BertOnnxMapper {
     private String residual(String x, String skip, String where) {
         for (NodeProto n : g.consumers(x, "Add")) {
             if (n.getInputList().contains(skip)) {
-                return n.getOutput(0);
+                return output(n, 0);
             }
         }
         throw fail(where + ": no Add of '" + x + "' and '" + skip + "'");
@@ -321,7 +337,7 @@ public final class BertOnnxMapper {
             String v = frontier.removeFirst();
             for (NodeProto n : g.consumers(v)) {
                 String op = n.getOpType();
-                if (op.equals("MatMul") && g.isInitializer(n.getInput(1))) {
+                if (op.equals("MatMul") && g.isInitializer(input(n, 1))) {
                     last = v;
                     continue;
                 }
@@ -335,8 +351,8 @@ public final class BertOnnxMapper {
                         sqrt2 = true;
                     }
                 }
-                if (seen.add(n.getOutput(0))) {
-                    frontier.add(n.getOutput(0));
+                if (seen.add(output(n, 0))) {
+                    frontier.add(output(n, 0));
                 }
             }
         }
@@ -353,19 +369,19 @@ public final class BertOnnxMapper {
     private List<Linear> linearsOn(String x) {
         List<Linear> out = new ArrayList<>();
         for (NodeProto mm : g.consumers(x, "MatMul")) {
-            if (!mm.getInput(0).equals(x) || !g.isInitializer(mm.getInput(1))) {
+            if (!input(mm, 0).equals(x) || !g.isInitializer(input(mm, 1))) {
                 continue;
             }
-            TensorProto wt = g.initializer(mm.getInput(1));
+            TensorProto wt = g.initializer(input(mm, 1));
             long[] wd = OnnxGraph.dims(wt);
             if (wd.length != 2) {
                 throw fail("MatMul '" + mm.getName() + "' has a " + wd.length + "-D weight, expected 2-D");
             }
-            List<NodeProto> adds = g.consumers(mm.getOutput(0), "Add");
+            List<NodeProto> adds = g.consumers(output(mm, 0), "Add");
             NodeProto add = null;
             String biasName = null;
             for (NodeProto a : adds) {
-                String o = a.getInput(0).equals(mm.getOutput(0)) ? a.getInput(1) : a.getInput(0);
+                String o = input(a, 0).equals(output(mm, 0)) ? input(a, 1) : input(a, 0);
                 if (g.isInitializer(o)) {
                     add = a;
                     biasName = o;
@@ -387,7 +403,7 @@ public final class BertOnnxMapper {
                     wOut[j * in + i] = wIn[i * outDim + j];
                 }
             }
-            out.add(new Linear(new LinearWeights(FloatMatrix.wrap(wOut, outDim, in), b), x, add.getOutput(0), mm));
+            out.add(new Linear(new LinearWeights(FloatMatrix.wrap(wOut, outDim, in), b), x, output(add, 0), mm));
         }
         return out;
     }
@@ -395,48 +411,48 @@ public final class BertOnnxMapper {
     /** The LayerNorm that reads {@code x}, decomposed or fused, if there is one. */
     private Optional<Norm> layerNorm(String x) {
         for (NodeProto n : g.consumers(x, "LayerNormalization")) {
-            if (n.getInputCount() >= 3 && g.isInitializer(n.getInput(1)) && g.isInitializer(n.getInput(2))) {
-                return Optional.of(new Norm(new LayerNormWeights(OnnxGraph.floats(g.initializer(n.getInput(1))),
-                        OnnxGraph.floats(g.initializer(n.getInput(2))), OnnxGraph.floatAttribute(n, "epsilon", 1e-5f)), n.getOutput(0)));
+            if (n.getInputCount() >= 3 && g.isInitializer(input(n, 1)) && g.isInitializer(input(n, 2))) {
+                return Optional.of(new Norm(new LayerNormWeights(OnnxGraph.floats(g.initializer(input(n, 1))),
+                        OnnxGraph.floats(g.initializer(input(n, 2))), OnnxGraph.floatAttribute(n, "epsilon", 1e-5f)), output(n, 0)));
             }
         }
         for (NodeProto mean : g.consumers(x, "ReduceMean")) {
-            for (NodeProto sub : g.consumers(mean.getOutput(0), "Sub")) {
-                if (!sub.getInput(0).equals(x) || !sub.getInput(1).equals(mean.getOutput(0))) {
+            for (NodeProto sub : g.consumers(output(mean, 0), "Sub")) {
+                if (!input(sub, 0).equals(x) || !input(sub, 1).equals(output(mean, 0))) {
                     continue;
                 }
-                String centered = sub.getOutput(0);
+                String centered = output(sub, 0);
                 NodeProto pow = first(g.consumers(centered, "Pow"));
                 NodeProto div = first(g.consumers(centered, "Div"));
-                if (pow == null || div == null || g.scalar(pow.getInput(1)).filter(p -> p == 2f).isEmpty()) {
+                if (pow == null || div == null || g.scalar(input(pow, 1)).filter(p -> p == 2f).isEmpty()) {
                     continue;
                 }
-                NodeProto var = first(g.consumers(pow.getOutput(0), "ReduceMean"));
-                NodeProto addEps = var == null ? null : first(g.consumers(var.getOutput(0), "Add"));
+                NodeProto var = first(g.consumers(output(pow, 0), "ReduceMean"));
+                NodeProto addEps = var == null ? null : first(g.consumers(output(var, 0), "Add"));
                 if (addEps == null) {
                     continue;
                 }
-                String epsName = addEps.getInput(0).equals(var.getOutput(0)) ? addEps.getInput(1) : addEps.getInput(0);
+                String epsName = input(addEps, 0).equals(output(var, 0)) ? input(addEps, 1) : input(addEps, 0);
                 Optional<Float> eps = g.scalar(epsName);
-                NodeProto sqrt = first(g.consumers(addEps.getOutput(0), "Sqrt"));
-                if (eps.isEmpty() || sqrt == null || !div.getInput(1).equals(sqrt.getOutput(0))) {
+                NodeProto sqrt = first(g.consumers(output(addEps, 0), "Sqrt"));
+                if (eps.isEmpty() || sqrt == null || !input(div, 1).equals(output(sqrt, 0))) {
                     continue;
                 }
-                NodeProto mul = first(g.consumers(div.getOutput(0), "Mul"));
+                NodeProto mul = first(g.consumers(output(div, 0), "Mul"));
                 if (mul == null) {
                     continue;
                 }
-                String gamma = mul.getInput(0).equals(div.getOutput(0)) ? mul.getInput(1) : mul.getInput(0);
-                NodeProto add = first(g.consumers(mul.getOutput(0), "Add"));
+                String gamma = input(mul, 0).equals(output(div, 0)) ? input(mul, 1) : input(mul, 0);
+                NodeProto add = first(g.consumers(output(mul, 0), "Add"));
                 if (add == null || !g.isInitializer(gamma)) {
                     continue;
                 }
-                String beta = add.getInput(0).equals(mul.getOutput(0)) ? add.getInput(1) : add.getInput(0);
+                String beta = input(add, 0).equals(output(mul, 0)) ? input(add, 1) : input(add, 0);
                 if (!g.isInitializer(beta)) {
                     continue;
                 }
                 return Optional.of(new Norm(new LayerNormWeights(OnnxGraph.floats(g.initializer(gamma)),
-                        OnnxGraph.floats(g.initializer(beta)), eps.get()), add.getOutput(0)));
+                        OnnxGraph.floats(g.initializer(beta)), eps.get()), output(add, 0)));
             }
         }
         return Optional.empty();
