@@ -126,6 +126,12 @@ final class EmbedCommand implements Callable<Integer> {
         }
         System.setProperty("lowbit.threads", Integer.toString(t));
         Precision p = Precision.parse(precision, bits == null ? null : Precision.parseBits(bits)).withStrategy(UnpackStrategy.parse(strategy));
+        if (levels != null && levels < 2) {
+            throw new LowbitException("--levels must be >= 2, got " + levels);
+        }
+        if (beta != null && !(beta > 0 && beta <= 1)) {
+            throw new LowbitException("--beta must be in (0, 1], got " + beta);
+        }
         if (p.rtn()) {
             p = p.withWeights(p.weights().withGranularity(Granularity.parse(weightGranularity)));
             if (scope != null) {
