@@ -63,12 +63,18 @@ class KillResumeTest {
         boolean resume = false;
         for (int round = 0; round < 4; round++) {
             Files.deleteIfExists(out);
+            Path file = ckpt.resolve("kjv-gpt-imunpack-seed3.ckpt");
+            long before = Files.exists(file) ? Files.getLastModifiedTime(file).toMillis() : -1;
+            long size = Files.exists(file) ? Files.size(file) : -1;
             Process p = start(ckpt, out, resume);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!hasCheckpoint(ckpt) && p.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
+            // wait until this run has written a checkpoint of its own (a resumed run: the file changed), so the kill lands
+            // among its training steps and checkpoint writes, not in JVM start-up
+            while (p.isAlive() && System.nanoTime() < deadline && !(Files.exists(file)
+                    && (Files.getLastModifiedTime(file).toMillis() != before || Files.size(file) != size))) {
+                Thread.sleep(2);
             }
-            Thread.sleep(rnd.nextInt(400)); // somewhere in the steps (and their checkpoint writes) after the first checkpoint
+            Thread.sleep(rnd.nextInt(250));
             boolean kill = p.isAlive();
             if (kill) {
                 p.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks
@@ -92,12 +98,6 @@ class KillResumeTest {
         assertThat(Integer.parseInt(field(b, "\"resumedFrom\":(\\d+)"))).isPositive();
         try (Stream<Path> s = Files.list(ckpt)) {
             assertThat(s.map(f -> f.getFileName().toString())).containsExactly("kjv-gpt-imunpack-seed3.ckpt");
-        }
-    }
-
-    private static boolean hasCheckpoint(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.anyMatch(f -> f.getFileName().toString().endsWith(".ckpt"));
         }
     }
 }
