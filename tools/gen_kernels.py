@@ -2,8 +2,14 @@
 """Generates the register-tiled micro-kernels of lowbit-simd (hand-unrolled: C2 keeps named locals in
 registers, while vectors in arrays would be allocated). Run from the repository root:
     python3 tools/gen_kernels.py
-It rewrites the text between the GENERATED markers in the kernel classes."""
-import re, pathlib
+It rewrites the text between the GENERATED markers in the kernel classes.
+    python3 tools/gen_kernels.py --check
+changes nothing and exits 1 naming every kernel file whose generated text is out of date (lowbit-simd's
+GeneratedKernelsTest runs this in every build)."""
+import re, pathlib, sys
+
+CHECK = "--check" in sys.argv[1:]
+STALE = []
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "lowbit-simd/src/main/java/dev/lowbit/simd"
 
@@ -99,7 +105,12 @@ def replace(path, body):
     s = p.read_text()
     new = re.sub(r"(    // GENERATED BEGIN[^\n]*\n).*?(    // GENERATED END)",
                  lambda m: m.group(1) + body + "\n" + m.group(2), s, flags=re.S)
-    p.write_text(new)
+    if new == s:
+        return
+    if CHECK:
+        STALE.append(str(p))
+    else:
+        p.write_text(new)
 
 if __name__ == "__main__":
     f = []
@@ -111,3 +122,6 @@ if __name__ == "__main__":
     s = [i16_kernel(mr, nv) for (mr, nv) in ((4, 2), (6, 2), (8, 2), (8, 3), (12, 2))]
     replace("I16Gemm.java", "\n\n".join(s))
     replace("SwarGemm.java", "\n\n".join(swar_kernel(mr) for mr in (4, 6, 8)))
+    if STALE:
+        print("out of date (run python3 tools/gen_kernels.py): " + ", ".join(STALE), file=sys.stderr)
+        sys.exit(1)

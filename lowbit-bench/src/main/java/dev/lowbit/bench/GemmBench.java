@@ -4,7 +4,7 @@ import dev.lowbit.gemm.IntEpilogue;
 import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ImUnpackSpec;
-import dev.lowbit.quant.Granularity;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantizedMatrix;
 import dev.lowbit.quant.RtnQuantizer;

@@ -12,7 +12,7 @@ import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.IntEpilogue;
 import dev.lowbit.onednn.OneDnn;
 import dev.lowbit.onednn.OneDnnGemmBackend;
-import dev.lowbit.quant.Granularity;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.report.Json;
 import dev.lowbit.simd.OpenBlas;

@@ -2,8 +2,8 @@ package dev.lowbit.cli;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.GemmBackends;
-import dev.lowbit.quant.QuantComparison;
-import dev.lowbit.quant.QuantComparison.MethodResult;
+import dev.lowbit.report.QuantComparison;
+import dev.lowbit.report.QuantComparison.MethodResult;
 import dev.lowbit.report.Json;
 import dev.lowbit.report.Plots;
 import dev.lowbit.report.Table;

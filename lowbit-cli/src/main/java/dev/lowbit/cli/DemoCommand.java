@@ -6,7 +6,7 @@ import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ImUnpackResult;
 import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.ScalarGemm;
-import dev.lowbit.quant.QuantComparison;
+import dev.lowbit.report.QuantComparison;
 import dev.lowbit.train.RunResult;
 import dev.lowbit.train.TrainConfig;
 import dev.lowbit.train.Trainer;
@@ -105,7 +105,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new dev.lowbit.LowbitException("--threads must be >= 1, got " + modelThreads);
         }
         Inputs.checkBeta(beta);
-        QuantParams qp = new QuantParams(beta, levels, dev.lowbit.quant.Granularity.TENSOR, false);
+        QuantParams qp = new QuantParams(beta, levels, dev.lowbit.format.Granularity.TENSOR, false);
         GemmBackend be = backendOption.backend();
         Progress progress = Progress.stderr(spec, "demo", cases(0, 0, 0, seed).size() * BITS.length * STRATEGIES.length);
         List<Cell> cells = new ArrayList<>();

@@ -13,7 +13,7 @@ import dev.lowbit.nn.GemmSiteStats;
 import dev.lowbit.nn.Precision;
 import dev.lowbit.onnx.MiniLm;
 import dev.lowbit.onnx.SentenceEmbedder;
-import dev.lowbit.quant.Granularity;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.report.Json;
 import dev.lowbit.unpack.UnpackStrategy;

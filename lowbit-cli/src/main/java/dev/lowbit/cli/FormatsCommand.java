@@ -3,7 +3,7 @@ package dev.lowbit.cli;
 import dev.lowbit.format.FormatInfo;
 import dev.lowbit.format.Formats;
 import dev.lowbit.format.NumberFormat;
-import dev.lowbit.numeric.LMul;
+import dev.lowbit.format.LMul;
 import dev.lowbit.report.Json;
 import dev.lowbit.report.Table;
 import java.io.PrintWriter;

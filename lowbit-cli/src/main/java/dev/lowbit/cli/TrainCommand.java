@@ -190,14 +190,14 @@ final class TrainCommand implements Callable<Integer> {
     /**
      * What the table and the plot need of a run, from a live result or from saved JSON.
      *
-     * @param sqnrDb the probed output SQNR (dB) by role label, in {@link dev.lowbit.train.GemmRole} order; only probed roles
+     * @param sqnrDb the probed output SQNR (dB) by role label, in {@link dev.lowbit.autograd.GemmRole} order; only probed roles
      */
     record Summary(String policy, int steps, double[] trainLoss, List<double[]> valLoss, double finalValLoss, double accuracy,
                    double itemsPerSecond, double unpackRatio, Map<String, Double> sqnrDb, String sample) {
         static Summary of(RunResult r) {
             GemmExecutor.RoleStats all = totalStats(r.unpack());
             Map<String, Double> sqnr = new LinkedHashMap<>();
-            for (dev.lowbit.train.GemmRole role : dev.lowbit.train.GemmRole.values()) {
+            for (dev.lowbit.autograd.GemmRole role : dev.lowbit.autograd.GemmRole.values()) {
                 GemmExecutor.RoleStats st = r.unpack().get(role.label());
                 if (st != null && st.probes() > 0) {
                     sqnr.put(role.label(), st.sqnrDb());
@@ -209,7 +209,7 @@ final class TrainCommand implements Callable<Integer> {
 
         /** The forward linear GEMMs' (role {@code output}) probed SQNR, NaN when not probed (fp32, or runs saved before probes). */
         double outputSqnrDb() {
-            return sqnrDb.getOrDefault(dev.lowbit.train.GemmRole.OUTPUT.label(), Double.NaN);
+            return sqnrDb.getOrDefault(dev.lowbit.autograd.GemmRole.OUTPUT.label(), Double.NaN);
         }
 
         @SuppressWarnings("unchecked")
@@ -225,7 +225,7 @@ final class TrainCommand implements Callable<Integer> {
             double unpacked = 0;
             Map<String, Object> byRole = (Map<String, Object>) ((Map<String, Object>) j.get("unpack")).get("byRole");
             Map<String, Double> sqnr = new LinkedHashMap<>();
-            for (dev.lowbit.train.GemmRole role : dev.lowbit.train.GemmRole.values()) {
+            for (dev.lowbit.autograd.GemmRole role : dev.lowbit.autograd.GemmRole.values()) {
                 Map<String, Object> st = (Map<String, Object>) byRole.get(role.label());
                 Object db = st == null ? null : st.get("sqnrDb"); // absent in runs saved before the probes existed, null when not probed
                 if (db != null) {

@@ -9,7 +9,7 @@ import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.io.Npy;
 import dev.lowbit.io.NpyArray;
-import dev.lowbit.quant.Granularity;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.Sqnr;
 import dev.lowbit.report.Json;

@@ -1,7 +1,6 @@
 package dev.lowbit.format;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.quant.Granularity;
 import dev.lowbit.round.Rounding;
 
 /**

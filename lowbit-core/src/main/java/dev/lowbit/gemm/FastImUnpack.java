@@ -128,8 +128,8 @@ public final class FastImUnpack {
         long t1 = System.nanoTime();
         if (qa == null || qw == null) {
             int b = bits == AUTO_BITS ? Digits.MAX_BITS : bits;
-            FloatMatrix na = ta ? transpose(a) : a;
-            FloatMatrix nw = tw ? transpose(w) : w;
+            FloatMatrix na = ta ? a.transpose() : a;
+            FloatMatrix nw = tw ? w.transpose() : w;
             double ratio = ImUnpackGemm.multiplyInto(na, nw, new ImUnpackSpec(pa, pw, b, UnpackStrategy.ROW), backend, out);
             return new Result(new GemmPlan.Fallback(new GemmPlan.Row(b)), ratio, 0, 0, t1 - t0, 0, System.nanoTime() - t1);
         }
@@ -629,15 +629,6 @@ public final class FastImUnpack {
         };
     }
 
-    private static FloatMatrix transpose(FloatMatrix x) {
-        FloatMatrix t = FloatMatrix.zeros(x.cols(), x.rows());
-        for (int r = 0; r < x.rows(); r++) {
-            for (int c = 0; c < x.cols(); c++) {
-                t.set(c, r, x.get(r, c));
-            }
-        }
-        return t;
-    }
 
     static int[] identity(int n) {
         int[] r = new int[n];

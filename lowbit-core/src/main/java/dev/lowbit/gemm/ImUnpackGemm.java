@@ -1,7 +1,7 @@
 package dev.lowbit.gemm;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.quant.Granularity;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantizedMatrix;
 import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.tensor.FloatMatrix;

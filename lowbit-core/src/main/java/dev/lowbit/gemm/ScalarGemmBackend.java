@@ -17,8 +17,8 @@ public final class ScalarGemmBackend implements GemmBackend {
     public void gemmF32(GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out) {
         switch (layout) {
             case NT -> ScalarGemm.gemmF32(a, b, out);
-            case NN -> ScalarGemm.gemmF32(a, transpose(b), out);
-            case TN -> ScalarGemm.gemmF32(transpose(a), transpose(b), out);
+            case NN -> ScalarGemm.gemmF32(a, b.transpose(), out);
+            case TN -> ScalarGemm.gemmF32(a.transpose(), b.transpose(), out);
         }
     }
 
@@ -33,13 +33,4 @@ public final class ScalarGemmBackend implements GemmBackend {
         IntEpilogue.finish(a, b, epilogue, ScalarGemm::gemmInt);
     }
 
-    static FloatMatrix transpose(FloatMatrix x) {
-        FloatMatrix t = FloatMatrix.zeros(x.cols(), x.rows());
-        for (int p = 0; p < x.rows(); p++) {
-            for (int j = 0; j < x.cols(); j++) {
-                t.set(j, p, x.get(p, j));
-            }
-        }
-        return t;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.lowbit.quant;
 
+import dev.lowbit.format.Granularity;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.LongMatrix;
 

@@ -77,6 +77,17 @@ public final class FloatMatrix extends MatrixLayout {
     }
 
     /** A compact copy (offset 0, stride == cols). */
+    /** A compact transposed copy (cols × rows). */
+    public FloatMatrix transpose() {
+        FloatMatrix t = zeros(cols, rows);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t.data[c * rows + r] = get(r, c);
+            }
+        }
+        return t;
+    }
+
     public FloatMatrix copy() {
         FloatMatrix out = zeros(rows, cols);
         for (int r = 0; r < rows; r++) {

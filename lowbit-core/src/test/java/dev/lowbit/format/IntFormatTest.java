@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.quant.Granularity;
 import dev.lowbit.round.Rounding;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

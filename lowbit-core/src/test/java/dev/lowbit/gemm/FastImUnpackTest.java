@@ -3,7 +3,7 @@ package dev.lowbit.gemm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import dev.lowbit.quant.Granularity;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantizedMatrix;
 import dev.lowbit.quant.RtnQuantizer;
@@ -144,8 +144,8 @@ public class FastImUnpackTest {
             float[] ref = ImUnpackGemm.multiply(a, w, new ImUnpackSpec(pa, fwd, 8, UnpackStrategy.ROW), SCALAR, false).out().data();
             for (int bits : new int[] {FastImUnpack.AUTO_BITS, 2, 4, 8, 13, 16}) {
                 for (GemmLayout layout : GemmLayout.values()) {
-                    FloatMatrix sa = layout == GemmLayout.TN ? transpose(a) : a;
-                    FloatMatrix sw = layout == GemmLayout.NT ? w : transpose(w);
+                    FloatMatrix sa = layout == GemmLayout.TN ? a.transpose() : a;
+                    FloatMatrix sw = layout == GemmLayout.NT ? w : w.transpose();
                     FloatMatrix out = FloatMatrix.zeros(33, 21);
                     FastImUnpack.Result r = FastImUnpack.multiplyInto(layout, sa, sw, pa, fwd, bits, 8, GemmBackends.preferred(), out);
                     assertArrayEquals(ref, out.data(), pa.label() + " " + layout + " bits " + bits);
@@ -314,13 +314,4 @@ public class FastImUnpackTest {
                 FloatMatrix.zeros(1, 1))).isInstanceOf(IllegalArgumentException.class);
     }
 
-    static FloatMatrix transpose(FloatMatrix m) {
-        FloatMatrix t = FloatMatrix.zeros(m.cols(), m.rows());
-        for (int r = 0; r < m.rows(); r++) {
-            for (int c = 0; c < m.cols(); c++) {
-                t.set(c, r, m.get(r, c));
-            }
-        }
-        return t;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.lowbit.quant;
 
+import dev.lowbit.format.Granularity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

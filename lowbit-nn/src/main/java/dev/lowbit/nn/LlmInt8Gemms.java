@@ -9,7 +9,7 @@ import dev.lowbit.tensor.LongMatrix;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * LLM.int8() (Dettmers et al. 2022; {@link dev.lowbit.quant.LlmInt8Quantizer} is the reference) on the six linear
+ * LLM.int8() (Dettmers et al. 2022; {@link dev.lowbit.gemm.LlmInt8Quantizer} is the reference) on the six linear
  * layers, with int8 weights stored once:
  *
  * <pre>

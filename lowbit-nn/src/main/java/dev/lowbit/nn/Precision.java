@@ -1,7 +1,7 @@
 package dev.lowbit.nn;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.quant.Granularity;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.unpack.Digits;
 import dev.lowbit.unpack.UnpackStrategy;

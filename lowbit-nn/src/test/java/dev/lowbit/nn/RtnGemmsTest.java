@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.lowbit.gemm.GemmBackends;
-import dev.lowbit.quant.Granularity;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantizedMatrix;
 import dev.lowbit.quant.RtnQuantizer;

@@ -9,7 +9,7 @@ import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.GemmRole;
 import dev.lowbit.nn.GemmSiteStats;
 import dev.lowbit.nn.Precision;
-import dev.lowbit.quant.Granularity;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;

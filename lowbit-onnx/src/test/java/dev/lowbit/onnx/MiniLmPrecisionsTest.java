@@ -16,7 +16,7 @@ import dev.lowbit.nn.GptqGemms;
 import dev.lowbit.nn.LlmInt8Gemms;
 import dev.lowbit.nn.Precision;
 import dev.lowbit.quant.GptqQuantizer;
-import dev.lowbit.quant.LlmInt8Quantizer;
+import dev.lowbit.gemm.LlmInt8Quantizer;
 import dev.lowbit.round.Rounding;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.text.WordPieceTokenizer;

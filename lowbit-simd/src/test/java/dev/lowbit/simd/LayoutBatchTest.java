@@ -19,20 +19,11 @@ class LayoutBatchTest {
 
     /** The NT operands of op(a, b) stored in {@code layout}: a is m×k or k×m, b is n×k or k×n. */
     static FloatMatrix[] stored(GemmLayout layout, FloatMatrix a, FloatMatrix b) {
-        FloatMatrix sa = layout == GemmLayout.TN ? transpose(a) : a;
-        FloatMatrix sb = layout == GemmLayout.NT ? b : transpose(b);
+        FloatMatrix sa = layout == GemmLayout.TN ? a.transpose() : a;
+        FloatMatrix sb = layout == GemmLayout.NT ? b : b.transpose();
         return new FloatMatrix[] {sa, sb};
     }
 
-    static FloatMatrix transpose(FloatMatrix m) {
-        FloatMatrix t = FloatMatrix.zeros(m.cols(), m.rows());
-        for (int r = 0; r < m.rows(); r++) {
-            for (int c = 0; c < m.cols(); c++) {
-                t.set(c, r, m.get(r, c));
-            }
-        }
-        return t;
-    }
 
     @Test
     void everyLayoutMatchesTheScalarTwinOfTheNtProduct() {
@@ -65,11 +56,11 @@ class LayoutBatchTest {
         ScalarTwin.f32(q.copy(), k.copy(), twin);
         assertArrayEquals(twin.data(), Gemm.f32(GemmLayout.NT, q, k, new SimdGemmBackend(2)).data());
         FloatMatrix twinTn = FloatMatrix.zeros(24, 24);
-        ScalarTwin.f32(transpose(q), transpose(k), twinTn);
+        ScalarTwin.f32(q.transpose(), k.transpose(), twinTn);
         assertArrayEquals(twinTn.data(), Gemm.f32(GemmLayout.TN, q, k, new SimdGemmBackend(2)).data());
         FloatMatrix p = RandomMatrices.gaussian(64, 64, 4);
         FloatMatrix twinNn = FloatMatrix.zeros(64, 24);
-        ScalarTwin.f32(p, transpose(k), twinNn);
+        ScalarTwin.f32(p, k.transpose(), twinNn);
         assertArrayEquals(twinNn.data(), Gemm.f32(GemmLayout.NN, p, k, new SimdGemmBackend(2)).data());
     }
 

@@ -162,7 +162,7 @@ class RtnKernelsTest {
             for (int cols : new int[] {1, 37, 384, 1536}) {
                 FloatMatrix x = RandomMatrices.studentT(50, cols, 3, cols);
                 RtnQuantizer.RowIntCodes c = RtnQuantizer.quantizeIntRows(x, p, null, 8, "x");
-                long[] ref = RtnQuantizer.quantize(x, p.withGranularity(dev.lowbit.quant.Granularity.ROW), "x").codes().data();
+                long[] ref = RtnQuantizer.quantize(x, p.withGranularity(dev.lowbit.format.Granularity.ROW), "x").codes().data();
                 assertArrayEquals(ref, Arrays.stream(c.codes()).asLongStream().toArray(), p.label() + " cols " + cols);
                 RtnQuantizer.RowIntCodes blocks = RtnQuantizer.quantizeIntRows(x, p, new int[] {0, 20, 50}, 8, "x");
                 long[] b0 = RtnQuantizer.quantize(x.view(0, 0, 20, cols), p, "x").codes().data();

@@ -129,8 +129,8 @@ class SimdKernelTest {
     void multiplyIntoIsBitIdenticalToMultiply(UnpackStrategy strategy) {
         for (dev.lowbit.gemm.GemmBackend be : List.of(new SimdGemmBackend(2), GemmBackends.scalar())) {
             for (int bits : new int[] {2, 4, 8, 12}) {
-                for (dev.lowbit.quant.Granularity g : List.of(dev.lowbit.quant.Granularity.TENSOR, dev.lowbit.quant.Granularity.ROW,
-                        dev.lowbit.quant.Granularity.group(64))) {
+                for (dev.lowbit.format.Granularity g : List.of(dev.lowbit.format.Granularity.TENSOR, dev.lowbit.format.Granularity.ROW,
+                        dev.lowbit.format.Granularity.group(64))) {
                     FloatMatrix x = RandomMatrices.outlierChannels(29, 150, 13, 100, bits);
                     FloatMatrix w = RandomMatrices.gaussian(41, 150, bits + 1);
                     ImUnpackSpec spec = new ImUnpackSpec(QuantParams.P95_N15.withGranularity(g),

@@ -2,8 +2,6 @@ package dev.lowbit.autograd;
 
 import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.tensor.FloatMatrix;
-import dev.lowbit.train.GemmExecutor;
-import dev.lowbit.train.GemmRole;
 
 /**
  * Multi-head scaled dot-product attention as one differentiable op, with every GEMM through the
@@ -19,7 +17,7 @@ public final class Attention {
      * @param qkv (B·T)×3D: queries, keys and values side by side
      * @return (B·T)×D
      */
-    public static Tensor apply(GemmExecutor ex, String layer, Tensor qkv, int batch, int t, int heads, boolean causal) {
+    public static Tensor apply(Matmul ex, String layer, Tensor qkv, int batch, int t, int heads, boolean causal) {
         int d = qkv.cols / 3;
         int dh = d / heads;
         if (qkv.cols != 3 * d || d % heads != 0 || qkv.rows != batch * t) {
@@ -33,8 +31,8 @@ public final class Attention {
         float scale = (float) (1 / Math.sqrt(dh));
         float[] out = new float[batch * t * d];
         float[][] probs = new float[batch * heads][];
-        GemmExecutor.Forward[] scores = new GemmExecutor.Forward[batch * heads];
-        GemmExecutor.Forward[] values = new GemmExecutor.Forward[batch * heads];
+        Matmul.Forward[] scores = new Matmul.Forward[batch * heads];
+        Matmul.Forward[] values = new Matmul.Forward[batch * heads];
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
                 FloatMatrix q = all.view(b * t, h * dh, t, dh);
@@ -63,7 +61,7 @@ public final class Attention {
                 for (int h = 0; h < heads; h++) {
                     FloatMatrix dOut = FloatMatrix.wrap(g, batch * t, d).view(b * t, h * dh, t, dh);
                     FloatMatrix p = FloatMatrix.wrap(probs[b * heads + h], t, t);
-                    GemmExecutor.Forward pv = values[b * heads + h];
+                    Matmul.Forward pv = values[b * heads + h];
                     float[] dp = pv.gradLhs(GemmRole.ATTN_VALUE_GRAD, dOut).data(); // dP = dO·Vᵀ
                     float[] dvT = pv.gradRhs(GemmRole.ATTN_VALUE_GRAD, dOut).data(); // dVᵀ = dOᵀ·P
                     float[] ds = new float[t * t];
@@ -72,7 +70,7 @@ public final class Attention {
                         Ops.VM.softmaxBackward(pd, i * t, dp, i * t, scale, ds, i * t, causal ? i + 1 : t);
                     }
                     FloatMatrix dsm = FloatMatrix.wrap(ds, t, t);
-                    GemmExecutor.Forward qk = scores[b * heads + h];
+                    Matmul.Forward qk = scores[b * heads + h];
                     float[] dq = qk.gradLhs(GemmRole.ATTN_SCORE_GRAD, dsm).data(); // dQ = dS·K
                     float[] dk = qk.gradRhs(GemmRole.ATTN_SCORE_GRAD, dsm).data(); // dK = dSᵀ·Q
                     for (int i = 0; i < t; i++) {
@@ -96,7 +94,7 @@ public final class Attention {
      * where the layout does not change a bit of the result; the element-wise parts are those of
      * {@link #apply}.
      */
-    static Tensor batched(GemmExecutor ex, String layer, Tensor qkv, int batch, int t, int heads, boolean causal) {
+    static Tensor batched(Matmul ex, String layer, Tensor qkv, int batch, int t, int heads, boolean causal) {
         int d = qkv.cols / 3;
         int dh = d / heads;
         int count = batch * heads;

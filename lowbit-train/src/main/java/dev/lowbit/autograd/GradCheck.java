@@ -1,5 +1,6 @@
 package dev.lowbit.autograd;
 
+import dev.lowbit.round.Rng;
 import java.util.function.Supplier;
 
 /**

@@ -1,10 +1,9 @@
 package dev.lowbit.autograd;
 
+import dev.lowbit.round.Rng;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
-import dev.lowbit.train.GemmExecutor;
-import dev.lowbit.train.GemmRole;
 
 /**
  * Differentiable ops. Each computes its forward value and registers its backward closure right next to
@@ -21,12 +20,12 @@ public final class Ops {
     /**
      * {@code y = x·Wᵀ + b} with x N×in, W out×in, b 1×out (or null). Backward: {@code dx = dy·W}
      * (role GRAD_INPUT) and {@code dW = dyᵀ·x} (role GRAD_WEIGHT), both through the forward GEMM's handle
-     * ({@link GemmExecutor#forward}): plain float32 runs them in the NN and TN layouts without transposed
+     * ({@link Matmul#forward}): plain float32 runs them in the NN and TN layouts without transposed
      * copies, other specs see dy·(Wᵀ)ᵀ and (dyᵀ)·(xᵀ)ᵀ, and a policy with learned quantizer state (LSQ
      * steps) reuses the forward's quantized operands and gives its steps their gradients there.
      */
-    public static Tensor linear(GemmExecutor ex, String layer, Tensor x, Tensor w, Tensor b) {
-        GemmExecutor.Forward fwd = ex.forward(GemmRole.OUTPUT, layer, x.matrix(), w.matrix());
+    public static Tensor linear(Matmul ex, String layer, Tensor x, Tensor w, Tensor b) {
+        Matmul.Forward fwd = ex.forward(GemmRole.OUTPUT, layer, x.matrix(), w.matrix());
         float[] yd = fwd.out().data();
         if (b != null) {
             for (int r = 0; r < x.rows; r++) {

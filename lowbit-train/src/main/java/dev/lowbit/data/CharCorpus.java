@@ -1,7 +1,7 @@
 package dev.lowbit.data;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.autograd.Rng;
+import dev.lowbit.round.Rng;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package dev.lowbit.train;
 
+import dev.lowbit.autograd.Matmul;
+import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.autograd.Ops;
 import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.Gemm;
@@ -17,7 +19,7 @@ import java.util.TreeMap;
  * per layer) how often it ran, its operations, and for IM-Unpack its unpack ratio and heavy-hitter
  * fractions. Used from one thread; the backend parallelizes inside a GEMM.
  */
-public final class GemmExecutor {
+public final class GemmExecutor implements Matmul {
     private final MatmulPolicy policy;
     private final GemmBackend backend;
     private final Map<String, RoleStats> stats = new TreeMap<>();
@@ -316,7 +318,7 @@ public final class GemmExecutor {
     }
 
     /** A forward GEMM's result and its backward GEMMs; see {@link GemmExecutor#forward}. */
-    public final class Forward {
+    public final class Forward implements Matmul.Forward {
         private final GemmRole role;
         private final String layer;
         private final FloatMatrix a;

@@ -6,7 +6,7 @@ import dev.lowbit.tensor.FloatMatrix;
 
 /**
  * LSQ (learned step size quantization) for symmetric INT4 on [−8, 7], as in the INT4 training paper
- * (Xi et al. 2023, {@code shared/reference/papers.md} §2.2). Forward {@code q = clamp(rint(x/s), −8, 7)}
+ * (Xi, Li, Chen, Zhu, "Training Transformers with 4-bit Integers", NeurIPS 2023, arXiv 2306.11987; docs/quantizers.md). Forward {@code q = clamp(rint(x/s), −8, 7)}
  * (half-even, like the paper's python {@code fake_quantize}; its CUDA kernel rounds half away from zero),
  * dequantized {@code q·s} in float64 and rounded to float32 once. Backward: the operand's gradient passes
  * straight through where {@code −8 ≤ x/s ≤ 7} and is zero outside; the step's gradient is

@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.LowbitException;
 import java.util.EnumMap;
 import java.util.Map;

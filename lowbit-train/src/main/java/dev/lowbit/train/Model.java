@@ -1,6 +1,6 @@
 package dev.lowbit.train;
 
-import dev.lowbit.autograd.Rng;
+import dev.lowbit.round.Rng;
 import dev.lowbit.autograd.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;

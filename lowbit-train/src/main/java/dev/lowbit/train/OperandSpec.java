@@ -1,7 +1,7 @@
 package dev.lowbit.train;
 
 import dev.lowbit.autograd.Ops;
-import dev.lowbit.autograd.Rng;
+import dev.lowbit.round.Rng;
 import dev.lowbit.format.BlockFormat;
 import dev.lowbit.format.NumberFormat;
 import dev.lowbit.round.Rounding;

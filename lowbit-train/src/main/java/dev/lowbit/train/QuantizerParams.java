@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Tensor;
 import java.util.Collections;

@@ -1,9 +1,10 @@
 package dev.lowbit.train;
 
+import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.LowbitException;
 import dev.lowbit.format.Formats;
 import dev.lowbit.quant.FastSchedule;
-import dev.lowbit.quant.Granularity;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,7 +17,7 @@ import java.util.Map;
  * fifty), so the percentile is taken over non-zero magnitudes when it would otherwise fall on zeros, as
  * in the reference code's ViT training variant.
  *
- * <p>Defaults follow {@code shared/reference/measurements.md}: forward p95 / 15 levels keeps 4-bit-like
+ * <p>Defaults follow IM-Unpack (Zeng, Sankaralingam, Singh, ICML 2024, arXiv 2403.07339) and docs/training.md: forward p95 / 15 levels keeps 4-bit-like
  * GEMMs lossless when heavy hitters are kept, but gradients need many more levels — p95 / 16383 reaches
  * FP32 parity, 15 levels diverges.
  */

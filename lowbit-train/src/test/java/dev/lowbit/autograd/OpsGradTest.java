@@ -1,5 +1,6 @@
 package dev.lowbit.autograd;
 
+import dev.lowbit.round.Rng;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

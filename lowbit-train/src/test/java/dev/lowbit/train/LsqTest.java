@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.autograd.GemmRole;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

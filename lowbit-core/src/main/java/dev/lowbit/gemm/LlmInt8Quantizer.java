@@ -1,4 +1,4 @@
-package dev.lowbit.quant;
+package dev.lowbit.gemm;
 
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.tensor.FloatMatrix;

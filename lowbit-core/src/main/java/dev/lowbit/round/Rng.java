@@ -1,4 +1,4 @@
-package dev.lowbit.autograd;
+package dev.lowbit.round;
 
 import dev.lowbit.round.CounterRandom;
 

@@ -1,4 +1,4 @@
-package dev.lowbit.train;
+package dev.lowbit.autograd;
 
 /**
  * The GEMMs of a Transformer training step (all NT: C = A·Bᵀ).

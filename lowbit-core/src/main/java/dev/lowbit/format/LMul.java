@@ -1,4 +1,4 @@
-package dev.lowbit.numeric;
+package dev.lowbit.format;
 
 import dev.lowbit.format.Formats;
 import dev.lowbit.format.MiniFloat;

@@ -1,4 +1,4 @@
-package dev.lowbit.numeric;
+package dev.lowbit.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

@@ -1,5 +1,13 @@
-package dev.lowbit.quant;
+package dev.lowbit.report;
 
+import dev.lowbit.format.Granularity;
+import dev.lowbit.gemm.LlmInt8Quantizer;
+import dev.lowbit.quant.BfpQuantizer;
+import dev.lowbit.quant.GptqQuantizer;
+import dev.lowbit.quant.HadamardQuantizer;
+import dev.lowbit.quant.QuantParams;
+import dev.lowbit.quant.QuantizedMatrix;
+import dev.lowbit.quant.Sqnr;
 import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.ImUnpackGemm;

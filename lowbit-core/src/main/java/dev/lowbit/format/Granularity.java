@@ -1,4 +1,4 @@
-package dev.lowbit.quant;
+package dev.lowbit.format;
 
 import dev.lowbit.LowbitException;
 
