@@ -136,6 +136,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
         List<int[]> calibration = SentenceEmbedder.calibration(MiniLm.tokenizer());
         GemmBackend backend = backendOption.backend();
         Map<String, Long> weightBytes = new LinkedHashMap<>();
+        Map<String, Long> residentBytes = new LinkedHashMap<>();
         Map<String, Double> setupSeconds = new LinkedHashMap<>();
         Map<String, Double> speed = new LinkedHashMap<>();
         Map<String, Object> results = new LinkedHashMap<>();
@@ -176,6 +177,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
                 try (Bert bert = new Bert(weights, p, backend, t, false, calibration)) {
                     setupSeconds.put(m, (System.nanoTime() - s0) / 1e9);
                     weightBytes.put(m, bert.linearWeightBytes());
+                    residentBytes.put(m, bert.residentLinearWeightBytes());
                     for (int w = 0; w < (timedOnlyForCosine ? 0 : warmup); w++) {
                         bert.forward(ids, mask, null);
                     }
@@ -215,7 +217,8 @@ final class BenchEmbedCommand implements Callable<Integer> {
             }
             j.put("minCosineToFp32", round9(min)).put("meanCosineToFp32", round9(sum / batch));
             if (weightBytes.containsKey(m)) {
-                j.put("linearWeightBytes", weightBytes.get(m)).put("setupSeconds", round(setupSeconds.get(m)));
+                j.put("linearWeightBytes", weightBytes.get(m)).put("residentWeightBytes", residentBytes.get(m))
+                        .put("setupSeconds", round(setupSeconds.get(m)));
             }
             results.put(m, j);
         }

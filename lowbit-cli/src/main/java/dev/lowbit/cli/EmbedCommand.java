@@ -179,7 +179,7 @@ final class EmbedCommand implements Callable<Integer> {
                     .put("out", out.toString()).put("batch", batch).put("threads", t).put("backend", backend.name())
                     .put("tokens", e.tokens()).put("truncated", e.truncated()).put("emptyLines", lines.empty)
                     .put("loadSeconds", round(loadSeconds));
-            j.put("linearWeightBytes", e.bert().linearWeightBytes());
+            j.put("linearWeightBytes", e.bert().linearWeightBytes()).put("residentWeightBytes", e.bert().residentLinearWeightBytes());
             if (p.rtn()) {
                 j.put("bits", p.autoBits() ? "auto" : p.bits()).put("heavyHitterBits", p.statBits()).put("strategy", p.strategy().label())
                         .put("weightQuant", p.weights().label())

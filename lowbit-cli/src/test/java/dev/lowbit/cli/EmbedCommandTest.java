@@ -65,7 +65,7 @@ class EmbedCommandTest {
         CliTest.Run r = run("embed", "--in", in.toString(), "--out", out.toString(), "--precision", "nvfp4", "--threads", "2");
         assertThat(r.code()).as(r.err()).isZero();
         // 4-bit elements + an E4M3 scale per 16 + a float tensor scale per matrix, for the 36 linear weights
-        assertThat(r.out()).contains("\"precision\":\"nvfp4\"").contains("\"linearWeightBytes\":5972112").contains("\"minCosineToFp32\":0.");
+        assertThat(r.out()).contains("\"precision\":\"nvfp4\"").contains("\"linearWeightBytes\":5972112").contains("\"residentWeightBytes\":84934656").contains("\"minCosineToFp32\":0.");
         assertThat(Npy.read(out).shape()).containsExactly(2, 384);
     }
 

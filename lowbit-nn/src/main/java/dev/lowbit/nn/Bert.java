@@ -462,6 +462,25 @@ public final class Bert implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * Bytes this model actually holds for its linear weights, measured from the allocated arrays: the float32 weights
+     * it keeps (all of them: the model retains its {@link BertWeights}) plus, for every quantized layer, what the
+     * executor allocated ({@link PrecisionGemms#residentWeightBytes}: int32 codes, decoded float copies, scales).
+     * Compare with {@link #linearWeightBytes}, the packed size.
+     */
+    public long residentLinearWeightBytes() {
+        long bytes = 0;
+        for (int l = 0; l < c.layers(); l++) {
+            for (GemmRole r : GemmRole.LINEAR) {
+                bytes += PrecisionGemms.arrayBytes(w.layers().get(l).linear(r).weight().data());
+                if (precision.quantizes(r)) {
+                    bytes += executor.residentWeightBytes(l, r);
+                }
+            }
+        }
+        return bytes;
+    }
+
     @Override
     public void close() {
         if (pool != null) {

@@ -202,6 +202,12 @@ final class FormatGemms implements PrecisionGemms {
         return out;
     }
 
+    /** The decoded float32 weight the GEMM multiplies (columns padded to whole blocks); the packed codes are not kept. */
+    @Override
+    public long residentWeightBytes(int layer, GemmRole role) {
+        return PrecisionGemms.arrayBytes(gemmWeights[layer][role.ordinal()].data());
+    }
+
     @Override
     public long weightBytes(int layer, GemmRole role) {
         return bytes[layer][role.ordinal()];

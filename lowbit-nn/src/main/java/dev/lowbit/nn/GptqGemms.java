@@ -141,6 +141,12 @@ public final class GptqGemms implements PrecisionGemms {
         return (n * wq.cols() * BITS + 7) / 8 + n * groups * 4 + (n * groups * BITS + 7) / 8;
     }
 
+    /** The dequantized float32 weight the GEMM multiplies plus the int32 codes kept for inspection. */
+    @Override
+    public long residentWeightBytes(int layer, GemmRole role) {
+        return PrecisionGemms.arrayBytes(dequantized[layer][role.ordinal()].data(), codes[layer][role.ordinal()]);
+    }
+
     @Override
     public FloatMatrix effectiveWeight(int layer, GemmRole role) {
         return dequantized[layer][role.ordinal()];

@@ -171,6 +171,12 @@ public final class LlmInt8Gemms implements PrecisionGemms {
         return (long) q.rows() * q.cols() + 8L * q.rows();
     }
 
+    /** The codes are held as int32 ({@link IntMatrix}) plus one float64 scale per row. */
+    @Override
+    public long residentWeightBytes(int layer, GemmRole role) {
+        return PrecisionGemms.arrayBytes(codes[layer][role.ordinal()].data(), scales[layer][role.ordinal()]);
+    }
+
     @Override
     public FloatMatrix effectiveWeight(int layer, GemmRole role) {
         IntMatrix q = codes[layer][role.ordinal()];

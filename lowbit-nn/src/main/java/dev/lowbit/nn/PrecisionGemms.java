@@ -33,8 +33,35 @@ public interface PrecisionGemms {
      */
     float[] product(int layer, GemmRole role, FloatMatrix a, FloatMatrix b);
 
-    /** Bytes of the stored (quantized) weight of a linear layer, scales and side data included. */
+    /**
+     * Bytes of the weight of a linear layer in its packed form (b-bit digits or format codes, scales and side data
+     * included): what a packed store would hold. Not necessarily allocated — see {@link #residentWeightBytes}.
+     */
     long weightBytes(int layer, GemmRole role);
+
+    /**
+     * Bytes this executor actually holds for the weight of a linear layer (the arrays it allocated: int32 codes, float
+     * copies, scales …), measured from the arrays themselves; the model's own float32 weight is not included.
+     */
+    long residentWeightBytes(int layer, GemmRole role);
+
+    /** Bytes of the payload of the given arrays (primitive arrays; null counts 0). */
+    static long arrayBytes(Object... arrays) {
+        long bytes = 0;
+        for (Object a : arrays) {
+            bytes += switch (a) {
+                case null -> 0L;
+                case byte[] v -> v.length;
+                case short[] v -> 2L * v.length;
+                case int[] v -> 4L * v.length;
+                case float[] v -> 4L * v.length;
+                case long[] v -> 8L * v.length;
+                case double[] v -> 8L * v.length;
+                default -> throw new IllegalArgumentException("not a primitive array: " + a.getClass().getName());
+            };
+        }
+        return bytes;
+    }
 
     /** The weight as the GEMM sees it (dequantized, out × in), to compare with a reference quantizer. */
     FloatMatrix effectiveWeight(int layer, GemmRole role);

@@ -335,6 +335,23 @@ final class RtnGemms implements PrecisionGemms {
      * the GEMMs run at).
      */
     @Override
+    public long residentWeightBytes(int layer, GemmRole role) {
+        RtnQuantizer.RowIntCodes c = intWeights[layer][role.ordinal()];
+        long bytes = PrecisionGemms.arrayBytes(floatWeights[layer][role.ordinal()]);
+        if (c != null) {
+            bytes += PrecisionGemms.arrayBytes(c.codes(), c.scales(), c.alphas(), c.rowMax(), c.colMax());
+        }
+        QuantizedMatrix q;
+        synchronized (weights) {
+            q = weights[layer][role.ordinal()];
+        }
+        if (q != null) {
+            bytes += PrecisionGemms.arrayBytes(q.codes().data(), q.scales(), q.alphas());
+        }
+        return bytes;
+    }
+
+    @Override
     public long weightBytes(int layer, GemmRole role) {
         RtnQuantizer.RowIntCodes c = intWeights[layer][role.ordinal()];
         long[] rowMax;
