@@ -316,9 +316,14 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
         }
     }
 
-    /** Bytes of the linear weights in their stored form (float32, or b-bit digits plus scales). */
+    /** Bytes of the linear weights in their packed form (float32, or b-bit digits / format codes plus scales). */
     public long linearWeightBytes() {
         return embedder.bert().linearWeightBytes();
+    }
+
+    /** Bytes this model really holds for its linear weights (allocated arrays: float32 weights, codes, float copies). */
+    public long residentWeightBytes() {
+        return embedder.bert().residentLinearWeightBytes();
     }
 
     /** Texts cut at {@link #maxLength()} so far (0 in windows mode, which never truncates). */
