@@ -1,5 +1,6 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.train.RoleStats;
 import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
@@ -195,10 +196,10 @@ final class TrainCommand implements Callable<Integer> {
     record Summary(String policy, int steps, double[] trainLoss, List<double[]> valLoss, double finalValLoss, double accuracy,
                    double itemsPerSecond, double unpackRatio, Map<String, Double> sqnrDb, String sample) {
         static Summary of(RunResult r) {
-            GemmExecutor.RoleStats all = totalStats(r.unpack());
+            RoleStats all = totalStats(r.unpack());
             Map<String, Double> sqnr = new LinkedHashMap<>();
             for (dev.lowbit.autograd.GemmRole role : dev.lowbit.autograd.GemmRole.values()) {
-                GemmExecutor.RoleStats st = r.unpack().get(role.label());
+                RoleStats st = r.unpack().get(role.label());
                 if (st != null && st.probes() > 0) {
                     sqnr.put(role.label(), st.sqnrDb());
                 }
@@ -318,8 +319,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Work-weighted totals over the roles (not the per-layer entries); null when nothing ran. */
-    static GemmExecutor.RoleStats totalStats(Map<String, GemmExecutor.RoleStats> m) {
-        GemmExecutor.RoleStats total = null;
+    static RoleStats totalStats(Map<String, RoleStats> m) {
+        RoleStats total = null;
         for (var e : m.entrySet()) {
             if (!e.getKey().contains("/")) {
                 total = total == null ? e.getValue().copy() : total.plus(e.getValue());
@@ -333,7 +334,7 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, Object> byRole = new LinkedHashMap<>();
         Map<String, Object> byLayer = new LinkedHashMap<>();
         for (var e : r.unpack().entrySet()) {
-            GemmExecutor.RoleStats s = e.getValue();
+            RoleStats s = e.getValue();
             Json j = Json.object().put("gemms", s.count()).put("gflop", s.ops() / 1e9).put("seconds", s.seconds()).put("ratio", s.ratio()).put("maxRatio", s.maxRatio())
                     .put("lhsHeavyHitterFraction", s.lhsHeavyHitterFraction()).put("rhsHeavyHitterFraction", s.rhsHeavyHitterFraction())
                     .put("meanBits", s.meanBits()).put("floatPathShare", s.floatPathShare()).put("widePathShare", s.widePathShare()).put("quantizeSeconds", s.quantizeSeconds()).put("unpackSeconds", s.unpackSeconds())

@@ -19,6 +19,6 @@ import java.util.Map;
  *     {@link QuantizerParams#PREFIX}: {initial value (NaN for a resumed run), final value}; empty for policies without
  */
 public record RunResult(TrainConfig config, long parameters, double[] trainLoss, List<double[]> valLoss, double finalValLoss,
-                        double accuracy, double tokensPerSecond, double seconds, Map<String, GemmExecutor.RoleStats> unpack,
+                        double accuracy, double tokensPerSecond, double seconds, Map<String, RoleStats> unpack,
                         String sample, int resumedFrom, double cpuSeconds,
                         Map<String, double[]> quantizerParams) {}

@@ -95,7 +95,7 @@ class TrainingTest {
             float[] got = probed.gemm(GemmRole.OUTPUT, "h0.ffn.1", a, b).data();
             assertArrayEquals(want, got, names[r]);
             assertThat(plain.stats().get("output").sqnrDb()).isNaN();
-            GemmExecutor.RoleStats st = probed.stats().get("output");
+            RoleStats st = probed.stats().get("output");
             assertThat(st.probes()).isEqualTo(1);
             assertThat(probed.stats().get("h0.ffn.1/output").sqnrDb()).isEqualTo(st.sqnrDb());
             double signal = 0;
@@ -120,7 +120,7 @@ class TrainingTest {
         assertThat(fp32.stats().get("output").probes()).isZero(); // float32 is its own reference
         RunResult run = Trainer.run(tiny("imunpack", 5, null, 0), GemmBackends.preferred(), false, null); // validates after 3, 5
         for (String role : new String[] {"output", "grad-input", "grad-weight", "attn-score", "attn-value-grad"}) {
-            GemmExecutor.RoleStats st = run.unpack().get(role);
+            RoleStats st = run.unpack().get(role);
             assertThat(st.sqnrDb()).as(role).isFinite().isGreaterThan(5);
             assertThat(st.sqnrDbByStep()).extracting(v -> v[0]).as(role).containsExactly(3.0, 5.0);
             assertThat(st.sqnrDbByStep()).extracting(v -> v[1]).as(role).allSatisfy(db -> assertThat(db).isFinite().isGreaterThan(5));
