@@ -23,9 +23,8 @@ public final class GemmExecutor implements Matmul {
     private final MatmulPolicy policy;
     private final GemmBackend backend;
     private final Map<String, RoleStats> stats = new TreeMap<>();
-    /** RTN codes of this step's operands, by storage array (identity) and view: see {@link #codes}. */
-    private final java.util.IdentityHashMap<float[], java.util.Map<CodeKey, RtnQuantizer.IntCodes>> codeCache =
-            new java.util.IdentityHashMap<>();
+    /** RTN codes of this step's operands ({@link StepCodeCache}). */
+    private final StepCodeCache codeCache = new StepCodeCache();
     private boolean recording = true;
     private boolean probing;
     private long probeNanos;
@@ -408,8 +407,8 @@ public final class GemmExecutor implements Matmul {
         if (recording) {
             long t0 = System.nanoTime();
             long thr = Digits.base(statBits);
-            RtnQuantizer.IntCodes qa = codes(a, pa, layout == GemmLayout.TN, thr, what + " lhs");
-            RtnQuantizer.IntCodes qb = qa == null ? null : codes(b, pb, layout != GemmLayout.NT, thr, what + " rhs");
+            RtnQuantizer.IntCodes qa = codeCache.codes(a, pa, layout == GemmLayout.TN, thr, what + " lhs", backend.threads());
+            RtnQuantizer.IntCodes qb = qa == null ? null : codeCache.codes(b, pb, layout != GemmLayout.NT, thr, what + " rhs", backend.threads());
             long t1 = System.nanoTime();
             if (qa != null && qb != null) {
                 r = FastImUnpack.multiplyCodes(qa, qb, spec.bits(), backend, out);
@@ -440,36 +439,6 @@ public final class GemmExecutor implements Matmul {
             stats.computeIfAbsent(layer + "/" + role.label(), x -> new RoleStats()).add(ops, ph.ratio, ph.hhA, ph.hhB, sec, ph.bits, ph);
         }
     }
-
-    /**
-     * The RTN codes of {@code x} (of xᵀ with {@code transpose}), quantized once per training step: the
-     * backward GEMMs reuse the forward operands' codes (x, W, Q, K, V, P) and each gradient's codes serve
-     * both of its GEMMs. A per-tensor percentile does not depend on the layout, so the cached codes, transposed
-     * where needed, are exactly what quantizing again would give. Tensors are not modified within a step
-     * (the optimizer updates the parameters after the backward pass, and {@link #setStep} empties the cache).
-     * Null when the codes do not fit int32 (the caller then takes the general path).
-     */
-    private RtnQuantizer.IntCodes codes(FloatMatrix x, QuantParams p, boolean transpose, long heavyThreshold, String what) {
-        CodeKey key = new CodeKey(x.index(0, 0), x.stride(), x.rows(), x.cols(), p, heavyThreshold);
-        java.util.Map<CodeKey, RtnQuantizer.IntCodes> m;
-        RtnQuantizer.IntCodes c;
-        boolean known;
-        synchronized (codeCache) { // batch items quantize in parallel (imunpackBatch)
-            m = codeCache.computeIfAbsent(x.data(), d -> new java.util.HashMap<>());
-            c = m.get(key);
-            known = c != null || m.containsKey(key);
-        }
-        if (!known) {
-            // the same tensor quantized twice at once would give the same codes: no lock held while quantizing
-            c = RtnQuantizer.quantizeInt(x, p, what, false, heavyThreshold, backend.threads());
-            synchronized (codeCache) {
-                m.put(key, c);
-            }
-        }
-        return c == null ? null : transpose ? c.transposed(backend.threads()) : c;
-    }
-
-    private record CodeKey(int offset, int stride, int rows, int cols, QuantParams params, long heavyThreshold) {}
 
     /** Block index from a layer name like {@code h3.attn}: 3; −1 for layers outside the blocks. */
     static int layerIndex(String layer) {
