@@ -354,8 +354,8 @@ public final class RtnQuantizer {
         }
         int[][] colMaxes = new int[parts][cols];
         long[][] results = new long[parts][];
-        java.util.stream.IntStream.range(0, parts).parallel().forEach(t -> results[t] = cells(x, p, blocks, (int) ((long) cells * t / parts),
-                (int) ((long) cells * (t + 1) / parts), codes, scales, alphas, rowMax, colMaxes[t], thr, what));
+        dev.lowbit.Parallel.forRanges(parts, cells, (t, c0, c1) -> results[t] = cells(x, p, blocks, c0, c1, codes, scales, alphas, rowMax,
+                colMaxes[t], thr, what));
         int[] colMax = colMaxes[0];
         long heavy = 0;
         int maxAbs = 0;

@@ -9,10 +9,8 @@ import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.Parallel;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
 
 /**
  * BERT encoder inference with sentence pooling (all-MiniLM-L6-v2's sentence-transformers head).
@@ -48,7 +46,8 @@ public final class Bert implements AutoCloseable {
     private final BertConfig c;
     private final Precision precision;
     private final GemmBackend backend;
-    private final ForkJoinPool pool;
+    /** Threads of the attention heads and the row-wise steps ({@link Parallel}'s shared pool). */
+    private final int threads;
     private final PrecisionGemms executor;
     private final SiteStatsTable stats;
     private LinearCapture capture;
@@ -94,7 +93,7 @@ public final class Bert implements AutoCloseable {
             case GPTQ_W4 -> GptqGemms.calibrate(weights, precision, backend, calibration, threads);
             case FP8, MXFP8, MXFP4, NVFP4 -> new FormatGemms(weights, precision, backend, threads);
         };
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads); // last: nothing to shut down if the above throws
+        this.threads = threads;
     }
 
     /** Receives the input of every linear layer (used to calibrate GPTQ on the FP32 model). */
@@ -273,32 +272,13 @@ public final class Bert implements AutoCloseable {
         void run(int r0, int r1);
     }
 
-    /** Runs {@code body} on chunks of rows, in parallel when there are several threads; rows are independent. */
+    /**
+     * Runs {@code body} on contiguous row ranges (at least 32 rows each), one per thread, in parallel when there are
+     * several threads; rows are independent.
+     */
     private void forRows(int rows, RowRange body) {
-        int chunk = 32;
-        int chunks = (rows + chunk - 1) / chunk;
-        if (pool == null || chunks <= 1) {
-            body.run(0, rows);
-            return;
-        }
-        runInPool(() -> IntStream.range(0, chunks).parallel().forEach(ch -> body.run(ch * chunk, Math.min(rows, (ch + 1) * chunk))));
-    }
-
-    private void runInPool(Runnable r) {
-        try {
-            pool.submit(r).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LowbitException("interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
+        int parts = Parallel.parts(threads, rows, 1, 32);
+        Parallel.forRanges(parts, rows, (t, r0, r1) -> body.run(r0, r1));
     }
 
     /** {@code x (rows × in) · Wᵀ + b} for the linear layer {@code role} of layer {@code l}. */
@@ -369,9 +349,7 @@ public final class Bert implements AutoCloseable {
         boolean fp32 = !precision.quantizes(GemmRole.QK) && !precision.quantizes(GemmRole.PV);
         float[] ctx = new float[total * d];
         int jobs = start.length * heads;
-        IntStream range = IntStream.range(0, jobs);
-        IntStream work = pool == null ? range : range.parallel();
-        Runnable all = () -> work.forEach(job -> {
+        Parallel.forEach(threads, jobs, job -> {
             int s = job / heads;
             int h = job % heads;
             int len = length[s];
@@ -401,11 +379,6 @@ public final class Bert implements AutoCloseable {
                 System.arraycopy(o, t * hd, ctx, off + t * d, hd);
             }
         });
-        if (pool == null) {
-            all.run();
-        } else {
-            runInPool(all);
-        }
         return ctx;
     }
 
@@ -462,10 +435,10 @@ public final class Bert implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * Nothing to release: the work runs on lowbit's shared pool ({@link Parallel}), whose daemon threads outlive any
+     * one model. Kept so that existing try-with-resources code goes on compiling.
+     */
     @Override
-    public void close() {
-        if (pool != null) {
-            pool.shutdown();
-        }
-    }
+    public void close() {}
 }
