@@ -27,9 +27,10 @@ import java.util.List;
  * after the softmax in float32), so masked keys are simply left out: only the positions with mask 1 are
  * computed, packed row after row into one T×d matrix, which gives the same pooled result as computing the
  * padding and ignoring it. The linear layers run as one GEMM over all T tokens of the batch; attention
- * runs per (sequence, head), in parallel over {@code threads} workers. Softmax (of the scores times 1/√d_h),
- * GELU, LayerNorm and the bias/residual adds go through {@link VectorMath} in float32; in FP32 the two
- * attention products are {@link VectorMath#matmul} (each score an fma chain over the head dimension).
+ * runs per (sequence, head), in parallel on {@code threads} threads of lowbit's shared pool ({@link Parallel}).
+ * Softmax (of the scores times 1/√d_h), GELU, LayerNorm and the bias/residual adds go through {@link VectorMath} in
+ * float32; in FP32 the two attention products are {@link VectorMath#matmul} (each score an fma chain over the head
+ * dimension).
  *
  * <p>In the low-bit precisions the GEMMs the precision covers are dispatched to its {@link PrecisionGemms}: the RTN
  * modes ({@code imunpack}, {@code int8}) quantize each GEMM {@code A·Bᵀ} (weights once, at construction;
