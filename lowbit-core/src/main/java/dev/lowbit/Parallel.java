@@ -3,9 +3,9 @@ package dev.lowbit;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
@@ -169,14 +169,34 @@ public final class Parallel {
         }
     }
 
-    /** One call's tasks: claimed in index order by the caller and the workers that pick up its tickets. */
+    /**
+     * One call's tasks: claimed in index order by the caller and the workers that pick up its tickets (the same object
+     * queued once per helper). One allocation per call: the counters are fields updated through var handles.
+     */
     private static final class Batch {
+        private static final VarHandle NEXT;
+        private static final VarHandle FINISHED;
+        private static final VarHandle FAILURE;
+
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                NEXT = l.findVarHandle(Batch.class, "next", int.class);
+                FINISHED = l.findVarHandle(Batch.class, "finished", int.class);
+                FAILURE = l.findVarHandle(Batch.class, "failure", Throwable.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final IntConsumer task;
         private final int tasks;
         private final Thread caller;
-        private final AtomicInteger next = new AtomicInteger();
-        private final AtomicInteger finished = new AtomicInteger();
-        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        /** The next task to claim (past {@code tasks} once all are claimed or the call is cancelled). */
+        private volatile int next;
+        /** Tasks run or skipped. */
+        private volatile int finished;
+        private volatile Throwable failure;
         private volatile boolean skipped;
 
         Batch(IntConsumer task, int tasks, Thread caller) {
@@ -190,7 +210,7 @@ public final class Parallel {
                 if (isCaller && caller.isInterrupted()) {
                     cancel();
                 }
-                int i = next.getAndIncrement();
+                int i = (int) NEXT.getAndAdd(this, 1);
                 if (i >= tasks) {
                     return;
                 }
@@ -204,8 +224,8 @@ public final class Parallel {
         }
 
         private void fail(Throwable e) {
-            if (!failure.compareAndSet(null, e)) {
-                Throwable first = failure.get();
+            if (!FAILURE.compareAndSet(this, null, e)) {
+                Throwable first = failure;
                 if (first != e) {
                     first.addSuppressed(e);
                 }
@@ -215,7 +235,7 @@ public final class Parallel {
 
         /** Stops tasks from being claimed; those never claimed count as finished. */
         private void cancel() {
-            int claimed = next.getAndSet(tasks);
+            int claimed = (int) NEXT.getAndSet(this, tasks);
             if (claimed < tasks) {
                 skipped = true;
                 done(tasks - claimed);
@@ -223,7 +243,7 @@ public final class Parallel {
         }
 
         private void done(int count) {
-            if (finished.addAndGet(count) == tasks) {
+            if ((int) FINISHED.getAndAdd(this, count) + count == tasks) {
                 LockSupport.unpark(caller);
             }
         }
@@ -232,7 +252,7 @@ public final class Parallel {
         void await() {
             boolean interrupted = false;
             int spins = 0;
-            while (finished.get() < tasks) {
+            while (finished < tasks) {
                 if (spins < 256) {
                     spins++;
                     Thread.onSpinWait();
@@ -247,7 +267,7 @@ public final class Parallel {
             if (interrupted) {
                 caller.interrupt();
             }
-            Throwable f = failure.get();
+            Throwable f = failure;
             if (f instanceof RuntimeException r) {
                 throw r;
             }
