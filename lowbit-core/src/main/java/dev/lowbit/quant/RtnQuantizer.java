@@ -205,10 +205,10 @@ public final class RtnQuantizer {
 
     /**
      * As {@link #quantizeInt(FloatMatrix, QuantParams, String, boolean, long)}, both passes shared out over
-     * {@code parallelism} parts on lowbit's worker pool ({@link dev.lowbit.Parallel}: contiguous row ranges of at least 64 Ki entries; maxima
-     * merged by max, counts summed), so the result is the same for any parallelism. The magnitudes and the rounding
-     * run on the {@link dev.lowbit.numeric.VectorMath} kernels of {@link #quantizeIntRows}; the percentile is
-     * {@link Selection#kthLargestBits}.
+     * {@code parallelism} parts on lowbit's worker pool ({@link dev.lowbit.Parallel}: contiguous row ranges of at
+     * least 64 Ki entries; maxima merged by max, counts summed), so the result is the same for any parallelism. The
+     * magnitudes and the rounding run on the {@link dev.lowbit.numeric.VectorMath} kernels of {@link #quantizeIntRows};
+     * the percentile is {@link Selection#kthLargestBits}.
      */
     public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what, boolean transpose, long heavyThreshold,
                                        int parallelism) {
@@ -323,8 +323,8 @@ public final class RtnQuantizer {
 
     /**
      * As {@link #quantizeIntRows(FloatMatrix, QuantParams, int[], long, String)}, the cells shared out over
-     * {@code parallelism} parts on lowbit's worker pool ({@link dev.lowbit.Parallel}: contiguous cell ranges; column maxima merged by max,
-     * counts summed), so the result is the same for any parallelism.
+     * {@code parallelism} parts on lowbit's worker pool ({@link dev.lowbit.Parallel}: contiguous cell ranges; column
+     * maxima merged by max, counts summed), so the result is the same for any parallelism.
      */
     public static RowIntCodes quantizeIntRows(FloatMatrix x, QuantParams p, int[] blocks, long heavyThreshold, String what,
                                               int parallelism) {

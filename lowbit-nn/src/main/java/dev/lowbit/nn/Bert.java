@@ -1,6 +1,7 @@
 package dev.lowbit.nn;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.Parallel;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
@@ -9,7 +10,6 @@ import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
-import dev.lowbit.Parallel;
 import java.util.List;
 
 /**

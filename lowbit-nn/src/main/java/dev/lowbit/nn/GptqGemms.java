@@ -1,11 +1,11 @@
 package dev.lowbit.nn;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.Parallel;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.quant.GptqQuantizer;
 import dev.lowbit.tensor.FloatMatrix;
-import dev.lowbit.Parallel;
 import java.util.List;
 
 /**
