@@ -191,7 +191,8 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
         checkShape(cols);
         int n = Math.multiplyExact(rows, cols);
         float sEnc = scale instanceof ScaleFormat.E4M3TensorScaled ? tensorEncodeScale(x, n) : 1f;
-        return Parallel.forRange(rows, cols, threads, (r0, r1) -> {
+        int parts = dev.lowbit.Parallel.parts(threads, rows, cols, RoundStats.GRAIN);
+        return RoundStats.sum(dev.lowbit.Parallel.mapRanges(parts, rows, (t, r0, r1) -> {
             double[] p = new double[blockSize];
             long[] sat = new long[1];
             for (int r = r0; r < r1; r++) {
@@ -205,7 +206,7 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
                 }
             }
             return new RoundStats((long) (r1 - r0) * cols, sat[0], 0);
-        });
+        }));
     }
 
     /**

@@ -135,7 +135,8 @@ public record IntFormat(int bits, boolean symmetric, Granularity granularity) im
     public RoundStats round(float[] x, float[] out, int rows, int cols, Rounding rounding, int threads) {
         Math.multiplyExact(rows, cols);
         Cell[] cells = cells(x, rows, cols);
-        return Parallel.forRange(rows, cols, threads, (r0, r1) -> {
+        int parts = dev.lowbit.Parallel.parts(threads, rows, cols, RoundStats.GRAIN);
+        return RoundStats.sum(dev.lowbit.Parallel.mapRanges(parts, rows, (t, r0, r1) -> {
             long[] sat = new long[1];
             for (int r = r0; r < r1; r++) {
                 for (int c = 0; c < cols; c++) {
@@ -145,7 +146,7 @@ public record IntFormat(int bits, boolean symmetric, Granularity granularity) im
                 }
             }
             return new RoundStats((long) (r1 - r0) * cols, sat[0], 0);
-        });
+        }));
     }
 
     /** Integer codes with their per-cell scales and zero points. */

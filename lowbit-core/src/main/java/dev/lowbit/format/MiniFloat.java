@@ -233,7 +233,8 @@ public final class MiniFloat implements NumberFormat {
     @Override
     public RoundStats round(float[] x, float[] out, int rows, int cols, Rounding rounding, int threads) {
         int n = Math.multiplyExact(rows, cols);
-        return Parallel.forRange(n, threads, (from, to) -> roundRange(x, out, from, to, rounding, false));
+        return RoundStats.sum(dev.lowbit.Parallel.mapRanges(dev.lowbit.Parallel.parts(threads, n, 1, RoundStats.GRAIN), n,
+                (t, from, to) -> roundRange(x, out, from, to, rounding, false)));
     }
 
     /** Fake-quantizes {@code x[from..to)} into {@code out} (element index = array index). */

@@ -8,7 +8,19 @@ package dev.lowbit.format;
 public record RoundStats(long count, long saturated, long overflowed) {
     public static final RoundStats EMPTY = new RoundStats(0, 0, 0);
 
+    /** Elements of work per parallel part at least when rounding in parallel ({@link dev.lowbit.Parallel#parts}). */
+    static final long GRAIN = 4096;
+
     public RoundStats plus(RoundStats o) {
         return new RoundStats(count + o.count, saturated + o.saturated, overflowed + o.overflowed);
+    }
+
+    /** The sum of per-part statistics, in part order. */
+    public static RoundStats sum(java.util.List<RoundStats> parts) {
+        RoundStats s = EMPTY;
+        for (RoundStats r : parts) {
+            s = s.plus(r);
+        }
+        return s;
     }
 }

@@ -206,10 +206,10 @@ public final class RtnQuantizer {
 
     /**
      * As {@link #quantizeInt(FloatMatrix, QuantParams, String, boolean, long)}, both passes shared out over
-     * {@code parallelism} tasks of the common fork-join pool (contiguous row ranges of at least 64 Ki entries; maxima
-     * merged by max, counts summed), so the result is the same for any parallelism. The magnitudes and the rounding
-     * run on the {@link dev.lowbit.numeric.VectorMath} kernels of {@link #quantizeIntRows}; the percentile is
-     * {@link Selection#kthLargestBits}.
+     * {@code parallelism} parts on lowbit's worker pool ({@link dev.lowbit.Parallel}: contiguous row ranges of at
+     * least 64 Ki entries; maxima merged by max, counts summed), so the result is the same for any parallelism. The
+     * magnitudes and the rounding run on the {@link dev.lowbit.numeric.VectorMath} kernels of {@link #quantizeIntRows};
+     * the percentile is {@link Selection#kthLargestBits}.
      */
     public static IntCodes quantizeInt(FloatMatrix x, QuantParams p, String what, boolean transpose, long heavyThreshold,
                                        int parallelism) {
@@ -324,8 +324,8 @@ public final class RtnQuantizer {
 
     /**
      * As {@link #quantizeIntRows(FloatMatrix, QuantParams, int[], long, String)}, the cells shared out over
-     * {@code parallelism} tasks of the common fork-join pool (contiguous cell ranges; column maxima merged by max,
-     * counts summed), so the result is the same for any parallelism.
+     * {@code parallelism} parts on lowbit's worker pool ({@link dev.lowbit.Parallel}: contiguous cell ranges; column
+     * maxima merged by max, counts summed), so the result is the same for any parallelism.
      */
     public static RowIntCodes quantizeIntRows(FloatMatrix x, QuantParams p, int[] blocks, long heavyThreshold, String what,
                                               int parallelism) {
@@ -355,8 +355,8 @@ public final class RtnQuantizer {
         }
         int[][] colMaxes = new int[parts][cols];
         long[][] results = new long[parts][];
-        java.util.stream.IntStream.range(0, parts).parallel().forEach(t -> results[t] = cells(x, p, blocks, (int) ((long) cells * t / parts),
-                (int) ((long) cells * (t + 1) / parts), codes, scales, alphas, rowMax, colMaxes[t], thr, what));
+        dev.lowbit.Parallel.forRanges(parts, cells, (t, c0, c1) -> results[t] = cells(x, p, blocks, c0, c1, codes, scales, alphas, rowMax,
+                colMaxes[t], thr, what));
         int[] colMax = colMaxes[0];
         long heavy = 0;
         int maxAbs = 0;

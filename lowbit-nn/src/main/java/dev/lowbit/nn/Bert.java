@@ -1,6 +1,7 @@
 package dev.lowbit.nn;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.Parallel;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
@@ -10,9 +11,6 @@ import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
 
 /**
  * BERT encoder inference with sentence pooling (all-MiniLM-L6-v2's sentence-transformers head).
@@ -29,9 +27,10 @@ import java.util.stream.IntStream;
  * after the softmax in float32), so masked keys are simply left out: only the positions with mask 1 are
  * computed, packed row after row into one T×d matrix, which gives the same pooled result as computing the
  * padding and ignoring it. The linear layers run as one GEMM over all T tokens of the batch; attention
- * runs per (sequence, head), in parallel over {@code threads} workers. Softmax (of the scores times 1/√d_h),
- * GELU, LayerNorm and the bias/residual adds go through {@link VectorMath} in float32; in FP32 the two
- * attention products are {@link VectorMath#matmul} (each score an fma chain over the head dimension).
+ * runs per (sequence, head), in parallel on {@code threads} threads of lowbit's shared pool ({@link Parallel}).
+ * Softmax (of the scores times 1/√d_h), GELU, LayerNorm and the bias/residual adds go through {@link VectorMath} in
+ * float32; in FP32 the two attention products are {@link VectorMath#matmul} (each score an fma chain over the head
+ * dimension).
  *
  * <p>In the low-bit precisions the GEMMs the precision covers are dispatched to its {@link PrecisionGemms}: the RTN
  * modes ({@code imunpack}, {@code int8}) quantize each GEMM {@code A·Bᵀ} (weights once, at construction;
@@ -48,7 +47,8 @@ public final class Bert implements AutoCloseable {
     private final BertConfig c;
     private final Precision precision;
     private final GemmBackend backend;
-    private final ForkJoinPool pool;
+    /** Threads of the attention heads and the row-wise steps ({@link Parallel}'s shared pool). */
+    private final int threads;
     private final PrecisionGemms executor;
     private final SiteStatsTable stats;
     private LinearCapture capture;
@@ -94,7 +94,7 @@ public final class Bert implements AutoCloseable {
             case GPTQ_W4 -> GptqGemms.calibrate(weights, precision, backend, calibration, threads);
             case FP8, MXFP8, MXFP4, NVFP4 -> new FormatGemms(weights, precision, backend, threads);
         };
-        this.pool = threads == 1 ? null : new ForkJoinPool(threads); // last: nothing to shut down if the above throws
+        this.threads = threads;
     }
 
     /** Receives the input of every linear layer (used to calibrate GPTQ on the FP32 model). */
@@ -273,32 +273,13 @@ public final class Bert implements AutoCloseable {
         void run(int r0, int r1);
     }
 
-    /** Runs {@code body} on chunks of rows, in parallel when there are several threads; rows are independent. */
+    /**
+     * Runs {@code body} on contiguous row ranges (at least 32 rows each), one per thread, in parallel when there are
+     * several threads; rows are independent.
+     */
     private void forRows(int rows, RowRange body) {
-        int chunk = 32;
-        int chunks = (rows + chunk - 1) / chunk;
-        if (pool == null || chunks <= 1) {
-            body.run(0, rows);
-            return;
-        }
-        runInPool(() -> IntStream.range(0, chunks).parallel().forEach(ch -> body.run(ch * chunk, Math.min(rows, (ch + 1) * chunk))));
-    }
-
-    private void runInPool(Runnable r) {
-        try {
-            pool.submit(r).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LowbitException("interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
+        int parts = Parallel.parts(threads, rows, 1, 32);
+        Parallel.forRanges(parts, rows, (t, r0, r1) -> body.run(r0, r1));
     }
 
     /** {@code x (rows × in) · Wᵀ + b} for the linear layer {@code role} of layer {@code l}. */
@@ -369,9 +350,7 @@ public final class Bert implements AutoCloseable {
         boolean fp32 = !precision.quantizes(GemmRole.QK) && !precision.quantizes(GemmRole.PV);
         float[] ctx = new float[total * d];
         int jobs = start.length * heads;
-        IntStream range = IntStream.range(0, jobs);
-        IntStream work = pool == null ? range : range.parallel();
-        Runnable all = () -> work.forEach(job -> {
+        Parallel.forEach(threads, jobs, job -> {
             int s = job / heads;
             int h = job % heads;
             int len = length[s];
@@ -401,11 +380,6 @@ public final class Bert implements AutoCloseable {
                 System.arraycopy(o, t * hd, ctx, off + t * d, hd);
             }
         });
-        if (pool == null) {
-            all.run();
-        } else {
-            runInPool(all);
-        }
         return ctx;
     }
 
@@ -481,10 +455,10 @@ public final class Bert implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * Nothing to release: the work runs on lowbit's shared pool ({@link Parallel}), whose daemon threads outlive any
+     * one model. Kept so that existing try-with-resources code goes on compiling.
+     */
     @Override
-    public void close() {
-        if (pool != null) {
-            pool.shutdown();
-        }
-    }
+    public void close() {}
 }

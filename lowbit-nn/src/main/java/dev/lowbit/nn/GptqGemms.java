@@ -1,14 +1,12 @@
 package dev.lowbit.nn;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.Parallel;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.quant.GptqQuantizer;
 import dev.lowbit.tensor.FloatMatrix;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
 
 /**
  * {@code gptq-w4}: weight-only GPTQ ({@link GptqQuantizer}, 4 bits, asymmetric min/max grid per output row and
@@ -80,7 +78,7 @@ public final class GptqGemms implements PrecisionGemms {
         FloatMatrix[][] deq = new FloatMatrix[layers][GemmRole.LINEAR.size()];
         int[][][] codes = new int[layers][GemmRole.LINEAR.size()][];
         int jobs = layers * GemmRole.LINEAR.size();
-        Runnable all = () -> IntStream.range(0, jobs).parallel().forEach(job -> {
+        Parallel.forEach(Math.max(1, threads), jobs, job -> {
             int l = job / GemmRole.LINEAR.size();
             GemmRole r = GemmRole.LINEAR.get(job % GemmRole.LINEAR.size());
             if (!p.quantizes(r)) {
@@ -90,20 +88,6 @@ public final class GptqGemms implements PrecisionGemms {
             deq[l][r.ordinal()] = q.toFloatMatrix();
             codes[l][r.ordinal()] = q.codes();
         });
-        ForkJoinPool pool = new ForkJoinPool(Math.max(1, threads));
-        try {
-            pool.submit(all).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LowbitException("interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdown();
-        }
         return new GptqGemms(backend, deq, codes);
     }
 

@@ -44,8 +44,9 @@ final class ExactGemm {
     }
 
     /**
-     * Per-thread buffers, checked out for the length of a call: while a call waits for its row-parallel epilogue, a
-     * fork-join worker may run another task that calls a GEMM on the same thread, which then finds none and allocates.
+     * Per-thread buffers, checked out for the length of a call: a part of a call's row-parallel epilogue (run on
+     * the calling thread, {@link dev.lowbit.Parallel}) could itself call a GEMM on the same thread, which then finds none
+     * and allocates.
      */
     private static final ThreadLocal<Buffers> BUFFERS = new ThreadLocal<>();
 

@@ -90,7 +90,7 @@ public final class SimdGemmBackend implements GemmBackend {
     public void gemmF32Batch(GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b, FloatMatrix[] out) {
         int count = out.length;
         if (count >= threads && threads > 1) {
-            SimdPool.run(threads, t -> {
+            dev.lowbit.Parallel.forParts(threads, t -> {
                 for (int i = count * t / threads; i < count * (t + 1) / threads; i++) {
                     f32(layout, a[i], b[i], out[i], 1);
                 }

@@ -108,7 +108,7 @@ final class Tiled {
         e.allocB(panels);
         int parts = Math.max(1, Math.min(threads, Math.max(slivers, panels)));
         int np = Math.min(parts, panels);
-        SimdPool.run(np, t -> {
+        dev.lowbit.Parallel.forParts(np, t -> {
             for (int jp = panels * t / np; jp < panels * (t + 1) / np; jp++) {
                 e.packB(jp, jp * nr, Math.min(nr, n - jp * nr));
             }
@@ -122,7 +122,7 @@ final class Tiled {
             span = Math.max(span, e.units(blk + 1) - e.units(blk));
         }
         int spanAlloc = inner ? total : span;
-        SimdPool.run(parts, t -> {
+        dev.lowbit.Parallel.forParts(parts, t -> {
             int s0 = byRows ? slivers * t / parts : 0;
             int s1 = byRows ? slivers * (t + 1) / parts : slivers;
             int p0 = byRows ? 0 : panels * t / parts;
