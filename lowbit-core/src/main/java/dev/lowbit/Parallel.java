@@ -171,7 +171,8 @@ public final class Parallel {
 
     /**
      * One call's tasks: claimed in index order by the caller and the workers that pick up its tickets (the same object
-     * queued once per helper). One allocation per call: the counters are fields updated through var handles.
+     * queued once per helper). The counters are fields updated through var handles, so a call allocates this object,
+     * its body's lambda and one queue node per helper, nothing else.
      */
     private static final class Batch {
         private static final VarHandle NEXT;

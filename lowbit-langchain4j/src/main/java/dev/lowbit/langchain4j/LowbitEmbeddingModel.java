@@ -49,7 +49,8 @@ import java.util.Objects;
  *
  * <p>A text's embedding does not depend on the other texts of its batch, the batch size or the thread count.
  * Calls are serialized (one forward pass at a time, itself parallel over {@link Builder#threads} workers),
- * so one instance can be shared between threads. {@link #close()} stops the worker threads.
+ * so one instance can be shared between threads. The workers are lowbit's shared daemon pool
+ * ({@link dev.lowbit.Parallel}); {@link #close()} releases the model, the pool stays for the next one.
  *
  * <p>The JVM needs {@code --add-modules jdk.incubator.vector} for the default ({@code simd}) GEMM backend.
  */
