@@ -11,11 +11,13 @@ import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.Precision;
 import dev.lowbit.onnx.MiniLm;
-import dev.lowbit.quant.QuantParams;
 import dev.lowbit.onnx.SentenceEmbedder;
+import dev.lowbit.quant.QuantParams;
 import dev.lowbit.report.Json;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,8 +53,8 @@ final class BenchEmbedCommand implements Callable<Integer> {
     BackendOption backendOption;
 
     static final List<String> ORT_MODES = List.of("ort-fp32", "ort-int8");
-    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
-    static final List<String> PRECISIONS = java.util.Arrays.stream(Precision.Mode.values()).map(Precision.Mode::label).toList();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    static final List<String> PRECISIONS = Arrays.stream(Precision.Mode.values()).map(Precision.Mode::label).toList();
 
     @Spec
     CommandSpec spec;

@@ -1,6 +1,7 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
@@ -12,7 +13,6 @@ import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.IntEpilogue;
 import dev.lowbit.onednn.OneDnn;
 import dev.lowbit.onednn.OneDnnGemmBackend;
-import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.report.Json;
 import dev.lowbit.simd.OpenBlas;
@@ -23,9 +23,12 @@ import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
 import dev.lowbit.tensor.RandomMatrices;
 import dev.lowbit.unpack.UnpackStrategy;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -467,12 +470,12 @@ final class BenchGemmCommand implements Callable<Integer> {
 
     static String cpuName() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {
                     return line.substring(line.indexOf(':') + 1).strip();
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             // fall through
         }
         return System.getProperty("os.arch");

@@ -1,13 +1,14 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.LowbitException;
+import java.util.Locale;
 
 /** Parses GEMM shapes written {@code MxNxK}. */
 final class BenchShapes {
     private BenchShapes() {}
 
     static int[] parse(String s) {
-        String[] p = s.strip().toLowerCase(java.util.Locale.ROOT).split("x");
+        String[] p = s.strip().toLowerCase(Locale.ROOT).split("x");
         if (p.length != 3) {
             throw new LowbitException("shape must be MxNxK (e.g. 4096x1536x384), got '" + s + "'");
         }

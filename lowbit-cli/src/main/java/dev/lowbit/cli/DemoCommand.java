@@ -1,27 +1,29 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ImUnpackResult;
 import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.ScalarGemm;
-import dev.lowbit.report.QuantComparison;
-import dev.lowbit.train.RunResult;
-import dev.lowbit.train.TrainConfig;
-import dev.lowbit.train.Trainer;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.Sqnr;
 import dev.lowbit.report.Json;
 import dev.lowbit.report.Plots;
+import dev.lowbit.report.QuantComparison;
 import dev.lowbit.report.Table;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.RandomMatrices;
+import dev.lowbit.train.RunResult;
+import dev.lowbit.train.TrainConfig;
+import dev.lowbit.train.Trainer;
 import dev.lowbit.unpack.UnpackStrategy;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -105,7 +107,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new dev.lowbit.LowbitException("--threads must be >= 1, got " + modelThreads);
         }
         Inputs.checkBeta(beta);
-        QuantParams qp = new QuantParams(beta, levels, dev.lowbit.format.Granularity.TENSOR, false);
+        QuantParams qp = new QuantParams(beta, levels, Granularity.TENSOR, false);
         GemmBackend be = backendOption.backend();
         Progress progress = Progress.stderr(spec, "demo", cases(0, 0, 0, seed).size() * BITS.length * STRATEGIES.length);
         List<Cell> cells = new ArrayList<>();
@@ -132,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
                 TrainConfig c = new TrainConfig("kjv-gpt", policy, trainSteps, seed, 16, 32, 1, 48, 4, 3e-3, Math.max(1, trainSteps / 10),
                         Math.max(1, trainSteps / 5), 4, 4, null, null, 0);
                 Progress bar = Progress.stderr(spec, "demo training " + policy, trainSteps);
-                runs.add(Trainer.run(c, be, false, (st, total, loss, rate) -> bar.stepTo(st, String.format(java.util.Locale.ROOT, "loss %.3f", loss))));
+                runs.add(Trainer.run(c, be, false, (st, total, loss, rate) -> bar.stepTo(st, String.format(Locale.ROOT, "loss %.3f", loss))));
                 bar.done();
             }
         }
@@ -207,7 +209,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static String pct(double f) {
-        return String.format(java.util.Locale.ROOT, "%.2f%%", 100 * f);
+        return String.format(Locale.ROOT, "%.2f%%", 100 * f);
     }
 
     private List<XYChart> charts(List<Cell> cells) {

@@ -1,7 +1,7 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.text.WordPieceTokenizer;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.io.DType;
@@ -13,9 +13,9 @@ import dev.lowbit.nn.GemmSiteStats;
 import dev.lowbit.nn.Precision;
 import dev.lowbit.onnx.MiniLm;
 import dev.lowbit.onnx.SentenceEmbedder;
-import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.report.Json;
+import dev.lowbit.text.WordPieceTokenizer;
 import dev.lowbit.unpack.UnpackStrategy;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -135,7 +136,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (p.rtn()) {
             p = p.withWeights(p.weights().withGranularity(Granularity.parse(weightGranularity)));
             if (scope != null) {
-                p = p.withScope(switch (scope.strip().toLowerCase(java.util.Locale.ROOT)) {
+                p = p.withScope(switch (scope.strip().toLowerCase(Locale.ROOT)) {
                     case "mixed" -> Precision.Scope.MIXED;
                     case "row" -> Precision.Scope.ROW;
                     case "sequence" -> Precision.Scope.SEQUENCE;

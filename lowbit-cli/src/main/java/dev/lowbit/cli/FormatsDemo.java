@@ -10,6 +10,7 @@ import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.RandomMatrices;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The demo's number-format section: SQNR of fake quantization (round to nearest even) to each format on one
@@ -47,7 +48,7 @@ final class FormatsDemo {
         Table t = new Table("format", "bits/value", "SQNR (dB)", "saturated");
         for (Row r : rows) {
             t.row(r.format(), r.bits() == Math.rint(r.bits()) ? String.valueOf((long) r.bits()) : String.valueOf(r.bits()),
-                    String.format(java.util.Locale.ROOT, "%.2f", r.sqnrDb()), r.saturated());
+                    String.format(Locale.ROOT, "%.2f", r.sqnrDb()), r.saturated());
         }
         return "\nnumber formats: fake quantization (round to nearest even) of a " + ROWS + "x" + COLS
                 + " Student-t (nu = 3) matrix, seed " + (seed + 6) + "\n"

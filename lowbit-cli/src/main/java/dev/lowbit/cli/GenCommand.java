@@ -7,6 +7,7 @@ import dev.lowbit.report.Json;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.RandomMatrices;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,7 +51,7 @@ final class GenCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Inputs.checkOutput(out, "--out");
-        String[] p = shape.toLowerCase(java.util.Locale.ROOT).split("x");
+        String[] p = shape.toLowerCase(Locale.ROOT).split("x");
         int rows;
         int cols;
         try {
@@ -69,7 +70,7 @@ final class GenCommand implements Callable<Integer> {
         if (!(nu >= 1)) {
             throw new LowbitException("--nu must be >= 1, got " + nu);
         }
-        FloatMatrix m = switch (kind.toLowerCase(java.util.Locale.ROOT)) {
+        FloatMatrix m = switch (kind.toLowerCase(Locale.ROOT)) {
             case "gaussian" -> RandomMatrices.gaussian(rows, cols, seed);
             case "student-t" -> RandomMatrices.studentT(rows, cols, nu, seed);
             case "outlier-channels" -> RandomMatrices.outlierChannels(rows, cols, outliers, factor, seed);

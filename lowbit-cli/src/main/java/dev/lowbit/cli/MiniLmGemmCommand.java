@@ -13,6 +13,7 @@ import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.text.WordPieceTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -108,7 +109,7 @@ final class MiniLmGemmCommand implements Callable<Integer> {
         int[][] mask = new int[idArr.length][];
         for (int i = 0; i < idArr.length; i++) {
             mask[i] = new int[idArr[i].length];
-            java.util.Arrays.fill(mask[i], 1);
+            Arrays.fill(mask[i], 1);
         }
         FloatMatrix x = bert.forward(idArr, mask, null).lastHidden();
         Npy.write(outLhs, NpyArray.of(x));

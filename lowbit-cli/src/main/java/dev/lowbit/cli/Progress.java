@@ -1,6 +1,7 @@
 package dev.lowbit.cli;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -43,7 +44,7 @@ final class Progress {
             }
             double elapsed = (now - started) / 1e9;
             double eta = n > 1 ? elapsed / (n - 1) * (total - n) : 0;
-            err.print(String.format(java.util.Locale.ROOT, "\r%s: %d/%d  %s  ETA %.0fs   ", label, n, total, status, eta));
+            err.print(String.format(Locale.ROOT, "\r%s: %d/%d  %s  ETA %.0fs   ", label, n, total, status, eta));
             err.flush();
         }
     }

@@ -11,6 +11,7 @@ import dev.lowbit.report.Json;
 import dev.lowbit.report.Table;
 import dev.lowbit.text.WordPieceTokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -114,7 +115,7 @@ final class RealModelDemo {
         for (Mode m : r.modes()) {
             Json j = Json.object().put("precision", m.precision()).put("minCosineToFp32", m.minCosine())
                     .put("meanCosineToFp32", m.meanCosine()).put("sentencesPerSecond", round(m.sentencesPerSecond()))
-                    .put("linearWeightBytes", m.linearWeightBytes()).put("similarity", java.util.Arrays.asList(similarity(m.embeddings())));
+                    .put("linearWeightBytes", m.linearWeightBytes()).put("similarity", Arrays.asList(similarity(m.embeddings())));
             if (m.quantized()) {
                 j.put("bits", m.bits().equals("auto") ? "auto" : Integer.parseInt(m.bits()));
                 EmbedCommand.addStats(j, m.stats());

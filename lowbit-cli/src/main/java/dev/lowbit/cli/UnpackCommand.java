@@ -1,6 +1,7 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.gemm.ImUnpackGemm;
@@ -9,7 +10,6 @@ import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.io.Npy;
 import dev.lowbit.io.NpyArray;
-import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.Sqnr;
 import dev.lowbit.report.Json;
@@ -21,11 +21,12 @@ import dev.lowbit.unpack.UnpackStats;
 import dev.lowbit.unpack.UnpackStrategy;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code lowbit unpack}: quantize two matrices, unpack to b bits, run the low-bit GEMM, fold, and check exactness. */
 @Command(name = "unpack", mixinStandardHelpOptions = true,
@@ -137,7 +138,7 @@ final class UnpackCommand implements Callable<Integer> {
         addOperand(t, "rhs " + rhs.getFileName(), st.rhs());
         return "IM-Unpack " + qp.label() + ", b = " + bits + ", strategy " + strat.label()
                 + (strat == UnpackStrategy.AUTO ? " (chose " + st.strategies() + ")" : "") + "\n" + t
-                + String.format(java.util.Locale.ROOT, "inner dim %d -> %d;  work ratio m'n'k'/mnk = %s%n", st.innerDim(),
+                + String.format(Locale.ROOT, "inner dim %d -> %d;  work ratio m'n'k'/mnk = %s%n", st.innerDim(),
                         st.unpackedInnerDim(), Table.format(st.ratio()))
                 + "exact vs int64 GEMM of codes: " + exact + ";  relative error vs float64: " + Table.format(relErr) + "\n";
     }

@@ -1,7 +1,9 @@
 package dev.lowbit.report;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -49,14 +51,14 @@ public final class Json {
                 }
                 sb.append(']');
             }
-            case double[] a -> write(sb, java.util.Arrays.stream(a).boxed().toList());
-            case long[] a -> write(sb, java.util.Arrays.stream(a).boxed().toList());
-            case int[] a -> write(sb, java.util.Arrays.stream(a).boxed().toList());
+            case double[] a -> write(sb, Arrays.stream(a).boxed().toList());
+            case long[] a -> write(sb, Arrays.stream(a).boxed().toList());
+            case int[] a -> write(sb, Arrays.stream(a).boxed().toList());
             case Double d -> writeDouble(sb, d);
             case Float f -> writeDouble(sb, f.doubleValue());
             case Number n -> sb.append(n);
             case Boolean b -> sb.append(b);
-            case Enum<?> e -> writeString(sb, e.name().toLowerCase(java.util.Locale.ROOT));
+            case Enum<?> e -> writeString(sb, e.name().toLowerCase(Locale.ROOT));
             default -> writeString(sb, v.toString());
         }
     }

@@ -1,10 +1,12 @@
 package dev.lowbit.report;
 
 import dev.lowbit.io.AtomicFiles;
+import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.internal.chartpart.Chart;
@@ -14,7 +16,7 @@ public final class Plots {
     private Plots() {}
 
     public static void savePng(Path file, List<? extends Chart<?, ?>> charts) {
-        if (!file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
+        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
             throw new dev.lowbit.LowbitException(file + ": plots are written as PNG; use a .png file name");
         }
         List<BufferedImage> images = charts.stream().map(BitmapEncoder::getBufferedImage).toList();
@@ -22,7 +24,7 @@ public final class Plots {
         int h = images.stream().mapToInt(BufferedImage::getHeight).max().orElse(1);
         BufferedImage all = new BufferedImage(Math.max(1, w), h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = all.createGraphics();
-        g.setColor(java.awt.Color.WHITE);
+        g.setColor(Color.WHITE);
         g.fillRect(0, 0, all.getWidth(), h);
         int x = 0;
         for (BufferedImage im : images) {

@@ -1,24 +1,26 @@
 package dev.lowbit.report;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.format.Granularity;
+import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.gemm.ImUnpackGemm;
+import dev.lowbit.gemm.ImUnpackResult;
+import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.LlmInt8Quantizer;
+import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.quant.BfpQuantizer;
 import dev.lowbit.quant.GptqQuantizer;
 import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantizedMatrix;
 import dev.lowbit.quant.Sqnr;
-import dev.lowbit.LowbitException;
-import dev.lowbit.gemm.GemmBackend;
-import dev.lowbit.gemm.ImUnpackGemm;
-import dev.lowbit.gemm.ImUnpackResult;
-import dev.lowbit.gemm.ImUnpackSpec;
-import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.unpack.UnpackStrategy;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -60,7 +62,7 @@ public final class QuantComparison {
         }
         List<String> out = new ArrayList<>();
         for (String s : spec.split(",")) {
-            String m = s.strip().toLowerCase(java.util.Locale.ROOT);
+            String m = s.strip().toLowerCase(Locale.ROOT);
             if (!METHODS.containsKey(m)) {
                 throw new LowbitException("unknown method '" + s.strip() + "' (available: all, " + String.join(", ", METHODS.keySet()) + ")");
             }
@@ -137,7 +139,7 @@ public final class QuantComparison {
                 name.startsWith("imunpack") ? st.ratio() : null);
     }
 
-    private static double[] dequantRows(dev.lowbit.tensor.IntMatrix codes, double[] scales, double[] original, int[] floatCols) {
+    private static double[] dequantRows(IntMatrix codes, double[] scales, double[] original, int[] floatCols) {
         int rows = codes.rows();
         int cols = codes.cols();
         double[] out = new double[rows * cols];

@@ -2,6 +2,7 @@ package dev.lowbit.report;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** A plain-text table for humans: a header row, aligned columns (numbers right-aligned). */
 public final class Table {
@@ -29,9 +30,9 @@ public final class Table {
             }
             double a = Math.abs(d);
             if (a != 0 && (a < 1e-3 || a >= 1e6)) {
-                return String.format(java.util.Locale.ROOT, "%.3e", d);
+                return String.format(Locale.ROOT, "%.3e", d);
             }
-            return String.format(java.util.Locale.ROOT, a >= 100 ? "%.1f" : "%.4f", d);
+            return String.format(Locale.ROOT, a >= 100 ? "%.1f" : "%.4f", d);
         }
         return String.valueOf(c);
     }

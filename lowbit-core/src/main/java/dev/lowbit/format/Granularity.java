@@ -1,6 +1,7 @@
 package dev.lowbit.format;
 
 import dev.lowbit.LowbitException;
+import java.util.Locale;
 
 /**
  * Which elements share one scale. The scales of a {@code rows × cols} matrix form a
@@ -33,7 +34,7 @@ public record Granularity(Kind kind, int groupSize) {
 
     /** Parses {@code tensor}, {@code row}, {@code column} or {@code group:K}. */
     public static Granularity parse(String s) {
-        String t = s.strip().toLowerCase(java.util.Locale.ROOT);
+        String t = s.strip().toLowerCase(Locale.ROOT);
         return switch (t) {
             case "tensor" -> TENSOR;
             case "row" -> ROW;
@@ -73,6 +74,6 @@ public record Granularity(Kind kind, int groupSize) {
 
     @Override
     public String toString() {
-        return kind == Kind.GROUP ? "group:" + groupSize : kind.name().toLowerCase(java.util.Locale.ROOT);
+        return kind == Kind.GROUP ? "group:" + groupSize : kind.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -2,6 +2,7 @@ package dev.lowbit.format;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.round.Rounding;
+import java.util.Objects;
 
 /**
  * A b-bit integer format (b ∈ 2..16) with a float scale per tensor, row, column or group
@@ -23,7 +24,7 @@ public record IntFormat(int bits, boolean symmetric, Granularity granularity) im
         if (bits < 2 || bits > 16) {
             throw new LowbitException("integer formats need 2..16 bits, got " + bits);
         }
-        java.util.Objects.requireNonNull(granularity, "granularity");
+        Objects.requireNonNull(granularity, "granularity");
     }
 
     public static IntFormat symmetric(int bits) {

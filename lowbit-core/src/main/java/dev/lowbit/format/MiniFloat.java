@@ -1,6 +1,7 @@
 package dev.lowbit.format;
 
 import dev.lowbit.round.Rounding;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.IntStream;
 
@@ -166,7 +167,7 @@ public final class MiniFloat implements NumberFormat {
     @Override
     public FormatInfo info() {
         return new FormatInfo(name(), bits(), maxFinite, minNormal(), minSubnormal(), Math.scalb(1.0, -m), hasInf(), hasNaN(),
-                "e" + e + "m" + m + ", bias " + bias + ", " + special.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                "e" + e + "m" + m + ", bias " + bias + ", " + special.name().toLowerCase(Locale.ROOT).replace('_', '-'));
     }
 
     // ------------------------------------------------------------------ rounding

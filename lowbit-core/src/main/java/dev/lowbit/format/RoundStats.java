@@ -1,5 +1,7 @@
 package dev.lowbit.format;
 
+import java.util.List;
+
 /**
  * What a fake-quantization did: {@code count} elements; {@code saturated} of them were out of the
  * format's range (|x| above the largest finite value, or ±∞ in a format without ∞) and came out as
@@ -16,7 +18,7 @@ public record RoundStats(long count, long saturated, long overflowed) {
     }
 
     /** The sum of per-part statistics, in part order. */
-    public static RoundStats sum(java.util.List<RoundStats> parts) {
+    public static RoundStats sum(List<RoundStats> parts) {
         RoundStats s = EMPTY;
         for (RoundStats r : parts) {
             s = s.plus(r);

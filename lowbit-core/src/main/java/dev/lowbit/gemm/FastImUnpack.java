@@ -1,5 +1,7 @@
 package dev.lowbit.gemm;
 
+import dev.lowbit.numeric.VectorMath;
+import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.tensor.FloatMatrix;
@@ -399,7 +401,7 @@ public final class FastImUnpack {
     private static void rescaleRows(float[] prod, double[] sum, double[] sa, double[] sw, FloatMatrix out, int i0, int i1) {
         int n = out.cols();
         float[] o = out.data();
-        dev.lowbit.numeric.VectorMath vm = Kernels.VM;
+        VectorMath vm = Kernels.VM;
         for (int i = i0; i < i1; i++) {
             double si = sa[i];
             int at = out.index(i, 0);
@@ -415,7 +417,7 @@ public final class FastImUnpack {
 
     /** The element-wise kernels: the preferred VectorMath (SIMD when on the class path). */
     private static final class Kernels {
-        static final dev.lowbit.numeric.VectorMath VM = dev.lowbit.numeric.VectorMaths.preferred();
+        static final VectorMath VM = VectorMaths.preferred();
     }
 
     /** The codes as float32 (exact for the codes the float path uses: their column-max products stay below 2^24). */

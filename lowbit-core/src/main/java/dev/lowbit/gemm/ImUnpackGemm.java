@@ -168,7 +168,7 @@ public final class ImUnpackGemm {
         UnpackPlan plan = u.plan();
         if (plan.unpackedK() == 0) {
             for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0f);
+                Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0f);
             }
         } else {
             // 0.0 + x in multiply() is x here: the codes' scales are positive, so x is never −0.0

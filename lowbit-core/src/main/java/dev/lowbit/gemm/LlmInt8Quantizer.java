@@ -3,6 +3,7 @@ package dev.lowbit.gemm;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
+import dev.lowbit.tensor.LongMatrix;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,7 +53,7 @@ public final class LlmInt8Quantizer {
         IntMatrix wq = IntMatrix.zeros(n, k);
         double[] cw = rowAbsMaxCodes(w, new boolean[k], wq);
         double[] y = new double[m * n];
-        dev.lowbit.tensor.LongMatrix acc = dev.lowbit.tensor.LongMatrix.zeros(m, n);
+        LongMatrix acc = LongMatrix.zeros(m, n);
         ScalarGemm.gemmInt(xq, wq, acc);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {

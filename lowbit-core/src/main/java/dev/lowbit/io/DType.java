@@ -1,6 +1,7 @@
 package dev.lowbit.io;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** The element types lowbit reads and writes in {@code .npy} files. */
@@ -44,7 +45,7 @@ public enum DType {
 
     /** Lower-case short name: f16, f32, …, u8. */
     public String shortName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** Finds the dtype for a kind+size code such as {@code f4}, or null. */

@@ -1,12 +1,14 @@
 package dev.lowbit.io;
 
 import dev.lowbit.LowbitException;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -30,11 +32,11 @@ public final class Npy {
         if (Files.isDirectory(file)) {
             throw new LowbitException(file + ": is a directory, not a .npy file");
         }
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             return read(in, file.toString(), Files.size(file));
         } catch (NoSuchFileException e) {
             throw new LowbitException(file + ": no such file");
-        } catch (java.nio.file.AccessDeniedException e) {
+        } catch (AccessDeniedException e) {
             throw new LowbitException(file + ": permission denied");
         } catch (IOException e) {
             throw new LowbitException(file + ": cannot read: " + e.getMessage(), e);

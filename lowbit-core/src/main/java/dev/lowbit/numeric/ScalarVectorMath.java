@@ -1,5 +1,7 @@
 package dev.lowbit.numeric;
 
+import java.util.Arrays;
+
 /**
  * The reference {@link VectorMath} (name {@code scalar}, priority 0): plain Java, one element at a time. Its
  * per-element operation sequences ({@link #exp(float)}, {@link #gelu(float)}, {@link #geluGrad(float)}) and
@@ -157,7 +159,7 @@ public final class ScalarVectorMath implements VectorMath {
     public double softmax(float[] x, int xOff, float scale, float[] y, int yOff, int n) {
         float m = max(x, xOff, n);
         if (undefinedSoftmax(m)) {
-            java.util.Arrays.fill(y, yOff, yOff + n, Float.NaN);
+            Arrays.fill(y, yOff, yOff + n, Float.NaN);
             return Double.NaN;
         }
         float sm = scale * m;

@@ -1,5 +1,7 @@
 package dev.lowbit.numeric;
 
+import java.util.Arrays;
+
 /**
  * Softmax in two passes (Dukhan &amp; Ablavatski, arXiv 2001.04438): every e^x_i is carried as a
  * (mantissa, exponent) pair, {@code e^x = m · 2^n} with {@code n = rint(x · log2 e)} and
@@ -43,7 +45,7 @@ public final class TwoPassSoftmax {
             nSum = nMax;
         }
         if (bad || nSum == Double.NEGATIVE_INFINITY) {
-            java.util.Arrays.fill(out, outFrom, outFrom + len, Float.NaN);
+            Arrays.fill(out, outFrom, outFrom + len, Float.NaN);
             return;
         }
         double inv = 1 / mSum;

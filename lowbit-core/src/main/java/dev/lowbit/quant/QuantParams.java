@@ -1,7 +1,9 @@
 package dev.lowbit.quant;
 
-import dev.lowbit.format.Granularity;
 import dev.lowbit.LowbitException;
+import dev.lowbit.format.Granularity;
+import java.math.BigDecimal;
+import java.math.MathContext;
 
 /**
  * Settings of the round-to-nearest percentile quantizer.
@@ -66,7 +68,7 @@ public record QuantParams(double beta, int levels, Granularity granularity, bool
     }
 
     private static String stripZeros(double v) {
-        String s = java.math.BigDecimal.valueOf(v).round(new java.math.MathContext(10)).stripTrailingZeros().toPlainString();
+        String s = BigDecimal.valueOf(v).round(new MathContext(10)).stripTrailingZeros().toPlainString();
         return s;
     }
 }

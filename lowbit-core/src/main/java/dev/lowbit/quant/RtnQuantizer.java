@@ -1,9 +1,12 @@
 package dev.lowbit.quant;
 
-import dev.lowbit.format.Granularity;
 import dev.lowbit.LowbitException;
+import dev.lowbit.format.Granularity;
+import dev.lowbit.numeric.VectorMath;
+import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.LongMatrix;
+import java.util.Arrays;
 
 /**
  * IM-Unpack's round-to-nearest quantizer with a percentile scale (the paper's reference code
@@ -24,7 +27,7 @@ import dev.lowbit.tensor.LongMatrix;
 public final class RtnQuantizer {
     /** The element-wise kernels of {@link #quantizeIntRows}: the preferred VectorMath (SIMD when on the class path). */
     private static final class Kernels {
-        static final dev.lowbit.numeric.VectorMath VM = dev.lowbit.numeric.VectorMaths.preferred();
+        static final VectorMath VM = VectorMaths.preferred();
     }
 
     /** Largest |code| accepted: beyond it the int64 GEMM of the codes could not be exact. */
@@ -220,7 +223,7 @@ public final class RtnQuantizer {
         int cols = x.cols();
         int n = rows * cols;
         float[] xd = x.data();
-        dev.lowbit.numeric.VectorMath vm = Kernels.VM;
+        VectorMath vm = Kernels.VM;
         int parts = dev.lowbit.Parallel.parts(parallelism, rows, cols);
         int[] magBits = new int[n];
         int[] rowMaxB = new int[rows];
@@ -290,7 +293,7 @@ public final class RtnQuantizer {
         public static RowIntCodes of(int[] codes, int rows, int cols, double[] scales, long heavyThreshold) {
             IntCodes t = IntCodes.of(codes, rows, cols, 1, 1, heavyThreshold);
             double[] alphas = new double[rows];
-            java.util.Arrays.fill(alphas, Double.NaN);
+            Arrays.fill(alphas, Double.NaN);
             return new RowIntCodes(codes, rows, cols, scales, alphas, t.maxAbs(), t.rowMax(), t.colMax(), t.heavy());
         }
 
@@ -333,11 +336,11 @@ public final class RtnQuantizer {
         int cols = x.cols();
         if (blocks != null) {
             if (blocks.length < 1 || blocks[0] != 0 || blocks[blocks.length - 1] != rows) {
-                throw new IllegalArgumentException("row blocks must run from 0 to " + rows + ", got " + java.util.Arrays.toString(blocks));
+                throw new IllegalArgumentException("row blocks must run from 0 to " + rows + ", got " + Arrays.toString(blocks));
             }
             for (int i = 1; i < blocks.length; i++) {
                 if (blocks[i] < blocks[i - 1]) {
-                    throw new IllegalArgumentException("row blocks must not decrease: " + java.util.Arrays.toString(blocks));
+                    throw new IllegalArgumentException("row blocks must not decrease: " + Arrays.toString(blocks));
                 }
             }
         }
@@ -388,7 +391,7 @@ public final class RtnQuantizer {
         int[] magBits = new int[0];
         int[] scratch = new int[0];
         int[] rowMaxB = new int[0];
-        dev.lowbit.numeric.VectorMath vm = Kernels.VM;
+        VectorMath vm = Kernels.VM;
         for (int cell = cell0; cell < cell1; cell++) {
             int r0 = blocks == null ? cell : blocks[cell];
             int r1 = blocks == null ? cell + 1 : blocks[cell + 1];
@@ -435,7 +438,7 @@ public final class RtnQuantizer {
      * over the non-zero magnitudes when it falls on zeros and {@code p.nonZeroAlpha()}, then the training floor.
      */
     private static double cellAlpha(int[] magBits, int n, int maxB, QuantParams p, int[] scratch,
-                                    dev.lowbit.numeric.VectorMath vm, int parallelism) {
+                                    VectorMath vm, int parallelism) {
         double alpha = percentileAlphaBits(magBits, n, maxB, p.beta(), scratch, vm, parallelism);
         if (alpha == MIN_ALPHA && p.nonZeroAlpha()) {
             int nz = 0;
@@ -443,7 +446,7 @@ public final class RtnQuantizer {
                 scratch[nz] = magBits[i];
                 nz += magBits[i] != 0 ? 1 : 0;
             }
-            int[] nonZero = java.util.Arrays.copyOf(scratch, Math.max(1, nz)); // a single 0 when there are none
+            int[] nonZero = Arrays.copyOf(scratch, Math.max(1, nz)); // a single 0 when there are none
             if (nz == 0) {
                 nonZero[0] = 0;
             }
@@ -457,7 +460,7 @@ public final class RtnQuantizer {
      * column maxima merged into {@code colMax}; returns the number of |code| ≥ thr.
      */
     private static long roundRow(FloatMatrix x, int r, double s, boolean clip, double clipMax, int[] codes, int[] colMax, int thr,
-                                 dev.lowbit.numeric.VectorMath vm) {
+                                 VectorMath vm) {
         int cols = x.cols();
         float[] xd = x.data();
         int at = x.index(r, 0);
@@ -517,7 +520,7 @@ public final class RtnQuantizer {
         return trainingAlphaFloor(alpha < MIN_ALPHA ? MIN_ALPHA : alpha, Float.intBitsToFloat(maxBits), p);
     }
 
-    static double percentileAlphaBits(int[] bits, int n, int maxBits, double beta, int[] scratch, dev.lowbit.numeric.VectorMath vm,
+    static double percentileAlphaBits(int[] bits, int n, int maxBits, double beta, int[] scratch, VectorMath vm,
                                       int parallelism) {
         if (n == 0) {
             return 1.0;

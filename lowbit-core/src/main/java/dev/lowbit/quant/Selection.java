@@ -1,5 +1,9 @@
 package dev.lowbit.quant;
 
+import dev.lowbit.numeric.VectorMath;
+import dev.lowbit.numeric.VectorMaths;
+import java.util.Arrays;
+
 /** Order statistics without sorting (iterative quickselect on raw float bits, deterministic pivots). */
 final class Selection {
     private Selection() {}
@@ -53,11 +57,11 @@ final class Selection {
      * {@code bits} is not modified.
      */
     static int kthLargestBits(int[] bits, int n, int kTop, int[] scratch) {
-        return kthLargestBits(bits, n, kTop, scratch, dev.lowbit.numeric.VectorMaths.preferred());
+        return kthLargestBits(bits, n, kTop, scratch, VectorMaths.preferred());
     }
 
     /** As above, gathering with {@code vm}'s {@link dev.lowbit.numeric.VectorMath#gatherBetween}. */
-    static int kthLargestBits(int[] bits, int n, int kTop, int[] scratch, dev.lowbit.numeric.VectorMath vm) {
+    static int kthLargestBits(int[] bits, int n, int kTop, int[] scratch, VectorMath vm) {
         return kthLargestBits(bits, n, kTop, scratch, vm, 1);
     }
 
@@ -69,7 +73,7 @@ final class Selection {
      * sides and the one pass over {@code bits} is shared out over {@code parallelism} tasks. The value is the same
      * for any parallelism (it is the exact order statistic).
      */
-    static int kthLargestBits(int[] bits, int n, int kTop, int[] scratch, dev.lowbit.numeric.VectorMath vm, int parallelism) {
+    static int kthLargestBits(int[] bits, int n, int kTop, int[] scratch, VectorMath vm, int parallelism) {
         if (kTop < 1 || kTop > n) {
             throw new IllegalArgumentException("kTop = " + kTop + " outside 1.." + n);
         }
@@ -118,10 +122,10 @@ final class Selection {
      * kTop are ≥ lo, the answer is among the gathered ones and a selection there finishes; otherwise (a tie-heavy or
      * adversarial input) returns −1 and the caller takes the one-sided path.
      */
-    static int bracketed(int[] bits, int n, int kTop, int[] scratch, dev.lowbit.numeric.VectorMath vm, int parallelism) {
+    static int bracketed(int[] bits, int n, int kTop, int[] scratch, VectorMath vm, int parallelism) {
         int s = 8192;
         int[] sample = sample(bits, n, s);
-        java.util.Arrays.sort(sample);
+        Arrays.sort(sample);
         double fs = (double) kTop * s / n; // expected rank (from the top) of the answer in the sample
         double d = 4 * Math.sqrt(fs * (1 - fs / s)) + 2;
         long rHi = (long) Math.floor(fs - d); // ranks from the top, 1-based
@@ -155,7 +159,7 @@ final class Selection {
      */
     static int selectSmall(int[] a, int n, int k) {
         if (n <= 4096) {
-            java.util.Arrays.sort(a, 0, n);
+            Arrays.sort(a, 0, n);
             return a[k];
         }
         return selectInt(a, n, k);

@@ -1,6 +1,7 @@
 package dev.lowbit.tensor;
 
 import dev.lowbit.LowbitException;
+import java.util.Locale;
 
 /**
  * Shape and memory layout shared by all matrix types: {@code rows × cols} elements, element (r, c) at
@@ -50,7 +51,7 @@ public abstract sealed class MatrixLayout permits FloatMatrix, IntMatrix, LongMa
     public static int requireAllocatable(String what, long rows, long cols, int bytesPerElement, String type) {
         double n = (double) rows * cols; // exact enough to compare; a long product could wrap
         if (n > Integer.MAX_VALUE - 16) {
-            throw new LowbitException(what + " " + rows + "x" + cols + " is too large (" + String.format(java.util.Locale.ROOT, "%.0f", n)
+            throw new LowbitException(what + " " + rows + "x" + cols + " is too large (" + String.format(Locale.ROOT, "%.0f", n)
                     + " elements; a Java array holds at most 2^31 − 17)");
         }
         long bytes = (long) n * bytesPerElement;
@@ -71,7 +72,7 @@ public abstract sealed class MatrixLayout permits FloatMatrix, IntMatrix, LongMa
             v /= 1024;
             u++;
         }
-        return u == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     public final int rows() {

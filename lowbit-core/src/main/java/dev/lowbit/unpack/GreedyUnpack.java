@@ -2,6 +2,7 @@ package dev.lowbit.unpack;
 
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -141,7 +142,7 @@ final class GreedyUnpack {
 
     /** One operand stored column by column, each column with room for {@code capacity} rows. */
     private static final class Operand {
-        final java.util.ArrayList<long[]> cols = new java.util.ArrayList<>();
+        final ArrayList<long[]> cols = new ArrayList<>();
         final IntList rowSource = new IntList();
         final IntList rowExp = new IntList();
         int rows;

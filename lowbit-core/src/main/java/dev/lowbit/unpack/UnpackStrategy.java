@@ -1,6 +1,7 @@
 package dev.lowbit.unpack;
 
 import dev.lowbit.LowbitException;
+import java.util.Locale;
 
 /**
  * How out-of-range entries are unpacked (paper Algorithms 1–5).
@@ -18,13 +19,13 @@ public enum UnpackStrategy {
 
     public static UnpackStrategy parse(String s) {
         try {
-            return valueOf(s.strip().toUpperCase(java.util.Locale.ROOT));
+            return valueOf(s.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new LowbitException("unknown strategy '" + s + "' (use row, column, both or auto)");
         }
     }
 
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

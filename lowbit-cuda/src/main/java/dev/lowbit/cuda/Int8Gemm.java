@@ -7,6 +7,7 @@ import dev.lowbit.unpack.Digits;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -190,7 +191,7 @@ final class Int8Gemm {
         }
         if (k == 0) {
             for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0L);
+                Arrays.fill(out.data(), out.index(i, 0), out.index(i, 0) + n, 0L);
             }
             return;
         }
@@ -274,12 +275,12 @@ final class Int8Gemm {
                     b.data()[x] = s[2] > 100_000 ? (x % 2 == 0 ? 127 : -127) : r.nextInt(-127, 128);
                 }
                 if (s[2] > 100_000) {
-                    java.util.Arrays.fill(b.data(), 0, s[2], 127); // row 0 of b: every product +127², sum > 2^31
+                    Arrays.fill(b.data(), 0, s[2], 127); // row 0 of b: every product +127², sum > 2^31
                 }
                 LongMatrix got = LongMatrix.zeros(s[0], s[1]);
                 product(cuda, a, b, 8, got);
                 LongMatrix ref = reference(a, b);
-                if (!java.util.Arrays.equals(got.data(), ref.data())) {
+                if (!Arrays.equals(got.data(), ref.data())) {
                     return "wrong int8 product at " + s[0] + "×" + s[1] + "×" + s[2];
                 }
             }

@@ -20,6 +20,7 @@ import dev.lowbit.onnx.SentenceEmbedder;
 import dev.lowbit.simd.SimdGemmBackend;
 import dev.lowbit.text.WordPieceTokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -204,7 +205,7 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
             for (int j = from; j < to; j++) {
                 int[] s = seqs.get(j);
                 System.arraycopy(s, 0, ids[j - from], 0, s.length);
-                java.util.Arrays.fill(mask[j - from], 0, s.length, 1);
+                Arrays.fill(mask[j - from], 0, s.length, 1);
             }
             Bert.Output o = embedder.bert().forward(ids, mask, null);
             for (int j = from; j < to; j++) {
@@ -263,7 +264,7 @@ public final class LowbitEmbeddingModel implements EmbeddingModel, AutoCloseable
                     to = from + WINDOW;
                 }
             }
-            out.add(java.util.Arrays.copyOfRange(body, from, to));
+            out.add(Arrays.copyOfRange(body, from, to));
             from = to;
         }
         return out;

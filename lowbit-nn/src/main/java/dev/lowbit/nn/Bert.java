@@ -11,6 +11,7 @@ import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * BERT encoder inference with sentence pooling (all-MiniLM-L6-v2's sentence-transformers head).
@@ -53,7 +54,7 @@ public final class Bert implements AutoCloseable {
     private final SiteStatsTable stats;
     private LinearCapture capture;
     private final boolean verifyExact;
-    private final java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong verified = new AtomicLong();
     /** Softmax, GELU, LayerNorm, bias/residual adds and the FP32 attention products (same bits on every implementation). */
     private final VectorMath vm = VectorMaths.preferred();
 

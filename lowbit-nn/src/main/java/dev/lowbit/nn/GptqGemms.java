@@ -6,7 +6,15 @@ import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.quant.GptqQuantizer;
 import dev.lowbit.tensor.FloatMatrix;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * {@code gptq-w4}: weight-only GPTQ ({@link GptqQuantizer}, 4 bits, asymmetric min/max grid per output row and
@@ -39,35 +47,35 @@ public final class GptqGemms implements PrecisionGemms {
 
     /** The built-in calibration sentences (64 varied English sentences written for this project). */
     public static List<String> calibrationSentences() {
-        try (java.io.InputStream in = GptqGemms.class.getResourceAsStream(CALIBRATION_RESOURCE)) {
+        try (InputStream in = GptqGemms.class.getResourceAsStream(CALIBRATION_RESOURCE)) {
             if (in == null) {
                 throw new LowbitException(CALIBRATION_RESOURCE + " is missing from the classpath");
             }
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
-        } catch (java.io.IOException e) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+        } catch (IOException e) {
             throw new LowbitException("cannot read " + CALIBRATION_RESOURCE + ": " + e.getMessage(), e);
         }
     }
 
     /** Quantized weights already computed in this JVM, per model and calibration input (GPTQ takes seconds). */
-    private static final java.util.Map<BertWeights, java.util.Map<List<String>, GptqGemms>> CACHE = new java.util.WeakHashMap<>();
+    private static final Map<BertWeights, Map<List<String>, GptqGemms>> CACHE = new WeakHashMap<>();
 
     static GptqGemms calibrate(BertWeights w, Precision p, GemmBackend backend, List<int[]> calibration, int threads) {
         if (calibration == null || calibration.isEmpty()) {
             throw new LowbitException("gptq-w4 needs calibration text (token ids of built-in sentences): "
                     + "construct Bert with a calibration list, or use SentenceEmbedder, which supplies it");
         }
-        List<String> key = new java.util.ArrayList<>(calibration.stream().map(java.util.Arrays::toString).toList());
+        List<String> key = new ArrayList<>(calibration.stream().map(Arrays::toString).toList());
         key.add(p.roles().toString());
         synchronized (CACHE) {
-            GptqGemms done = CACHE.getOrDefault(w, java.util.Map.of()).get(key);
+            GptqGemms done = CACHE.getOrDefault(w, Map.of()).get(key);
             if (done != null) {
                 return new GptqGemms(backend, done.dequantized, done.codes);
             }
         }
         GptqGemms g = quantizeAll(w, p, backend, calibration, threads);
         synchronized (CACHE) {
-            CACHE.computeIfAbsent(w, x -> new java.util.HashMap<>()).put(key, g);
+            CACHE.computeIfAbsent(w, x -> new HashMap<>()).put(key, g);
         }
         return g;
     }

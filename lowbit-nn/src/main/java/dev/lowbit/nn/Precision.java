@@ -2,9 +2,11 @@ package dev.lowbit.nn;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.format.Granularity;
+import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.unpack.Digits;
 import dev.lowbit.unpack.UnpackStrategy;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -118,7 +120,7 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
     }
 
     /** {@code bits} value that lets the RTN executor choose b per GEMM (by estimated cost; the result does not depend on b). */
-    public static final int AUTO_BITS = dev.lowbit.gemm.FastImUnpack.AUTO_BITS;
+    public static final int AUTO_BITS = FastImUnpack.AUTO_BITS;
 
     /**
      * AUTO: the cheapest of no unpacking, ROW and COLUMN per GEMM by estimated cost (FastImUnpack; explicit ROW or
@@ -130,7 +132,7 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         if (bits != AUTO_BITS) {
             Digits.checkBits(bits);
         }
-        roles = roles.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(EnumSet.copyOf(roles));
+        roles = roles.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(roles));
         if (probabilities == null) {
             probabilities = activations;
         }

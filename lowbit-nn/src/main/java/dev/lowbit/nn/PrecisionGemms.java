@@ -2,6 +2,7 @@ package dev.lowbit.nn;
 
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.tensor.FloatMatrix;
+import java.util.List;
 
 /**
  * Executes the low-bit GEMMs of one {@link Precision} for {@link Bert}: the weights are quantized once, at
@@ -19,7 +20,7 @@ public interface PrecisionGemms {
      * The linear layers {@code roles} of layer {@code layer} on the same input (Q, K and V): equal to calling
      * {@link #linear} for each role, which the default does; an executor may quantize x once for all of them.
      */
-    default float[][] linears(int layer, java.util.List<GemmRole> roles, FloatMatrix x, int[] blocks) {
+    default float[][] linears(int layer, List<GemmRole> roles, FloatMatrix x, int[] blocks) {
         float[][] out = new float[roles.size()][];
         for (int i = 0; i < out.length; i++) {
             out[i] = linear(layer, roles.get(i), x, blocks);

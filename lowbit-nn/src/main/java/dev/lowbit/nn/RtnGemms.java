@@ -1,20 +1,22 @@
 package dev.lowbit.nn;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ScalarGemm;
-import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantizedMatrix;
 import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.LongMatrix;
 import dev.lowbit.unpack.Digits;
-import dev.lowbit.unpack.Unpacked;
 import dev.lowbit.unpack.UnpackStrategy;
+import dev.lowbit.unpack.Unpacked;
 import dev.lowbit.unpack.Unpacker;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -171,7 +173,7 @@ final class RtnGemms implements PrecisionGemms {
             QuantizedMatrix qm = RtnQuantizer.quantize(x.view(r0, 0, rows, k), q.withGranularity(Granularity.TENSOR), what);
             long[] src = qm.codes().data();
             System.arraycopy(src, 0, codes.data(), r0 * k, rows * k);
-            java.util.Arrays.fill(scales, r0, r0 + rows, qm.scale(0, 0));
+            Arrays.fill(scales, r0, r0 + rows, qm.scale(0, 0));
         }
         return new Codes(codes, scales, Math.max(k, 1));
     }
@@ -193,7 +195,7 @@ final class RtnGemms implements PrecisionGemms {
 
     /** Q, K and V on one input: on the fast path x is quantized once for all three. */
     @Override
-    public float[][] linears(int layer, java.util.List<GemmRole> roles, FloatMatrix x, int[] blocks) {
+    public float[][] linears(int layer, List<GemmRole> roles, FloatMatrix x, int[] blocks) {
         GemmRole first = roles.getFirst();
         boolean shared = roles.stream().allMatch(r -> intWeights[layer][r.ordinal()] != null
                 && p.scope().perRow(r) == p.scope().perRow(first));
@@ -249,7 +251,7 @@ final class RtnGemms implements PrecisionGemms {
                     want[i * n + j] = (float) (c[i * n + j] / (a.scales()[i] * b.scales()[j]));
                 }
             }
-            if (!java.util.Arrays.equals(want, out.data())) {
+            if (!Arrays.equals(want, out.data())) {
                 throw new IllegalStateException(what + ": IM-Unpack (b = " + r.bits() + ", " + r.strategy()
                         + ") differs from the int64 GEMM of the codes");
             }
@@ -358,7 +360,7 @@ final class RtnGemms implements PrecisionGemms {
         int cols;
         long scales;
         if (c != null) {
-            rowMax = java.util.Arrays.stream(c.rowMax()).asLongStream().toArray();
+            rowMax = Arrays.stream(c.rowMax()).asLongStream().toArray();
             cols = c.cols();
             scales = p.weights().granularity().kind() == Granularity.Kind.TENSOR ? 1 : c.rows();
         } else {

@@ -8,6 +8,7 @@ import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
 import dev.lowbit.unpack.Digits;
+import java.util.Arrays;
 
 /**
  * The exact integer GEMM on oneDNN's {@code gemm_s8s8s32}: int32 operands narrowed to int8, the product in int32 k-chunks
@@ -477,7 +478,7 @@ final class ExactGemm {
                     }
                 }
                 if (first) { // k = 0: the product is zero
-                    java.util.Arrays.fill(acc, 0, size, 0L);
+                    Arrays.fill(acc, 0, size, 0L);
                 }
                 for (int i = 0; i < rows; i++) {
                     IntEpilogue.rescaleRow(acc, i * n, sa[i0 + i], sw, out.data(), out.index(i0 + i, 0), n);
@@ -521,7 +522,7 @@ final class ExactGemm {
                     first = false;
                 }
                 if (first) { // k = 0: the product is zero
-                    java.util.Arrays.fill(acc, 0, size, 0);
+                    Arrays.fill(acc, 0, size, 0);
                 }
                 for (int i = 0; i < rows; i++) {
                     rescaleRow(acc, i * n, sa[i0 + i], sw, out.data(), out.index(i0 + i, 0), n);

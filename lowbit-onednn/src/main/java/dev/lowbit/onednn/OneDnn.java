@@ -15,6 +15,7 @@ import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
@@ -485,7 +486,7 @@ public final class OneDnn {
         }
         if (k == 0) {
             for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
             }
             return;
         }
@@ -553,7 +554,7 @@ public final class OneDnn {
         }
         if (k == 0) {
             for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
+                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0);
             }
             return true;
         }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * An index over an ONNX graph: which node produces and which nodes consume each value, the initializers
@@ -235,7 +236,7 @@ public final class OnnxGraph {
 
     /** Op type histogram, for messages. */
     public Map<String, Integer> opCounts() {
-        Map<String, Integer> m = new java.util.TreeMap<>();
+        Map<String, Integer> m = new TreeMap<>();
         for (NodeProto n : graph.getNodeList()) {
             m.merge(n.getOpType(), 1, Integer::sum);
         }

@@ -1,13 +1,14 @@
 package dev.lowbit.onnx;
 
-import dev.lowbit.text.WordPieceTokenizer;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.GptqGemms;
 import dev.lowbit.nn.Precision;
+import dev.lowbit.text.WordPieceTokenizer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /**
  * Text → sentence embeddings: WordPiece (truncated at {@code maxLength} tokens including [CLS]/[SEP]),
@@ -34,7 +35,7 @@ public final class SentenceEmbedder implements AutoCloseable {
     }
 
     /** Embeds all sentences; {@code onBatch} (nullable) is called after each batch with the number done. */
-    public float[][] embed(List<String> sentences, java.util.function.IntConsumer onBatch) {
+    public float[][] embed(List<String> sentences, IntConsumer onBatch) {
         float[][] out = new float[sentences.size()][];
         for (int from = 0; from < sentences.size(); from += batch) {
             int to = Math.min(sentences.size(), from + batch);

@@ -1,10 +1,13 @@
 package dev.lowbit.simd;
 
 import dev.lowbit.gemm.FoldMap;
+import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
 import dev.lowbit.unpack.Digits;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Where the exact int32 tiles of an integer GEMM go (one k-block's sums per call): an int64 output, an
@@ -85,9 +88,9 @@ abstract class IntSink {
     }
 
     /** Group-aligned k-block cuts; blockGroup[blk] receives the group of each block. */
-    static int[] groupCuts(FoldMap f, int kcMax, int step, java.util.List<Integer> blockGroup) {
+    static int[] groupCuts(FoldMap f, int kcMax, int step, List<Integer> blockGroup) {
         int[] gs = f.colGroupStart();
-        java.util.List<Integer> c = new java.util.ArrayList<>();
+        List<Integer> c = new ArrayList<>();
         c.add(0);
         for (int grp = 0; grp + 1 < gs.length; grp++) {
             int before = c.size();
@@ -105,7 +108,7 @@ abstract class IntSink {
      * the tile's exact int64 sum Σ_blk t_blk · 2^(shift·e_blk) is kept per thread and, after the last block,
      * written as {@code (float) (sum / (lhsScale[i] · rhsScale[j]))}: no m×n int64 matrix at all.
      */
-    static IntSink foldScaled(FoldMap f, double[] lhsScale, double[] rhsScale, dev.lowbit.tensor.FloatMatrix out) {
+    static IntSink foldScaled(FoldMap f, double[] lhsScale, double[] rhsScale, FloatMatrix out) {
         return new IntSink() {
             private final ThreadLocal<long[]> acc = new ThreadLocal<>();
             private int[] blockGroup;
@@ -113,7 +116,7 @@ abstract class IntSink {
 
             @Override
             int[] cuts(int k, int kcMax, int step) {
-                java.util.List<Integer> g = new java.util.ArrayList<>();
+                List<Integer> g = new ArrayList<>();
                 int[] c = groupCuts(f, kcMax, step, g);
                 blockGroup = g.stream().mapToInt(Integer::intValue).toArray();
                 last = c.length - 2;
@@ -200,7 +203,7 @@ abstract class IntSink {
 
         @Override
         int[] cuts(int k, int kcMax, int step) {
-            java.util.List<Integer> g = new java.util.ArrayList<>();
+            List<Integer> g = new ArrayList<>();
             int[] c = groupCuts(f, kcMax, step, g);
             blockGroup = g.stream().mapToInt(Integer::intValue).toArray();
             return c;

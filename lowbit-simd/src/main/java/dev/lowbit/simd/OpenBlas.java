@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -65,7 +66,7 @@ public final class OpenBlas {
     public static Optional<OpenBlas> load(String nameOrPath) {
         try {
             SymbolLookup lookup = nameOrPath.contains("/")
-                    ? SymbolLookup.libraryLookup(java.nio.file.Path.of(nameOrPath), Arena.global())
+                    ? SymbolLookup.libraryLookup(Path.of(nameOrPath), Arena.global())
                     : SymbolLookup.libraryLookup(nameOrPath, Arena.global());
             return Optional.of(new OpenBlas(nameOrPath, lookup));
         } catch (Throwable e) {

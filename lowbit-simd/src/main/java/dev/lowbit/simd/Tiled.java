@@ -1,5 +1,8 @@
 package dev.lowbit.simd;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The blocked GEMM driver shared by every element type (Goto/BLIS loop nest). B is packed once, all of
  * it, into column panels (in parallel); then each part of the work (a range of row slivers, or of column
@@ -72,7 +75,7 @@ final class Tiled {
     }
 
     /** Even cuts of [from, to) into blocks of at most kcMax, boundaries at multiples of step from {@code from}. */
-    static void evenCuts(java.util.List<Integer> cuts, int from, int to, int kcMax, int step) {
+    static void evenCuts(List<Integer> cuts, int from, int to, int kcMax, int step) {
         int len = to - from;
         if (len <= 0) {
             return;
@@ -87,7 +90,7 @@ final class Tiled {
 
     /** Even cuts of [0, k). */
     static int[] evenCuts(int k, int kcMax, int step) {
-        java.util.List<Integer> c = new java.util.ArrayList<>();
+        List<Integer> c = new ArrayList<>();
         c.add(0);
         evenCuts(c, 0, k, kcMax, step);
         return c.stream().mapToInt(Integer::intValue).toArray();

@@ -1,5 +1,8 @@
 package dev.lowbit.autograd;
 
+import java.util.List;
+import java.util.Locale;
+
 /**
  * The GEMMs of a Transformer training step (all NT: C = A·Bᵀ).
  *
@@ -21,16 +24,16 @@ public enum GemmRole {
     }
 
     /** The backward roles whose GEMMs differentiate this forward role's GEMM (none for a backward role). */
-    public java.util.List<GemmRole> backwardRoles() {
+    public List<GemmRole> backwardRoles() {
         return switch (this) {
-            case OUTPUT -> java.util.List.of(GRAD_INPUT, GRAD_WEIGHT);
-            case ATTN_SCORE -> java.util.List.of(ATTN_SCORE_GRAD);
-            case ATTN_VALUE -> java.util.List.of(ATTN_VALUE_GRAD);
-            default -> java.util.List.of();
+            case OUTPUT -> List.of(GRAD_INPUT, GRAD_WEIGHT);
+            case ATTN_SCORE -> List.of(ATTN_SCORE_GRAD);
+            case ATTN_VALUE -> List.of(ATTN_VALUE_GRAD);
+            default -> List.of();
         };
     }
 
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

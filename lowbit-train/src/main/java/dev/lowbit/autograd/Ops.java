@@ -1,9 +1,10 @@
 package dev.lowbit.autograd;
 
-import dev.lowbit.round.Rng;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
+import dev.lowbit.round.Rng;
 import dev.lowbit.tensor.FloatMatrix;
+import java.util.Arrays;
 
 /**
  * Differentiable ops. Each computes its forward value and registers its backward closure right next to
@@ -282,7 +283,7 @@ public final class Ops {
             }
             // gl += g·(p − onehot), one rounding per element
             float[] gs = new float[v];
-            java.util.Arrays.fill(gs, g);
+            Arrays.fill(gs, g);
             for (int r = 0; r < n; r++) {
                 VM.fmaInto(gs, 0, d, r * v, gl, r * v, v);
             }

@@ -1,7 +1,9 @@
 package dev.lowbit.train;
 
 import dev.lowbit.autograd.Tensor;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,7 +39,7 @@ public final class AdamW {
      * count in the global norm that is clipped, as with any parameter); returns the gradient norm.
      */
     public double step(Model model, QuantizerParams quant, double lr) {
-        java.util.List<Tensor> all = new java.util.ArrayList<>(model.params().values());
+        List<Tensor> all = new ArrayList<>(model.params().values());
         all.addAll(quant.params().values());
         double sq = 0;
         for (Tensor p : all) {

@@ -3,11 +3,14 @@ package dev.lowbit.train;
 import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Tensor;
 import dev.lowbit.io.AtomicFiles;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +72,7 @@ public final class Checkpoint {
     /** Restores state into {@code model} and {@code opt}; returns the step to continue from. */
     static int load(Path file, TrainConfig c, Model model, QuantizerParams quant, AdamW opt, List<Double> trainLoss,
                     List<double[]> valLoss) {
-        try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(file)); DataInputStream in = new DataInputStream(raw)) {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file)); DataInputStream in = new DataInputStream(raw)) {
             if (in.readInt() != MAGIC || in.readInt() != VERSION) {
                 throw new LowbitException(file + ": not a lowbit checkpoint (or from another version)");
             }
@@ -124,7 +127,7 @@ public final class Checkpoint {
                 valLoss.add(new double[] {in.readDouble(), in.readDouble()});
             }
             return step;
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new LowbitException(file + ": no checkpoint to resume from");
         } catch (IOException e) {
             throw new LowbitException(file + ": corrupt checkpoint: " + e.getMessage(), e);
@@ -132,7 +135,7 @@ public final class Checkpoint {
     }
 
     private static void writeFloats(DataOutputStream out, float[] a) throws IOException {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(a.length * 4);
+        ByteBuffer b = ByteBuffer.allocate(a.length * 4);
         b.asFloatBuffer().put(a);
         out.write(b.array());
     }
@@ -140,7 +143,7 @@ public final class Checkpoint {
     private static void readFloats(DataInputStream in, float[] a) throws IOException {
         byte[] bytes = new byte[a.length * 4];
         in.readFully(bytes);
-        java.nio.ByteBuffer.wrap(bytes).asFloatBuffer().get(a);
+        ByteBuffer.wrap(bytes).asFloatBuffer().get(a);
     }
 
     static List<Double> list() {

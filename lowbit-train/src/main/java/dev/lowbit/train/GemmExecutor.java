@@ -1,16 +1,20 @@
 package dev.lowbit.train;
 
-import dev.lowbit.autograd.Matmul;
 import dev.lowbit.autograd.GemmRole;
+import dev.lowbit.autograd.Matmul;
 import dev.lowbit.autograd.Ops;
+import dev.lowbit.autograd.Tensor;
 import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmLayout;
+import dev.lowbit.gemm.GemmPlan;
+import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.RtnQuantizer;
-import dev.lowbit.unpack.Digits;
+import dev.lowbit.quant.Sqnr;
 import dev.lowbit.tensor.FloatMatrix;
+import dev.lowbit.unpack.Digits;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -257,8 +261,8 @@ public final class GemmExecutor implements Matmul {
             ha = hadamard(a, block);
             hb = hadamard(b, block);
         }
-        dev.lowbit.autograd.Tensor sa = null;
-        dev.lowbit.autograd.Tensor sb = null;
+        Tensor sa = null;
+        Tensor sb = null;
         FloatMatrix qa;
         FloatMatrix qb;
         if (spec.lhs() instanceof OperandSpec.LsqLearned) {
@@ -287,7 +291,7 @@ public final class GemmExecutor implements Matmul {
      * for other quantizers).
      */
     private record Quantized(GemmSpec spec, FloatMatrix ha, FloatMatrix hb, FloatMatrix qa, FloatMatrix qb, int block,
-                             dev.lowbit.autograd.Tensor stepA, dev.lowbit.autograd.Tensor stepB) {}
+                             Tensor stepA, Tensor stepB) {}
 
     /**
      * {@code C = A·Bᵀ} (A m×k, B n×k) for forward role {@code role} in {@code layer}, with a handle whose
@@ -386,7 +390,7 @@ public final class GemmExecutor implements Matmul {
             FloatMatrix dHat = Gemm.f32(GemmLayout.NN, qg, partner, backend);
             long t3 = System.nanoTime();
             ph.gemm = t3 - t2;
-            dev.lowbit.autograd.Tensor stepParam = lhsSide ? saved.stepA : saved.stepB;
+            Tensor stepParam = lhsSide ? saved.stepA : saved.stepB;
             if (stepParam != null) {
                 double gs = LsqStep.backward(lhsSide ? saved.ha : saved.hb, stepParam.data[0], dHat.data());
                 stepParam.grad()[0] += (float) gs;
@@ -420,8 +424,8 @@ public final class GemmExecutor implements Matmul {
         }
         ph.ratio = r.ratio();
         ph.bits = r.bits();
-        ph.floatPath = r.plan() instanceof dev.lowbit.gemm.GemmPlan.FloatLanes;
-        ph.widePath = r.plan() instanceof dev.lowbit.gemm.GemmPlan.Wide;
+        ph.floatPath = r.plan() instanceof GemmPlan.FloatLanes;
+        ph.widePath = r.plan() instanceof GemmPlan.Wide;
         double na = (double) a.rows() * a.cols();
         double nb = (double) b.rows() * b.cols();
         ph.hhA = na == 0 ? 0 : r.lhsHeavy() / na;
@@ -462,8 +466,8 @@ public final class GemmExecutor implements Matmul {
     }
 
     private static FloatMatrix hadamard(FloatMatrix m, int block) {
-        double[] d = dev.lowbit.quant.Sqnr.toDouble(m);
-        dev.lowbit.quant.HadamardQuantizer.transformRowsInPlace(d, m.rows(), m.cols(), block);
+        double[] d = Sqnr.toDouble(m);
+        HadamardQuantizer.transformRowsInPlace(d, m.rows(), m.cols(), block);
         return FloatMatrix.ofDoubles(d, m.rows(), m.cols());
     }
 

@@ -1,6 +1,7 @@
 package dev.lowbit.train;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.unpack.Digits;
 import dev.lowbit.unpack.UnpackStrategy;
 
@@ -26,7 +27,7 @@ public record GemmSpec(OperandSpec lhs, OperandSpec rhs, Exec exec, int bits, Un
             if (!(lhs instanceof OperandSpec.Rtn) || !(rhs instanceof OperandSpec.Rtn)) {
                 throw new LowbitException("IM-Unpack execution needs RTN quantization on both operands");
             }
-            if (bits != dev.lowbit.gemm.FastImUnpack.AUTO_BITS) {
+            if (bits != FastImUnpack.AUTO_BITS) {
                 Digits.checkBits(bits);
             }
         }

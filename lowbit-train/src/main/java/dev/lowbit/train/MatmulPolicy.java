@@ -1,7 +1,8 @@
 package dev.lowbit.train;
 
-import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.LowbitException;
+import dev.lowbit.autograd.GemmRole;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -12,7 +13,7 @@ public record MatmulPolicy(String name, Map<GemmRole, GemmSpec> specs) {
         for (GemmRole r : GemmRole.values()) {
             m.put(r, specs.getOrDefault(r, GemmSpec.FP32));
         }
-        specs = java.util.Collections.unmodifiableMap(m);
+        specs = Collections.unmodifiableMap(m);
         for (GemmRole r : GemmRole.values()) {
             GemmSpec s = m.get(r);
             if (r.isBackward()) {

@@ -1,7 +1,8 @@
 package dev.lowbit.train;
 
-import dev.lowbit.round.Rng;
 import dev.lowbit.autograd.Tensor;
+import dev.lowbit.round.Rng;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,7 +27,7 @@ public abstract class Model {
 
     protected Tensor constant(String name, int rows, int cols, float value) {
         float[] d = new float[rows * cols];
-        java.util.Arrays.fill(d, value);
+        Arrays.fill(d, value);
         return register(Tensor.param(name, rows, cols, d));
     }
 

@@ -1,13 +1,17 @@
 package dev.lowbit.train;
 
-import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.LowbitException;
+import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.format.Formats;
-import dev.lowbit.quant.FastSchedule;
 import dev.lowbit.format.Granularity;
+import dev.lowbit.format.NumberFormat;
+import dev.lowbit.quant.FastSchedule;
 import dev.lowbit.quant.QuantParams;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Named training policies. Backward roles quantize the gradient (left operand) with their own settings
@@ -29,7 +33,7 @@ public final class Recipes {
 
     private Recipes() {}
 
-    private static OperandSpec fmt(dev.lowbit.format.NumberFormat f, boolean tensorScale, boolean stochastic) {
+    private static OperandSpec fmt(NumberFormat f, boolean tensorScale, boolean stochastic) {
         return new OperandSpec.Format(f, tensorScale, stochastic);
     }
 
@@ -54,7 +58,7 @@ public final class Recipes {
     }
 
     /** Recipes whose forward RTN levels {@code NAME:L} may set (15 by default). */
-    static final java.util.Set<String> LEVELS_RECIPES = java.util.Set.of("imunpack", "imunpack-sim", "imunpack-fwd", "rtn-clip");
+    static final Set<String> LEVELS_RECIPES = Set.of("imunpack", "imunpack-sim", "imunpack-fwd", "rtn-clip");
 
     /**
      * The forward RTN setting of {@code NAME:L} (e.g. {@code imunpack:31}: p95, heavy hitters kept, L levels, odd,
@@ -65,7 +69,7 @@ public final class Recipes {
             return FWD;
         }
         if (!LEVELS_RECIPES.contains(base)) {
-            throw new LowbitException("policy '" + name + "': only " + String.join(", ", new java.util.TreeSet<>(LEVELS_RECIPES))
+            throw new LowbitException("policy '" + name + "': only " + String.join(", ", new TreeSet<>(LEVELS_RECIPES))
                     + " take forward levels after ':'");
         }
         String levels = name.substring(base.length() + 1);
@@ -117,7 +121,7 @@ public final class Recipes {
                 // quantization error of earlier ones and break the causal mask (a GPT learns to read the
                 // future through it), so P·V is quantized without the transform.
                 OperandSpec lsq = new OperandSpec.LsqLearned();
-                java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(GemmRole.class);
+                EnumMap<GemmRole, GemmSpec> m = new EnumMap<>(GemmRole.class);
                 for (GemmRole r : GemmRole.values()) {
                     GemmSpec f = GemmSpec.fake(lsq, lsq);
                     m.put(r, r.isBackward()
@@ -129,7 +133,7 @@ public final class Recipes {
             case "int4-hq-linear" -> {
                 // int4-hq on the linear layers only; QKᵀ and P·V (and their gradients) in float32, as in the
                 // INT4 paper's code (its BERT quantizes nn.Linear layers; the attention matmuls stay torch.matmul)
-                java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(byName("int4-hq", bits, steps, layers).specs());
+                EnumMap<GemmRole, GemmSpec> m = new EnumMap<>(byName("int4-hq", bits, steps, layers).specs());
                 for (GemmRole r : new GemmRole[] {GemmRole.ATTN_SCORE, GemmRole.ATTN_SCORE_GRAD, GemmRole.ATTN_VALUE, GemmRole.ATTN_VALUE_GRAD}) {
                     m.put(r, GemmSpec.FP32);
                 }
@@ -144,7 +148,7 @@ public final class Recipes {
             case "nvfp4" -> {
                 OperandSpec nv = fmt(Formats.NVFP4, false, false);
                 OperandSpec nvSr = fmt(Formats.NVFP4, false, true);
-                java.util.EnumMap<GemmRole, GemmSpec> m = new java.util.EnumMap<>(GemmRole.class);
+                EnumMap<GemmRole, GemmSpec> m = new EnumMap<>(GemmRole.class);
                 for (GemmRole r : GemmRole.values()) {
                     GemmSpec s = r.isBackward() ? GemmSpec.fake(nvSr, nv) : GemmSpec.fake(nv, nv);
                     m.put(r, r == GemmRole.GRAD_WEIGHT ? s.withHadamard() : s);

@@ -1,6 +1,8 @@
 package dev.lowbit.train;
 
 import dev.lowbit.gemm.FastImUnpack;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeMap;
 
 /** Running totals for one role: GEMM count, operations, and work-weighted unpack statistics. */
@@ -137,8 +139,8 @@ public final class RoleStats {
     }
 
     /** The output SQNR (dB) of each probed step's GEMMs, by step (counted from 1): {@code [step, dB]} pairs in order. */
-    public java.util.List<double[]> sqnrDbByStep() {
-        java.util.List<double[]> l = new java.util.ArrayList<>();
+    public List<double[]> sqnrDbByStep() {
+        List<double[]> l = new ArrayList<>();
         for (var e : byStep.entrySet()) {
             l.add(new double[] {e.getKey(), db(e.getValue()[0], e.getValue()[1])});
         }

@@ -1,13 +1,20 @@
 package dev.lowbit.train;
 
-import dev.lowbit.round.Rng;
+import dev.lowbit.autograd.Ops;
 import dev.lowbit.autograd.Tensor;
 import dev.lowbit.data.CharCorpus;
 import dev.lowbit.data.FashionMnist;
 import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.io.AtomicFiles;
+import dev.lowbit.round.Rng;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The training loop: seeded data, AdamW with warm-up + cosine schedule and gradient clipping, periodic
@@ -50,7 +57,7 @@ public final class Trainer {
         int start = 0;
         Path ckpt = c.checkpointDir() == null ? null : Checkpoint.file(c.checkpointDir(), c);
         if (ckpt != null) {
-            dev.lowbit.io.AtomicFiles.removeStaleTemporaries(ckpt); // left by a run killed while it wrote its checkpoint
+            AtomicFiles.removeStaleTemporaries(ckpt); // left by a run killed while it wrote its checkpoint
         }
         if (resume) {
             if (ckpt == null) {
@@ -60,10 +67,10 @@ public final class Trainer {
         }
         double trainSeconds = 0;
         long cpuNanos = 0;
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         boolean cpu = mx.isCurrentThreadCpuTimeSupported();
         long items = 0;
-        java.util.Map<String, Double> initial = new java.util.HashMap<>();
+        Map<String, Double> initial = new HashMap<>();
         for (int step = start; step < c.steps(); step++) {
             long t0 = System.nanoTime();
             long c0 = cpu ? mx.getCurrentThreadCpuTime() : 0;
@@ -104,7 +111,7 @@ public final class Trainer {
         ex.setStep(c.seed() ^ 0xE7A1L, c.steps() - 1L);
         double[] fin = task.evaluate(ex, fp32, true);
         String sample = task.sample(ex, fp32);
-        java.util.Map<String, double[]> quant = new java.util.LinkedHashMap<>();
+        Map<String, double[]> quant = new LinkedHashMap<>();
         for (var e : ex.quantizerParams().params().entrySet()) {
             quant.put(e.getKey().substring(QuantizerParams.PREFIX.length()),
                     new double[] {initial.getOrDefault(e.getKey(), Double.NaN), e.getValue().data[0]});
@@ -219,7 +226,7 @@ public final class Trainer {
         @Override
         public Tensor loss(GemmExecutor ex, GemmExecutor fp32, long step) {
             FashionMnist.Batch b = train.batch(c.batch(), c.seed(), step);
-            return dev.lowbit.autograd.Ops.crossEntropy(model.logits(ex, fp32, b.images(), b.size()), b.labels());
+            return Ops.crossEntropy(model.logits(ex, fp32, b.images(), b.size()), b.labels());
         }
 
         @Override
@@ -230,7 +237,7 @@ public final class Trainer {
             for (int from = 0; from < total; from += c.batch()) {
                 FashionMnist.Batch b = test.slice(from, Math.min(c.batch(), total - from));
                 Tensor logits = model.logits(ex, fp32, b.images(), b.size());
-                loss += dev.lowbit.autograd.Ops.crossEntropy(logits, b.labels()).item() * b.size();
+                loss += Ops.crossEntropy(logits, b.labels()).item() * b.size();
                 for (int i = 0; i < b.size(); i++) {
                     int best = 0;
                     for (int j = 1; j < 10; j++) {

@@ -9,6 +9,7 @@ import dev.lowbit.simd.format.ScalarFakeQuant;
 import dev.lowbit.simd.format.VectorFakeQuant;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -67,8 +68,8 @@ public final class FakeQuantCpuTime {
                     cpu[r] = calls * (double) n / (c1 - c0);
                     wall[r] = calls * (double) n / (w1 - w0);
                 }
-                java.util.Arrays.sort(cpu);
-                java.util.Arrays.sort(wall);
+                Arrays.sort(cpu);
+                Arrays.sort(wall);
                 System.out.printf(Locale.ROOT, "%-7s %-11s %16.3f %16.3f%n", name, labels[k], cpu[3], wall[3]);
             }
         }

@@ -2,6 +2,7 @@ package dev.lowbit.simd.format;
 
 import dev.lowbit.format.BlockFormat;
 import dev.lowbit.format.MiniFloat;
+import java.util.Arrays;
 
 /**
  * The scalar twin of {@link VectorFakeQuant}: the same bit-level algorithm ({@link MiniFloatPlan}), one element
@@ -59,7 +60,7 @@ public final class ScalarFakeQuant {
             amax = Math.max(amax, Math.abs(x[i]));
         }
         if (!(amax <= Float.MAX_VALUE)) {
-            java.util.Arrays.fill(out, from, to, Float.NaN);
+            Arrays.fill(out, from, to, Float.NaN);
             return;
         }
         int shared = VectorFakeQuant.sharedExponent(amax, emax);

@@ -7,6 +7,7 @@ import dev.lowbit.format.MiniFloat;
 import dev.lowbit.format.NumberFormat;
 import dev.lowbit.format.ScaleFormat;
 import dev.lowbit.round.Rounding;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -135,7 +136,7 @@ public final class VectorFakeQuant {
             }
             int amaxBits = acc.reduceLanes(VectorOperators.MAX);
             if (amaxBits >= 0x7f800000) {
-                java.util.Arrays.fill(out, from, to, Float.NaN);
+                Arrays.fill(out, from, to, Float.NaN);
                 continue;
             }
             // exponent field − 127 = Math.getExponent(amax) (−127 for zero and subnormals)
