@@ -14,7 +14,9 @@ import dev.lowbit.round.Rounding;
  * saturation at ± element max (the largest elements can clip: MXFP4 amax 7 → X = 1 → 6); value
  * {@code X·P_i}, exact in float. A NaN or ±∞ in a block makes the scale NaN (0xFF) and the block NaN.
  * BFP with p magnitude bits is this rule with the (p+1)-bit integer element: step = 2^(floor(log2 amax) − p + 1),
- * |q| ≤ 2^p − 1.
+ * |q| ≤ 2^p − 1. FAST's BFP ({@link Formats#fastBfp}) is the same rule with the {@link ScaleFormat.Pow2} scale
+ * (no clamp to [−127, 127], so blocks of float32 subnormals keep their own exponent), blocks of 16 and, in
+ * training, {@link dev.lowbit.round.Rounding.StochasticAdd} rounding.
  *
  * <p><b>NVFP4</b> (E4M3 block scale, FP32 tensor scale, E2M1 elements, blocks of 16), in float32 as in
  * TransformerEngine: {@code S_enc = 448·6/amax_tensor} (1 if amax or S_enc is 0; FLT_MAX if ∞);
@@ -81,7 +83,8 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
                     desc + " (values in units of the tensor scale 1/S_enc)");
         }
         double top = Math.scalb(1.0, ScaleFormat.E8M0.MAX_EXP);
-        double bottom = Math.scalb(1.0, ScaleFormat.E8M0.MIN_EXP);
+        // an unclamped Pow2 scale reaches the float32 subnormals: the smallest output is 2^-149
+        double bottom = Math.scalb(1.0, scale instanceof ScaleFormat.Pow2 ? -149 : ScaleFormat.E8M0.MIN_EXP);
         if (element instanceof MiniFloat f) {
             return new FormatInfo(name, bitsPer, f.maxFinite() * top, f.minNormal() * bottom, f.minSubnormal() * bottom,
                     f.info().epsilon(), false, true, desc);
@@ -124,7 +127,7 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
 
     /**
      * Quantizes one block {@code x[from..to)}: writes element values (P_i, unscaled) into {@code p[0..to-from)}
-     * and returns the block's scale code (E8M0 code, or the E4M3 code of S_dec for NVFP4), and counts clipped
+     * and returns the block's scale code (E8M0 code, exponent + 127 for Pow2, or the E4M3 code of S_dec for NVFP4), and counts clipped
      * elements in {@code sat[0]}.
      */
     int quantizeBlock(float[] x, int from, int to, float sEnc, Rounding r, double[] p, long[] sat) {
@@ -162,7 +165,9 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
             return ScaleFormat.E8M0.NAN_CODE;
         }
         int shared = amax == 0 ? ScaleFormat.E8M0.MIN_EXP : Math.getExponent((double) amax) - elementEmax();
-        shared = Math.max(ScaleFormat.E8M0.MIN_EXP, Math.min(ScaleFormat.E8M0.MAX_EXP, shared));
+        if (scale instanceof ScaleFormat.E8M0) {
+            shared = Math.max(ScaleFormat.E8M0.MIN_EXP, Math.min(ScaleFormat.E8M0.MAX_EXP, shared));
+        }
         for (int i = from; i < to; i++) {
             double v = Math.scalb((double) x[i], -shared);
             double q = roundElement(v, r, i);
@@ -171,7 +176,7 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
             }
             p[i - from] = q;
         }
-        return ScaleFormat.E8M0.encode(shared);
+        return scale instanceof ScaleFormat.E8M0 ? ScaleFormat.E8M0.encode(shared) : shared + 127;
     }
 
     /** The value of element P under a block scale code. */
@@ -230,6 +235,10 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
                 int from = r * cols + b * blockSize;
                 int to = from + Math.min(blockSize, cols - b * blockSize);
                 int sc = quantizeBlock(x, from, to, sEnc, rounding, p, sat);
+                if (sc < 0 || sc > 255) { // only an unclamped Pow2 scale of a block of float32 subnormals
+                    throw new LowbitException(name + ": block " + (r * nb + b) + " has shared exponent " + (sc - 127)
+                            + ", outside the 8-bit scale code (round() handles it; encode() cannot store it)");
+                }
                 scales[r * nb + b] = (byte) sc;
                 boolean nan = isNanScale(sc);
                 for (int i = from; i < to; i++) {
