@@ -9,7 +9,7 @@ package dev.lowbit.format;
  *       {@code X = 2^clamp(floor(log2 amax) − emax_elem, −127, 127)}; amax = 0 gives 2^−127; a NaN or ±∞ in
  *       the block gives the NaN scale, and the whole block decodes to NaN.
  *   <li>{@link Pow2}: the same power-of-two rule without the clamp,
- *       {@code X = 2^(floor(log2 amax) − emax_elem)} — FAST's shared exponent as {@code BfpQuantizer} computed it.
+ *       {@code X = 2^(floor(log2 amax) − emax_elem)} — FAST's shared exponent (as the deleted BfpQuantizer computed it).
  *       It differs from E8M0 only for blocks whose amax is below 2^−127 (float32 subnormals), which E8M0
  *       flushes towards its 2^−127 floor. Codes are {@code exponent + 127} like E8M0 (0xFF NaN), but may fall
  *       outside a byte for such blocks.

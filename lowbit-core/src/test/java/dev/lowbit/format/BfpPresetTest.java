@@ -230,63 +230,6 @@ class BfpPresetTest {
         }
     }
 
-    /** Temporary (deleted with it): the old BfpQuantizer, the reference and the preset agree. */
-    @Test
-    void oldBfpQuantizerAgreesWithTheReferenceAndThePreset() {
-        int[][] shapes = {{7, 64}, {5, 37}, {3, 1}, {9, 130}};
-        long seed = 99;
-        for (int p : WIDTHS) {
-            for (int[] s : shapes) {
-                for (float[] x : inputs(s[0], s[1], seed++)) {
-                    double[] xd = new double[x.length];
-                    for (int i = 0; i < x.length; i++) {
-                        xd[i] = x[i];
-                    }
-                    for (boolean sr : new boolean[] {false, true}) {
-                        double[] old = dev.lowbit.quant.BfpQuantizer.round(xd, s[0], s[1], p, 16, sr, seed);
-                        float[] oldF = new float[old.length];
-                        for (int i = 0; i < old.length; i++) {
-                            oldF[i] = (float) old[i];
-                        }
-                        String what = "p=" + p + " shape=" + s[0] + "x" + s[1] + (sr ? " sr" : " rne");
-                        Long srSeed = sr ? seed : null;
-                        float[] ref = reference(x, s[0], s[1], p, 16, srSeed);
-                        float[] pre = preset(x, s[0], s[1], p, 16, srSeed);
-                        // groups with a NaN or ±∞: the old code took getExponent(NaN or ∞) = 1024 as the exponent
-                        // (step 2^(1025−p)), the preset makes the group NaN as MX does; compared only where finite
-                        boolean[] finiteGroup = finiteGroups(x, s[0], s[1], 16);
-                        for (int i = 0; i < ref.length; i++) {
-                            if (!finiteGroup[i]) {
-                                oldF[i] = ref[i];
-                                continue;
-                            }
-                            assertThat(Float.floatToIntBits(ref[i])).as(what + " reference vs old at %d (x=%s)", i, x[i])
-                                    .isEqualTo(Float.floatToIntBits(oldF[i]));
-                        }
-                        assertSame(oldF, pre, x, what + " old vs preset", !sr);
-                    }
-                }
-            }
-        }
-    }
-
-    static boolean[] finiteGroups(float[] x, int rows, int cols, int group) {
-        boolean[] out = new boolean[x.length];
-        for (int r = 0; r < rows; r++) {
-            for (int g0 = 0; g0 < cols; g0 += group) {
-                int g1 = Math.min(cols, g0 + group);
-                boolean finite = true;
-                for (int c = g0; c < g1; c++) {
-                    finite &= Float.isFinite(x[r * cols + c]);
-                }
-                for (int c = g0; c < g1; c++) {
-                    out[r * cols + c] = finite;
-                }
-            }
-        }
-        return out;
-    }
-
     /** Every 2^k-th float bit pattern plus both neighbours of each power of two, in groups with a fixed max. */
     @Test
     void exhaustiveIshOverFloatBitPatterns() {
