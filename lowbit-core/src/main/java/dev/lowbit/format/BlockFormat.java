@@ -164,10 +164,7 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
             java.util.Arrays.fill(p, 0, to - from, Double.NaN);
             return ScaleFormat.E8M0.NAN_CODE;
         }
-        int shared = amax == 0 ? ScaleFormat.E8M0.MIN_EXP : Math.getExponent((double) amax) - elementEmax();
-        if (scale instanceof ScaleFormat.E8M0) {
-            shared = Math.max(ScaleFormat.E8M0.MIN_EXP, Math.min(ScaleFormat.E8M0.MAX_EXP, shared));
-        }
+        int shared = sharedExponent(amax);
         for (int i = from; i < to; i++) {
             double v = Math.scalb((double) x[i], -shared);
             double q = roundElement(v, r, i);
@@ -177,6 +174,51 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
             p[i - from] = q;
         }
         return scale instanceof ScaleFormat.E8M0 ? ScaleFormat.E8M0.encode(shared) : shared + 127;
+    }
+
+    /** The E8M0/Pow2 block exponent of a finite amax: floor(log2 amax) − emax_elem, E8M0 clamped to [−127, 127]. */
+    private int sharedExponent(float amax) {
+        int shared = amax == 0 ? ScaleFormat.E8M0.MIN_EXP : Math.getExponent((double) amax) - elementEmax();
+        if (scale instanceof ScaleFormat.E8M0) {
+            shared = Math.max(ScaleFormat.E8M0.MIN_EXP, Math.min(ScaleFormat.E8M0.MAX_EXP, shared));
+        }
+        return shared;
+    }
+
+    /**
+     * {@link #quantizeBlock} then {@link #value} for integer elements (BFP, MXINT8) under a power-of-two scale, in one
+     * pass on the integer grid: {@code t = x·2^(fb − shared)} equals scalb(scalb(x, −shared), fb) exactly (a float
+     * times a power of two stays a normal double here), {@code k = clamp(round(t), ±(2^(b−1) − 1))}, value
+     * {@code k·2^(shared − fb)} (exact in double, +0 for k = 0) rounded once to float — the same bits as the
+     * two-step path (BfpPresetTest, BlockFormatTest).
+     */
+    private void roundIntBlock(float[] x, float[] out, int from, int to, IntFormat in, Rounding r, long[] sat) {
+        float amax = 0;
+        for (int i = from; i < to; i++) {
+            amax = Math.max(amax, Math.abs(x[i])); // a NaN stays NaN
+        }
+        if (!(amax <= Float.MAX_VALUE)) { // a NaN or ±∞ in the block: the NaN scale
+            java.util.Arrays.fill(out, from, to, Float.NaN);
+            return;
+        }
+        int shared = sharedExponent(amax);
+        int fb = in.fractionBits();
+        double toGrid = pow2(fb - shared);
+        double fromGrid = pow2(shared - fb);
+        double qmax = Math.scalb(in.elementMax(), fb); // 2^(b−1) − 1
+        for (int i = from; i < to; i++) {
+            double t = x[i] * toGrid;
+            double k = Math.max(-qmax, Math.min(qmax, r.round(t, i)));
+            if (Math.abs(t) > qmax && Math.abs(k) == qmax) {
+                sat[0]++;
+            }
+            out[i] = k == 0 ? 0f : (float) (k * fromGrid);
+        }
+    }
+
+    /** 2^e for a normal double exponent (−1022 ≤ e ≤ 1023; here |e| < 300), without {@code Math.scalb}'s checks. */
+    static double pow2(int e) {
+        return Double.longBitsToDouble((long) (e + Double.MAX_EXPONENT) << 52);
     }
 
     /** The value of element P under a block scale code. */
@@ -196,6 +238,7 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
         checkShape(cols);
         int n = Math.multiplyExact(rows, cols);
         float sEnc = scale instanceof ScaleFormat.E4M3TensorScaled ? tensorEncodeScale(x, n) : 1f;
+        IntFormat intElements = element instanceof IntFormat in && !(scale instanceof ScaleFormat.E4M3TensorScaled) ? in : null;
         return Parallel.forRange(rows, cols, threads, (r0, r1) -> {
             double[] p = new double[blockSize];
             long[] sat = new long[1];
@@ -203,6 +246,10 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
                 for (int c0 = 0; c0 < cols; c0 += blockSize) {
                     int from = r * cols + c0;
                     int to = from + Math.min(blockSize, cols - c0);
+                    if (intElements != null) {
+                        roundIntBlock(x, out, from, to, intElements, rounding, sat);
+                        continue;
+                    }
                     int sc = quantizeBlock(x, from, to, sEnc, rounding, p, sat);
                     for (int i = from; i < to; i++) {
                         out[i] = value(p[i - from], sc, sEnc);

@@ -114,7 +114,7 @@ public final class QuantComparison {
     /** FAST's BFP ({@link Formats#fastBfp}, groups of 16 along k) with FAST's stochastic rounding, as doubles. */
     private static double[] fastBfp(FloatMatrix m, int mantissaBits, long seed) {
         float[] out = new float[m.rows() * m.cols()];
-        Formats.fastBfp(mantissaBits, Formats.FAST_BLOCK).round(m.data(), out, m.rows(), m.cols(), Formats.fastRounding(seed), 1);
+        Formats.fastBfp(mantissaBits, Formats.FAST_BLOCK).round(m.toArray(), out, m.rows(), m.cols(), Formats.fastRounding(seed), 1);
         return Sqnr.toDouble(FloatMatrix.wrap(out, m.rows(), m.cols()));
     }
 

@@ -125,6 +125,12 @@ public sealed interface OperandSpec {
         int cols = x.cols();
         int block = format instanceof BlockFormat bf && bf.wholeBlocks() ? bf.blockSize() : 1;
         int padded = (cols + block - 1) / block * block;
+        if (!tensorScale && padded == cols) { // nothing to pad or scale: round the operand as it is
+            float[] in = x.isContiguous() && x.offset() == 0 && x.data().length == rows * cols ? x.data() : x.toArray();
+            float[] out = new float[rows * cols];
+            format.round(in, out, rows, cols, rounding, 1);
+            return FloatMatrix.wrap(out, rows, cols);
+        }
         float[] in = new float[rows * padded];
         double amax = 0;
         for (int r = 0; r < rows; r++) {
