@@ -206,14 +206,14 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
         double toGrid = pow2(fb - shared);
         double fromGrid = pow2(shared - fb);
         double qmax = Math.scalb(in.elementMax(), fb); // 2^(b−1) − 1
+        long clipped = 0;
         for (int i = from; i < to; i++) {
             double t = x[i] * toGrid;
             double k = Math.max(-qmax, Math.min(qmax, r.round(t, i)));
-            if (Math.abs(t) > qmax && Math.abs(k) == qmax) {
-                sat[0]++;
-            }
-            out[i] = k == 0 ? 0f : (float) (k * fromGrid);
+            clipped += Math.abs(t) > qmax ? 1 : 0; // then |k| = qmax in every rounding mode (qmax is an integer)
+            out[i] = (float) (k * fromGrid) + 0f; // + 0f: a zero element is +0
         }
+        sat[0] += clipped;
     }
 
     /** 2^e for a normal double exponent (−1022 ≤ e ≤ 1023; here |e| < 300), without {@code Math.scalb}'s checks. */

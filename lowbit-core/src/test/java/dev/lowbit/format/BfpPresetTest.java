@@ -265,6 +265,35 @@ class BfpPresetTest {
     }
 
     @Test
+    void saturatedCountsTheClippedGroupMaxima() {
+        int rows = 6;
+        int cols = 64;
+        for (float[] x : inputs(rows, cols, 31)) {
+            for (int p : new int[] {1, 3, 6}) {
+                long want = 0;
+                for (int g = 0; g < x.length / 16; g++) {
+                    float amax = 0;
+                    for (int i = g * 16; i < g * 16 + 16; i++) {
+                        amax = Math.max(amax, Math.abs(x[i]));
+                    }
+                    if (!(amax <= Float.MAX_VALUE) || amax == 0) {
+                        continue;
+                    }
+                    double step = Math.scalb(1.0, Math.getExponent((double) amax) - p + 1);
+                    for (int i = g * 16; i < g * 16 + 16; i++) {
+                        want += Math.abs(x[i]) / step > (1L << p) - 1 ? 1 : 0;
+                    }
+                }
+                for (Rounding r : List.of(Rounding.NEAREST_EVEN, Rounding.NEAREST_AWAY, Rounding.TOWARD_ZERO, Rounding.UP, Rounding.DOWN,
+                        new Rounding.Stochastic(2), Formats.fastRounding(2))) {
+                    float[] out = new float[x.length];
+                    assertThat(Formats.fastBfp(p, 16).round(x, out, rows, cols, r, 1).saturated()).as("p=%d %s", p, r).isEqualTo(want);
+                }
+            }
+        }
+    }
+
+    @Test
     void theResultDoesNotDependOnTheThreadCount() {
         float[] x = inputs(40, 96, 3).get(1);
         float[] a = new float[x.length];
