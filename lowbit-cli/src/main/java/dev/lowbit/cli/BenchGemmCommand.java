@@ -1,5 +1,6 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.Flags;
 import dev.lowbit.LowbitException;
 import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.FastImUnpack;
@@ -142,7 +143,7 @@ final class BenchGemmCommand implements Callable<Integer> {
         }
         double ops = 2.0 * m * n * k;
         SimdGemmBackend be = new SimdGemmBackend(threads);
-        GemmBackend ib = GemmBackends.select(backendName == null ? dev.lowbit.Flags.backend() : backendName).withThreads(threads);
+        GemmBackend ib = GemmBackends.select(backendName == null ? Flags.backend() : backendName).withThreads(threads);
         List<Entry> entries = new ArrayList<>();
         Map<String, Object> openblasInfo = new LinkedHashMap<>();
         try (Arena arena = Arena.ofConfined()) {

@@ -1,5 +1,6 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
@@ -104,7 +105,7 @@ final class DemoCommand implements Callable<Integer> {
         int[] shape = BenchShapes.parse(size);
         int modelThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (modelThreads < 1) {
-            throw new dev.lowbit.LowbitException("--threads must be >= 1, got " + modelThreads);
+            throw new LowbitException("--threads must be >= 1, got " + modelThreads);
         }
         Inputs.checkBeta(beta);
         QuantParams qp = new QuantParams(beta, levels, Granularity.TENSOR, false);

@@ -32,8 +32,9 @@ import picocli.CommandLine.Spec;
             "  ./lowbit quantize --in W.npy --out Wq.npy --format mxfp4",
             "  ./lowbit quantize --in G.npy --out Gq.npy --format nvfp4 --rounding stochastic --seed 7",
             "  ./lowbit quantize --in X.npy --out Y.npy --format int4-asym-g128",
+            "  ./lowbit quantize --in X.npy --out Y.npy --format fast-bfp4 --rounding stochastic-add --seed 3",
             "", "Formats: fp16 bf16 tf32 e5m2 e4m3 e3m2 e2m3 e2m1 eXmY int2..int16 mxfp8-e4m3 mxfp8-e5m2 mxfp6-e3m2",
-            "mxfp6-e2m3 mxfp4 mxint8 nvfp4 bfp<m> (see './lowbit formats'). MX needs the last axis to be a multiple",
+            "mxfp6-e2m3 mxfp4 mxint8 nvfp4 bfp<m> fast-bfp<m> (see './lowbit formats'). MX needs the last axis to be a multiple",
             "of 32, NVFP4 of 16. Stochastic rounding uses (seed, element index), so the result does not depend on",
             "the thread count (-Dlowbit.threads)."})
 final class QuantizeCommand implements Callable<Integer> {
@@ -51,7 +52,7 @@ final class QuantizeCommand implements Callable<Integer> {
     String format;
 
     @Option(names = "--rounding", defaultValue = "nearest-even", paramLabel = "MODE",
-            description = "nearest-even, nearest-away, toward-zero, up, down or stochastic (default: ${DEFAULT-VALUE}).")
+            description = "nearest-even, nearest-away, toward-zero, up, down, stochastic or stochastic-add (FAST's floor(t + u); default: ${DEFAULT-VALUE}).")
     String rounding;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed for stochastic rounding (default: ${DEFAULT-VALUE}).")
@@ -91,7 +92,7 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         Npy.write(out, NpyArray.ofFloats(DType.F32, shape, y));
         Json j = Json.object().put("format", f.name()).put("rounding", r.label());
-        if (r instanceof Rounding.Stochastic) {
+        if (r instanceof Rounding.Stochastic || r instanceof Rounding.StochasticAdd) {
             j.put("seed", seed);
         }
         j.put("shape", shape).put("count", res.stats().count()).put("sqnrDb", res.sqnrDb())

@@ -1,5 +1,6 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.Flags;
 import dev.lowbit.LowbitException;
 import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.GemmBackend;
@@ -90,7 +91,7 @@ final class UnpackCommand implements Callable<Integer> {
         Inputs.checkBeta(beta);
         UnpackStrategy strat = UnpackStrategy.parse(strategy);
         QuantParams qp = new QuantParams(beta, levels, Granularity.parse(granularity), clip);
-        GemmBackend be = GemmBackends.select(backend == null ? dev.lowbit.Flags.backend() : backend);
+        GemmBackend be = GemmBackends.select(backend == null ? Flags.backend() : backend);
         FloatMatrix a = Inputs.finiteMatrix(lhs);
         FloatMatrix w = Inputs.finiteMatrix(rhs);
         Inputs.requireSameInner(a, lhs, w, rhs);

@@ -1,5 +1,6 @@
 package dev.lowbit.report;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.io.AtomicFiles;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -17,7 +18,7 @@ public final class Plots {
 
     public static void savePng(Path file, List<? extends Chart<?, ?>> charts) {
         if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
-            throw new dev.lowbit.LowbitException(file + ": plots are written as PNG; use a .png file name");
+            throw new LowbitException(file + ": plots are written as PNG; use a .png file name");
         }
         List<BufferedImage> images = charts.stream().map(BitmapEncoder::getBufferedImage).toList();
         int w = images.stream().mapToInt(BufferedImage::getWidth).sum();

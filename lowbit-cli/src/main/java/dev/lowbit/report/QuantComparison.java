@@ -1,6 +1,7 @@
 package dev.lowbit.report;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.format.Formats;
 import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.ImUnpackGemm;
@@ -8,7 +9,6 @@ import dev.lowbit.gemm.ImUnpackResult;
 import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.LlmInt8Quantizer;
 import dev.lowbit.gemm.ScalarGemm;
-import dev.lowbit.quant.BfpQuantizer;
 import dev.lowbit.quant.GptqQuantizer;
 import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.quant.QuantParams;
@@ -108,8 +108,8 @@ public final class QuantComparison {
                             4 + 32.0 / Math.max(1, wd.length), null);
                 }
                 case "bfp" -> {
-                    double[] xq = BfpQuantizer.round(xd, in.x().rows(), k, in.bits() - 1, 16, true, in.seed());
-                    double[] wq = BfpQuantizer.round(wd, in.w().rows(), k, in.bits() - 1, 16, true, in.seed() + 1);
+                    double[] xq = fastBfp(in.x(), in.bits() - 1, in.seed());
+                    double[] wq = fastBfp(in.w(), in.bits() - 1, in.seed() + 1);
                     double[] y = product(xq, wq, in.x().rows(), in.w().rows(), k);
                     yield new MethodResult(m, METHODS.get(m), Sqnr.relativeError(y, ref), Sqnr.db(xd, xq), Sqnr.db(wd, wq),
                             in.bits() + 8 / 16.0, in.bits() + 8 / 16.0, null);
@@ -118,6 +118,13 @@ public final class QuantComparison {
             });
         }
         return out;
+    }
+
+    /** FAST's BFP ({@link Formats#fastBfp}, groups of 16 along k) with FAST's stochastic rounding, as doubles. */
+    private static double[] fastBfp(FloatMatrix m, int mantissaBits, long seed) {
+        float[] out = new float[m.rows() * m.cols()];
+        Formats.fastBfp(mantissaBits, Formats.FAST_BLOCK).round(m.toArray(), out, m.rows(), m.cols(), Formats.fastRounding(seed), 1);
+        return Sqnr.toDouble(FloatMatrix.wrap(out, m.rows(), m.cols()));
     }
 
     private static MethodResult imUnpack(String name, Inputs in, QuantParams p, int bits, double[] ref) {

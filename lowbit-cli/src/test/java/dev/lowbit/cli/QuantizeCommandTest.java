@@ -103,6 +103,27 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void fastBfpWithFastStochasticRounding() throws IOException {
+        Path in = write("F.npy", new int[] {3, 37}, gaussian(111, 6), DType.F32); // 37: a short last group of 5
+        Path out = dir.resolve("F.out.npy");
+        CliTest.Run r = CliTest.run("quantize", "--in", in.toString(), "--out", out.toString(), "--format", "fast-bfp4",
+                "--rounding", "stochastic-add", "--seed", "3");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("\"format\":\"fast-bfp4\",\"rounding\":\"stochastic-add\",\"seed\":3");
+        double[] xd = Npy.read(in).floats();
+        float[] xf = new float[xd.length];
+        for (int i = 0; i < xf.length; i++) {
+            xf[i] = (float) xd[i];
+        }
+        float[] want = new float[xf.length];
+        Formats.fastBfp(4, 16).round(xf, want, 3, 37, Formats.fastRounding(3));
+        double[] got = Npy.read(out).floats();
+        for (int i = 0; i < want.length; i++) {
+            assertThat(got[i]).isEqualTo(want[i]);
+        }
+    }
+
+    @Test
     void badInputsAreOneLineErrorsWithoutOutput() throws IOException {
         Path out = dir.resolve("Y.npy");
         Path odd = write("odd.npy", new int[] {2, 33}, gaussian(66, 3), DType.F32);

@@ -1,7 +1,9 @@
 package dev.lowbit.format;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.Parallel;
 import dev.lowbit.round.Rounding;
+import java.util.Arrays;
 
 /**
  * A block format = scale ∘ element: consecutive runs of {@code blockSize} values along the last axis
@@ -14,7 +16,9 @@ import dev.lowbit.round.Rounding;
  * saturation at ± element max (the largest elements can clip: MXFP4 amax 7 → X = 1 → 6); value
  * {@code X·P_i}, exact in float. A NaN or ±∞ in a block makes the scale NaN (0xFF) and the block NaN.
  * BFP with p magnitude bits is this rule with the (p+1)-bit integer element: step = 2^(floor(log2 amax) − p + 1),
- * |q| ≤ 2^p − 1.
+ * |q| ≤ 2^p − 1. FAST's BFP ({@link Formats#fastBfp}) is the same rule with the {@link ScaleFormat.Pow2} scale
+ * (no clamp to [−127, 127], so blocks of float32 subnormals keep their own exponent), blocks of 16 and, in
+ * training, {@link dev.lowbit.round.Rounding.StochasticAdd} rounding.
  *
  * <p><b>NVFP4</b> (E4M3 block scale, FP32 tensor scale, E2M1 elements, blocks of 16), in float32 as in
  * TransformerEngine: {@code S_enc = 448·6/amax_tensor} (1 if amax or S_enc is 0; FLT_MAX if ∞);
@@ -81,7 +85,8 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
                     desc + " (values in units of the tensor scale 1/S_enc)");
         }
         double top = Math.scalb(1.0, ScaleFormat.E8M0.MAX_EXP);
-        double bottom = Math.scalb(1.0, ScaleFormat.E8M0.MIN_EXP);
+        // an unclamped Pow2 scale reaches the float32 subnormals: the smallest output is 2^-149
+        double bottom = Math.scalb(1.0, scale instanceof ScaleFormat.Pow2 ? -149 : ScaleFormat.E8M0.MIN_EXP);
         if (element instanceof MiniFloat f) {
             return new FormatInfo(name, bitsPer, f.maxFinite() * top, f.minNormal() * bottom, f.minSubnormal() * bottom,
                     f.info().epsilon(), false, true, desc);
@@ -124,7 +129,7 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
 
     /**
      * Quantizes one block {@code x[from..to)}: writes element values (P_i, unscaled) into {@code p[0..to-from)}
-     * and returns the block's scale code (E8M0 code, or the E4M3 code of S_dec for NVFP4), and counts clipped
+     * and returns the block's scale code (E8M0 code, exponent + 127 for Pow2, or the E4M3 code of S_dec for NVFP4), and counts clipped
      * elements in {@code sat[0]}.
      */
     int quantizeBlock(float[] x, int from, int to, float sEnc, Rounding r, double[] p, long[] sat) {
@@ -142,7 +147,7 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
         if (scale instanceof ScaleFormat.E4M3TensorScaled) {
             MiniFloat f = (MiniFloat) element;
             if (special) {
-                java.util.Arrays.fill(p, 0, to - from, Double.NaN);
+                Arrays.fill(p, 0, to - from, Double.NaN);
                 return E4M3.codeOf(Double.NaN);
             }
             float sDec = (float) E4M3.round(Math.min(amax * (sEnc * (1f / 6f)), 448f), Rounding.NEAREST_EVEN, 0, true);
@@ -158,11 +163,10 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
             return E4M3.codeOf(sDec);
         }
         if (special) {
-            java.util.Arrays.fill(p, 0, to - from, Double.NaN);
+            Arrays.fill(p, 0, to - from, Double.NaN);
             return ScaleFormat.E8M0.NAN_CODE;
         }
-        int shared = amax == 0 ? ScaleFormat.E8M0.MIN_EXP : Math.getExponent((double) amax) - elementEmax();
-        shared = Math.max(ScaleFormat.E8M0.MIN_EXP, Math.min(ScaleFormat.E8M0.MAX_EXP, shared));
+        int shared = sharedExponent(amax);
         for (int i = from; i < to; i++) {
             double v = Math.scalb((double) x[i], -shared);
             double q = roundElement(v, r, i);
@@ -171,7 +175,52 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
             }
             p[i - from] = q;
         }
-        return ScaleFormat.E8M0.encode(shared);
+        return scale instanceof ScaleFormat.E8M0 ? ScaleFormat.E8M0.encode(shared) : shared + 127;
+    }
+
+    /** The E8M0/Pow2 block exponent of a finite amax: floor(log2 amax) − emax_elem, E8M0 clamped to [−127, 127]. */
+    private int sharedExponent(float amax) {
+        int shared = amax == 0 ? ScaleFormat.E8M0.MIN_EXP : Math.getExponent((double) amax) - elementEmax();
+        if (scale instanceof ScaleFormat.E8M0) {
+            shared = Math.max(ScaleFormat.E8M0.MIN_EXP, Math.min(ScaleFormat.E8M0.MAX_EXP, shared));
+        }
+        return shared;
+    }
+
+    /**
+     * {@link #quantizeBlock} then {@link #value} for integer elements (BFP, MXINT8) under a power-of-two scale, in one
+     * pass on the integer grid: {@code t = x·2^(fb − shared)} equals scalb(scalb(x, −shared), fb) exactly (a float
+     * times a power of two stays a normal double here), {@code k = clamp(round(t), ±(2^(b−1) − 1))}, value
+     * {@code k·2^(shared − fb)} (exact in double, +0 for k = 0) rounded once to float — the same bits as the
+     * two-step path (BfpPresetTest, BlockFormatTest).
+     */
+    private void roundIntBlock(float[] x, float[] out, int from, int to, IntFormat in, Rounding r, long[] sat) {
+        float amax = 0;
+        for (int i = from; i < to; i++) {
+            amax = Math.max(amax, Math.abs(x[i])); // a NaN stays NaN
+        }
+        if (!(amax <= Float.MAX_VALUE)) { // a NaN or ±∞ in the block: the NaN scale
+            Arrays.fill(out, from, to, Float.NaN);
+            return;
+        }
+        int shared = sharedExponent(amax);
+        int fb = in.fractionBits();
+        double toGrid = pow2(fb - shared);
+        double fromGrid = pow2(shared - fb);
+        double qmax = Math.scalb(in.elementMax(), fb); // 2^(b−1) − 1
+        long clipped = 0;
+        for (int i = from; i < to; i++) {
+            double t = x[i] * toGrid;
+            double k = Math.max(-qmax, Math.min(qmax, r.round(t, i)));
+            clipped += Math.abs(t) > qmax ? 1 : 0; // then |k| = qmax in every rounding mode (qmax is an integer)
+            out[i] = (float) (k * fromGrid) + 0f; // + 0f: a zero element is +0
+        }
+        sat[0] += clipped;
+    }
+
+    /** 2^e for a normal double exponent (−1022 ≤ e ≤ 1023; here |e| < 300), without {@code Math.scalb}'s checks. */
+    static double pow2(int e) {
+        return Double.longBitsToDouble((long) (e + Double.MAX_EXPONENT) << 52);
     }
 
     /** The value of element P under a block scale code. */
@@ -191,14 +240,19 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
         checkShape(cols);
         int n = Math.multiplyExact(rows, cols);
         float sEnc = scale instanceof ScaleFormat.E4M3TensorScaled ? tensorEncodeScale(x, n) : 1f;
-        int parts = dev.lowbit.Parallel.parts(threads, rows, cols, RoundStats.GRAIN);
-        return RoundStats.sum(dev.lowbit.Parallel.mapRanges(parts, rows, (t, r0, r1) -> {
+        IntFormat intElements = element instanceof IntFormat in && !(scale instanceof ScaleFormat.E4M3TensorScaled) ? in : null;
+        int parts = Parallel.parts(threads, rows, cols, RoundStats.GRAIN);
+        return RoundStats.sum(Parallel.mapRanges(parts, rows, (t, r0, r1) -> {
             double[] p = new double[blockSize];
             long[] sat = new long[1];
             for (int r = r0; r < r1; r++) {
                 for (int c0 = 0; c0 < cols; c0 += blockSize) {
                     int from = r * cols + c0;
                     int to = from + Math.min(blockSize, cols - c0);
+                    if (intElements != null) {
+                        roundIntBlock(x, out, from, to, intElements, rounding, sat);
+                        continue;
+                    }
                     int sc = quantizeBlock(x, from, to, sEnc, rounding, p, sat);
                     for (int i = from; i < to; i++) {
                         out[i] = value(p[i - from], sc, sEnc);
@@ -231,6 +285,10 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
                 int from = r * cols + b * blockSize;
                 int to = from + Math.min(blockSize, cols - b * blockSize);
                 int sc = quantizeBlock(x, from, to, sEnc, rounding, p, sat);
+                if (sc < 0 || sc > 255) { // only an unclamped Pow2 scale of a block of float32 subnormals
+                    throw new LowbitException(name + ": block " + (r * nb + b) + " has shared exponent " + (sc - 127)
+                            + ", outside the 8-bit scale code (round() handles it; encode() cannot store it)");
+                }
                 scales[r * nb + b] = (byte) sc;
                 boolean nan = isNanScale(sc);
                 for (int i = from; i < to; i++) {

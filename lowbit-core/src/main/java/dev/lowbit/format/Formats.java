@@ -27,6 +27,9 @@ import java.util.regex.Pattern;
  *   <li>nvfp4: E2M1 elements, 16-element blocks, E4M3 block scale, FP32 tensor scale.
  *   <li>{@code bfp<m>} (m = 1..15): block floating point with a shared exponent (E8M0) per 32 values and
  *       m magnitude bits plus sign per value; {@code bfp<m>-b<N>} for blocks of N.
+ *   <li>{@code fast-bfp<m>} (m = 1..15): FAST's BFP preset ({@link #fastBfp}): the same rule with an unclamped
+ *       power-of-two shared exponent per 16 values; {@code fast-bfp<m>-b<N>} for blocks of N. FAST rounds it with
+ *       {@link #fastRounding} ({@code --rounding stochastic-add} on the CLI).
  * </ul>
  */
 public final class Formats {
@@ -44,6 +47,8 @@ public final class Formats {
     public static final int MX_BLOCK = 32;
     public static final int NVFP4_BLOCK = 16;
     public static final int BFP_BLOCK = 32;
+    /** FAST's group size: one shared exponent per 16 values. */
+    public static final int FAST_BLOCK = 16;
 
     public static final BlockFormat MXFP8_E4M3 = mx("mxfp8-e4m3", E4M3);
     public static final BlockFormat MXFP8_E5M2 = mx("mxfp8-e5m2", E5M2);
@@ -75,6 +80,24 @@ public final class Formats {
         }
         String name = "bfp" + mantissaBits + (block == BFP_BLOCK ? "" : "-b" + block);
         return new BlockFormat(name, new ScaleFormat.E8M0(), IntFormat.symmetric(mantissaBits + 1), block, false);
+    }
+
+    /**
+     * FAST's block floating point as a preset of {@link BlockFormat}: {@link #bfp} with the unclamped
+     * {@link ScaleFormat.Pow2} shared exponent instead of E8M0 (per group {@code e = floor(log2 max|x|)},
+     * {@code step = 2^(e − m + 1)}, {@code q = clamp(round(x/step), ±(2^m − 1))}, value {@code q·step}; a group with
+     * a NaN or ±∞ is NaN). Training rounds it with {@link #fastRounding}. This is the rule the deleted
+     * {@code BfpQuantizer} implemented (issue 17 item 4), bit for bit.
+     */
+    public static BlockFormat fastBfp(int mantissaBits, int block) {
+        BlockFormat b = bfp(mantissaBits, block);
+        String name = "fast-bfp" + mantissaBits + (block == FAST_BLOCK ? "" : "-b" + block);
+        return new BlockFormat(name, new ScaleFormat.Pow2(), b.element(), block, false);
+    }
+
+    /** FAST's stochastic rounding, {@code floor(t + u)} ({@link Rounding.StochasticAdd}), for {@link #fastBfp}. */
+    public static Rounding fastRounding(long seed) {
+        return new Rounding.StochasticAdd(seed);
     }
 
     private static String nameOfNamed(MiniFloat f) {
@@ -140,7 +163,7 @@ public final class Formats {
 
     private static final Pattern MINI = Pattern.compile("e(\\d)m(\\d{1,2})((?:-[a-z]+-?\\d*)*)");
     private static final Pattern INT = Pattern.compile("int(\\d{1,2})((?:-[a-z]+\\d*)*)");
-    private static final Pattern BFP = Pattern.compile("bfp(\\d{1,2})(?:-b(\\d+))?");
+    private static final Pattern BFP = Pattern.compile("(fast-)?bfp(\\d{1,2})(?:-b(\\d+))?");
 
     /** Parses a CLI format name; unknown names are a {@link LowbitException} listing the known ones. */
     public static NumberFormat parse(String name) {
@@ -170,7 +193,11 @@ public final class Formats {
             }
             Matcher mb = BFP.matcher(t);
             if (mb.matches()) {
-                return bfp(Integer.parseInt(mb.group(1)), mb.group(2) == null ? BFP_BLOCK : Integer.parseInt(mb.group(2)));
+                int m = Integer.parseInt(mb.group(2));
+                if (mb.group(1) != null) {
+                    return fastBfp(m, mb.group(3) == null ? FAST_BLOCK : Integer.parseInt(mb.group(3)));
+                }
+                return bfp(m, mb.group(3) == null ? BFP_BLOCK : Integer.parseInt(mb.group(3)));
             }
         } catch (LowbitException e) {
             throw e.getMessage().startsWith("bad format") ? e : new LowbitException("bad format '" + name + "': " + e.getMessage(), e);
@@ -178,7 +205,7 @@ public final class Formats {
             throw new LowbitException("bad format '" + name + "': " + e.getMessage());
         }
         throw new LowbitException("unknown format '" + name + "' (use fp16, bf16, tf32, e5m2, e4m3, e3m2, e2m3, e2m1, eXmY,"
-                + " int2..int16, mxfp8-e4m3, mxfp8-e5m2, mxfp6-e3m2, mxfp6-e2m3, mxfp4, mxint8, nvfp4 or bfp<m>; see './lowbit formats')");
+                + " int2..int16, mxfp8-e4m3, mxfp8-e5m2, mxfp6-e3m2, mxfp6-e2m3, mxfp4, mxint8, nvfp4, bfp<m> or fast-bfp<m>; see './lowbit formats')");
     }
 
     private static MiniFloat parseMini(int e, int m, String suffixes, String name) {

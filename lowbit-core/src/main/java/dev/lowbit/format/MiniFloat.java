@@ -1,5 +1,6 @@
 package dev.lowbit.format;
 
+import dev.lowbit.Parallel;
 import dev.lowbit.round.Rounding;
 import java.util.Locale;
 import java.util.Objects;
@@ -234,7 +235,7 @@ public final class MiniFloat implements NumberFormat {
     @Override
     public RoundStats round(float[] x, float[] out, int rows, int cols, Rounding rounding, int threads) {
         int n = Math.multiplyExact(rows, cols);
-        return RoundStats.sum(dev.lowbit.Parallel.mapRanges(dev.lowbit.Parallel.parts(threads, n, 1, RoundStats.GRAIN), n,
+        return RoundStats.sum(Parallel.mapRanges(Parallel.parts(threads, n, 1, RoundStats.GRAIN), n,
                 (t, from, to) -> roundRange(x, out, from, to, rounding, false)));
     }
 

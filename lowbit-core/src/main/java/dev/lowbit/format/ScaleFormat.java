@@ -8,12 +8,17 @@ package dev.lowbit.format;
  *       means 2^(c − 127); 0xFF is NaN; no zero, no sign. Scale selection ("FLOOR", OCP MX v1.0 §6.3):
  *       {@code X = 2^clamp(floor(log2 amax) − emax_elem, −127, 127)}; amax = 0 gives 2^−127; a NaN or ±∞ in
  *       the block gives the NaN scale, and the whole block decodes to NaN.
+ *   <li>{@link Pow2}: the same power-of-two rule without the clamp,
+ *       {@code X = 2^(floor(log2 amax) − emax_elem)} — FAST's shared exponent (as the deleted BfpQuantizer computed it).
+ *       It differs from E8M0 only for blocks whose amax is below 2^−127 (float32 subnormals), which E8M0
+ *       flushes towards its 2^−127 floor. Codes are {@code exponent + 127} like E8M0 (0xFF NaN), but may fall
+ *       outside a byte for such blocks.
  *   <li>{@link E4M3TensorScaled}: NVFP4's two levels: an FP32 per-tensor encode scale
  *       {@code S_enc = 448·6 / amax_tensor} and per block an E4M3 decode scale
  *       {@code S_dec = e4m3(min(amax_block · (S_enc · (1/6)), 448))} (TransformerEngine's chain).
  * </ul>
  */
-public sealed interface ScaleFormat permits ScaleFormat.E8M0, ScaleFormat.E4M3TensorScaled {
+public sealed interface ScaleFormat permits ScaleFormat.E8M0, ScaleFormat.Pow2, ScaleFormat.E4M3TensorScaled {
     /** Bits stored per block. */
     int bitsPerBlock();
 
@@ -49,6 +54,22 @@ public sealed interface ScaleFormat permits ScaleFormat.E8M0, ScaleFormat.E4M3Te
                 throw new IllegalArgumentException("E8M0 code out of range: " + code);
             }
             return code == NAN_CODE ? Double.NaN : Math.scalb(1.0, code - 127);
+        }
+    }
+
+    /**
+     * An unclamped power-of-two block scale (FAST's shared exponent). Counted as 8 bits per block like E8M0:
+     * the extra range only serves blocks of float32 subnormals; {@link BlockFormat#encode} refuses those.
+     */
+    record Pow2() implements ScaleFormat {
+        @Override
+        public int bitsPerBlock() {
+            return 8;
+        }
+
+        @Override
+        public String label() {
+            return "2^e (unclamped)";
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.lowbit.gemm;
 
+import dev.lowbit.LowbitException;
+import dev.lowbit.Parallel;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.quant.QuantParams;
@@ -107,7 +109,7 @@ public final class FastImUnpack {
         int n = layout.n(w);
         int k = layout.k(a);
         if (k != layout.kOfB(w)) {
-            throw new dev.lowbit.LowbitException("inner dimensions differ in a " + layout + " GEMM: lhs is " + a.shapeString()
+            throw new LowbitException("inner dimensions differ in a " + layout + " GEMM: lhs is " + a.shapeString()
                     + ", rhs is " + w.shapeString());
         }
         if (out.rows() != m || out.cols() != n) {
@@ -395,7 +397,7 @@ public final class FastImUnpack {
     private static void rescale(float[] prod, double[] sum, double[] sa, double[] sw, FloatMatrix out, int parallelism) {
         int m = out.rows();
         int n = out.cols();
-        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(parallelism, m, n), m, (t, i0, i1) -> rescaleRows(prod, sum, sa, sw, out, i0, i1));
+        Parallel.forRanges(Parallel.parts(parallelism, m, n), m, (t, i0, i1) -> rescaleRows(prod, sum, sa, sw, out, i0, i1));
     }
 
     private static void rescaleRows(float[] prod, double[] sum, double[] sa, double[] sw, FloatMatrix out, int i0, int i1) {
@@ -428,7 +430,7 @@ public final class FastImUnpack {
     /** As {@link #toFloats(int[])}, shared out over {@code parallelism} tasks. */
     static float[] toFloats(int[] codes, int parallelism) {
         float[] f = new float[codes.length];
-        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(parallelism, codes.length, 1), codes.length, (t, from, to) -> {
+        Parallel.forRanges(Parallel.parts(parallelism, codes.length, 1), codes.length, (t, from, to) -> {
             for (int i = from; i < to; i++) {
                 f[i] = codes[i];
             }
@@ -737,7 +739,7 @@ public final class FastImUnpack {
         int kk = src.length;
         int[] out = new int[rows * kk];
         int mask = (int) Digits.base(bits) - 1;
-        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(parallelism, rows, kk), rows, (t, r0, r1) -> {
+        Parallel.forRanges(Parallel.parts(parallelism, rows, kk), rows, (t, r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int at = r * k;
                 int o = r * kk;

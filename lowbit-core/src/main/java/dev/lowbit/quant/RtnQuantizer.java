@@ -1,6 +1,7 @@
 package dev.lowbit.quant;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.Parallel;
 import dev.lowbit.format.Granularity;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
@@ -163,7 +164,7 @@ public final class RtnQuantizer {
     static int[] transpose(int[] x, int rows, int cols, int parallelism) {
         int[] t = new int[x.length];
         int blocks = (cols + 15) / 16;
-        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(parallelism, blocks, 16L * rows), blocks, (part, b0, b1) -> {
+        Parallel.forRanges(Parallel.parts(parallelism, blocks, 16L * rows), blocks, (part, b0, b1) -> {
             for (int r0 = 0; r0 < rows; r0 += 16) {
                 int r1 = Math.min(rows, r0 + 16);
                 for (int c0 = 16 * b0; c0 < Math.min(cols, 16 * b1); c0 += 16) {
@@ -224,10 +225,10 @@ public final class RtnQuantizer {
         int n = rows * cols;
         float[] xd = x.data();
         VectorMath vm = Kernels.VM;
-        int parts = dev.lowbit.Parallel.parts(parallelism, rows, cols);
+        int parts = Parallel.parts(parallelism, rows, cols);
         int[] magBits = new int[n];
         int[] rowMaxB = new int[rows];
-        dev.lowbit.Parallel.forRanges(parts, rows, (t, r0, r1) -> {
+        Parallel.forRanges(parts, rows, (t, r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 rowMaxB[r] = vm.absBits(xd, x.index(r, 0), magBits, r * cols, cols);
             }
@@ -254,7 +255,7 @@ public final class RtnQuantizer {
         int[] codes = magBits; // the magnitudes are not needed any more: their array takes the codes
         int[][] colMaxes = new int[parts][cols];
         long[] heavies = new long[parts];
-        dev.lowbit.Parallel.forRanges(parts, rows, (t, r0, r1) -> {
+        Parallel.forRanges(parts, rows, (t, r0, r1) -> {
             int[] colMax = colMaxes[t];
             long heavy = 0;
             for (int r = r0; r < r1; r++) {
@@ -358,7 +359,7 @@ public final class RtnQuantizer {
         }
         int[][] colMaxes = new int[parts][cols];
         long[][] results = new long[parts][];
-        dev.lowbit.Parallel.forRanges(parts, cells, (t, c0, c1) -> results[t] = cells(x, p, blocks, c0, c1, codes, scales, alphas, rowMax,
+        Parallel.forRanges(parts, cells, (t, c0, c1) -> results[t] = cells(x, p, blocks, c0, c1, codes, scales, alphas, rowMax,
                 colMaxes[t], thr, what));
         int[] colMax = colMaxes[0];
         long heavy = 0;

@@ -1,5 +1,6 @@
 package dev.lowbit.quant;
 
+import dev.lowbit.Parallel;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
 import java.util.Arrays;
@@ -132,9 +133,9 @@ final class Selection {
         long rLo = (long) Math.ceil(fs + d);
         int hi = rHi < 1 ? Integer.MAX_VALUE : sample[(int) (s - rHi)];
         int lo = rLo > s ? 0 : sample[(int) (s - rLo)];
-        int parts = dev.lowbit.Parallel.parts(parallelism, n, 1);
+        int parts = Parallel.parts(parallelism, n, 1);
         long[] got = new long[parts];
-        dev.lowbit.Parallel.forRanges(parts, n, (t, i0, i1) -> got[t] = vm.gatherBetween(bits, i0, i1 - i0, lo, hi, scratch, i0));
+        Parallel.forRanges(parts, n, (t, i0, i1) -> got[t] = vm.gatherBetween(bits, i0, i1 - i0, lo, hi, scratch, i0));
         long above = 0;
         int count = 0;
         for (int t = 0; t < parts; t++) {

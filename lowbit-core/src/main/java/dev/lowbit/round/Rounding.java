@@ -17,11 +17,17 @@ import java.util.Locale;
  *       on the grid 2^−53, so P(up) = ⌈frac·2^53⌉/2^53: E[result] = t exactly when the fraction is a multiple of
  *       2^−53 (e.g. any float input with |t| ≥ 2^−29), otherwise biased by less than 2^−53 of a grid step.
  *       Integers are never changed.
+ *   <li>{@link StochasticAdd}: {@code floor(t + u)} with the same {@code u} — FAST's and qtorch's formulation
+ *       (add a uniform dither, truncate toward −∞; papers.md §5). Same P(up) as {@link Stochastic} up to the
+ *       double rounding of {@code t + u}, but not the same draws: for one (seed, index) it rounds up iff
+ *       {@code u ≥ 1 − frac} (Stochastic: iff {@code u < frac}). {@code t + u} is computed in double, so it can
+ *       round up to the next integer when {@code u} is within half an ulp of {@code 1 − frac} (integers included):
+ *       a bias of about 2^−53·|t| grid steps. Kept so that FAST's numbers stay bit-identical.
  * </ul>
- * The {@code index} argument is the element's position in the tensor; only {@link Stochastic} reads it.
+ * The {@code index} argument is the element's position in the tensor; only {@link Stochastic} and {@link StochasticAdd} read it.
  */
 public sealed interface Rounding permits Rounding.NearestEven, Rounding.NearestAway, Rounding.TowardZero, Rounding.Up,
-        Rounding.Down, Rounding.Stochastic {
+        Rounding.Down, Rounding.Stochastic, Rounding.StochasticAdd {
 
     NearestEven NEAREST_EVEN = new NearestEven();
     NearestAway NEAREST_AWAY = new NearestAway();
@@ -32,7 +38,7 @@ public sealed interface Rounding permits Rounding.NearestEven, Rounding.NearestA
     /** Rounds {@code t} to an integer-valued double; {@code index} feeds stochastic rounding. */
     double round(double t, long index);
 
-    /** The CLI spelling: nearest-even, nearest-away, toward-zero, up, down, stochastic. */
+    /** The CLI spelling: nearest-even, nearest-away, toward-zero, up, down, stochastic, stochastic-add. */
     String label();
 
     /** True for the two round-to-nearest modes (these overflow to ±∞ past max + ½ulp in formats with ∞). */
@@ -49,8 +55,9 @@ public sealed interface Rounding permits Rounding.NearestEven, Rounding.NearestA
             case "up", "ceil", "rup" -> UP;
             case "down", "floor", "rdn" -> DOWN;
             case "stochastic", "sr" -> new Stochastic(seed);
+            case "stochastic-add", "sr-add" -> new StochasticAdd(seed);
             default -> throw new LowbitException("unknown rounding '" + name
-                    + "' (use nearest-even, nearest-away, toward-zero, up, down or stochastic)");
+                    + "' (use nearest-even, nearest-away, toward-zero, up, down, stochastic or stochastic-add)");
         };
     }
 
@@ -139,6 +146,22 @@ public sealed interface Rounding permits Rounding.NearestEven, Rounding.NearestA
         @Override
         public String label() {
             return "stochastic";
+        }
+    }
+
+    /**
+     * FAST's stochastic rounding: {@code floor(t + u)}, {@code u = CounterRandom.uniform(seed, index)}, the sum
+     * rounded to double first (see the class comment for how this differs from {@link Stochastic}).
+     */
+    record StochasticAdd(long seed) implements Rounding {
+        @Override
+        public double round(double t, long index) {
+            return Math.floor(t + CounterRandom.uniform(seed, index));
+        }
+
+        @Override
+        public String label() {
+            return "stochastic-add";
         }
     }
 }

@@ -225,30 +225,7 @@ class SeedQuantizersTest {
         }
     }
 
-    // ------------------------------------------------------------------ block floating point
-
-    @Test
-    void bfpSharesAnExponentPerGroup() {
-        double[] x = {1.0, 0.3, -0.9, 0.01, 100, 3, -2, 0};
-        double[] q = BfpQuantizer.round(x, 2, 4, 3, 4, false, 0);
-        // group 1: max 1.0 → e = 0, step = 2^(0−3+1) = 0.25 → 1.0, 0.25, −1.0, 0
-        assertThat(q).startsWith(1.0, 0.25, -1.0, 0.0);
-        // group 2: max 100 → e = 6, step = 16 → 96 (rint(6.25) = 6), 0, 0, 0
-        assertThat(q).endsWith(96.0, 0.0, -0.0, 0.0);
-        double[] big = Sqnr.toDouble(RandomMatrices.gaussian(1, 4096, 2));
-        double[] mean = new double[big.length];
-        for (int s = 0; s < 400; s++) {
-            double[] r = BfpQuantizer.round(big, 1, big.length, 3, 16, true, s);
-            for (int i = 0; i < big.length; i++) {
-                mean[i] += r[i] / 400;
-            }
-        }
-        double bias = 0;
-        for (int i = 0; i < big.length; i++) {
-            bias += mean[i] - big[i];
-        }
-        assertThat(Math.abs(bias / big.length)).as("stochastic rounding is unbiased").isLessThan(2e-3);
-    }
+    // block floating point (FAST's BFP): dev.lowbit.format.BfpPresetTest
 
     // ------------------------------------------------------------------ the comparison
 

@@ -1,5 +1,6 @@
 package dev.lowbit.nn;
 
+import dev.lowbit.Flags;
 import dev.lowbit.LowbitException;
 import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.FastImUnpack;
@@ -74,7 +75,7 @@ final class RtnGemms implements PrecisionGemms {
         this.statBits = p.statBits();
         this.heavyThreshold = Digits.base(statBits);
         Granularity.Kind wg = p.weights().granularity().kind();
-        this.fast = !dev.lowbit.Flags.rtnGeneral() && p.strategy() != UnpackStrategy.BOTH && (wg == Granularity.Kind.ROW || wg == Granularity.Kind.TENSOR)
+        this.fast = !Flags.rtnGeneral() && p.strategy() != UnpackStrategy.BOTH && (wg == Granularity.Kind.ROW || wg == Granularity.Kind.TENSOR)
                 && p.activations().granularity().kind() != Granularity.Kind.GROUP
                 && p.probabilities().granularity().kind() != Granularity.Kind.GROUP;
         int layers = w.config().layers();

@@ -1,5 +1,6 @@
 package dev.lowbit.onnx;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
@@ -25,7 +26,7 @@ public final class SentenceEmbedder implements AutoCloseable {
     public SentenceEmbedder(WordPieceTokenizer tokenizer, BertWeights weights, Precision precision, GemmBackend backend,
                             int threads, int batch, int maxLength) {
         if (batch < 1) {
-            throw new dev.lowbit.LowbitException("batch must be >= 1, got " + batch);
+            throw new LowbitException("batch must be >= 1, got " + batch);
         }
         this.tokenizer = tokenizer;
         this.bert = new Bert(weights, precision, backend, threads, false,

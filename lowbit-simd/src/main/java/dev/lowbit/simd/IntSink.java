@@ -1,5 +1,6 @@
 package dev.lowbit.simd;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.FoldMap;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
@@ -256,7 +257,7 @@ abstract class IntSink {
                         d[at] = Math.addExact(d[at], Digits.shiftExact(t[to + j], f.shift(r, c, groupExp)));
                     }
                 } catch (ArithmeticException ex) {
-                    throw new dev.lowbit.LowbitException("int64 accumulator overflow in the IM-Unpack fold: the exact integer GEMM result does not fit in 64 bits");
+                    throw new LowbitException("int64 accumulator overflow in the IM-Unpack fold: the exact integer GEMM result does not fit in 64 bits");
                 }
             }
         }

@@ -1,6 +1,7 @@
 package dev.lowbit.simd;
 
 import dev.lowbit.Flags;
+import dev.lowbit.Parallel;
 import dev.lowbit.gemm.FoldMap;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmLayout;
@@ -90,7 +91,7 @@ public final class SimdGemmBackend implements GemmBackend {
     public void gemmF32Batch(GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b, FloatMatrix[] out) {
         int count = out.length;
         if (count >= threads && threads > 1) {
-            dev.lowbit.Parallel.forParts(threads, t -> {
+            Parallel.forParts(threads, t -> {
                 for (int i = count * t / threads; i < count * (t + 1) / threads; i++) {
                     f32(layout, a[i], b[i], out[i], 1);
                 }
@@ -182,7 +183,7 @@ public final class SimdGemmBackend implements GemmBackend {
     private static void rescale(LongMatrix c, IntEpilogue.Rescale r, int parallelism) {
         FloatMatrix out = r.out();
         int m = out.rows();
-        dev.lowbit.Parallel.forRanges(dev.lowbit.Parallel.parts(parallelism, m, out.cols()), m, (t, i0, i1) -> {
+        Parallel.forRanges(Parallel.parts(parallelism, m, out.cols()), m, (t, i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 Rescale.row(c.data(), c.index(i, 0), r.lhsScale()[i], r.rhsScale(), 0, out.data(), out.index(i, 0), out.cols());
             }

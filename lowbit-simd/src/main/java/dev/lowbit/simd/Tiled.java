@@ -1,5 +1,6 @@
 package dev.lowbit.simd;
 
+import dev.lowbit.Parallel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -111,7 +112,7 @@ final class Tiled {
         e.allocB(panels);
         int parts = Math.max(1, Math.min(threads, Math.max(slivers, panels)));
         int np = Math.min(parts, panels);
-        dev.lowbit.Parallel.forParts(np, t -> {
+        Parallel.forParts(np, t -> {
             for (int jp = panels * t / np; jp < panels * (t + 1) / np; jp++) {
                 e.packB(jp, jp * nr, Math.min(nr, n - jp * nr));
             }
@@ -125,7 +126,7 @@ final class Tiled {
             span = Math.max(span, e.units(blk + 1) - e.units(blk));
         }
         int spanAlloc = inner ? total : span;
-        dev.lowbit.Parallel.forParts(parts, t -> {
+        Parallel.forParts(parts, t -> {
             int s0 = byRows ? slivers * t / parts : 0;
             int s1 = byRows ? slivers * (t + 1) / parts : slivers;
             int p0 = byRows ? 0 : panels * t / parts;

@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,7 +52,7 @@ public final class AdamW {
         }
         double norm = Math.sqrt(sq);
         if (!Double.isFinite(norm)) {
-            throw new dev.lowbit.LowbitException("gradient norm is " + norm + ": training diverged");
+            throw new LowbitException("gradient norm is " + norm + ": training diverged");
         }
         double clip = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1;
         step++;

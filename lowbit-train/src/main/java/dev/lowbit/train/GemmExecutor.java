@@ -1,5 +1,7 @@
 package dev.lowbit.train;
 
+import dev.lowbit.LowbitException;
+import dev.lowbit.Parallel;
 import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.autograd.Matmul;
 import dev.lowbit.autograd.Ops;
@@ -142,7 +144,7 @@ public final class GemmExecutor implements Matmul {
     public FloatMatrix gemm(GemmRole role, String layer, GemmLayout layout, FloatMatrix a, FloatMatrix b) {
         GemmSpec spec = policy.spec(role);
         if (spec.rhs() instanceof OperandSpec.Saved) {
-            throw new dev.lowbit.LowbitException(layer + " " + role.label() + " reuses its forward GEMM's quantized operand: "
+            throw new LowbitException(layer + " " + role.label() + " reuses its forward GEMM's quantized operand: "
                     + "run it through the forward's handle (GemmExecutor.forward)");
         }
         long t0 = System.nanoTime();
@@ -217,7 +219,7 @@ public final class GemmExecutor implements Matmul {
         Phases[] phases = new Phases[n];
         long[] nanos = new long[n];
         String what = layer + " " + role.label();
-        dev.lowbit.Parallel.forRanges(Math.min(backend.threads(), n), n, (t, from, to) -> {
+        Parallel.forRanges(Math.min(backend.threads(), n), n, (t, from, to) -> {
             for (int i = from; i < to; i++) {
                 long t0 = System.nanoTime();
                 Phases ph = new Phases();

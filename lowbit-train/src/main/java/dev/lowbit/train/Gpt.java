@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Ops;
 import dev.lowbit.autograd.Tensor;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ public final class Gpt extends Model {
     public Gpt(Config c, long seed) {
         super(seed);
         if (c.dim() % c.heads() != 0) {
-            throw new dev.lowbit.LowbitException("model width " + c.dim() + " is not a multiple of heads " + c.heads());
+            throw new LowbitException("model width " + c.dim() + " is not a multiple of heads " + c.heads());
         }
         this.config = c;
         tok = normal("tok", c.vocab(), c.dim(), 0.02);

@@ -1,17 +1,18 @@
 package dev.lowbit.train;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Ops;
-import dev.lowbit.round.Rng;
 import dev.lowbit.format.BlockFormat;
+import dev.lowbit.format.Formats;
 import dev.lowbit.format.NumberFormat;
-import dev.lowbit.round.Rounding;
-import dev.lowbit.quant.BfpQuantizer;
 import dev.lowbit.quant.BitSplitSampler;
 import dev.lowbit.quant.FastSchedule;
 import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.quant.Sqnr;
+import dev.lowbit.round.Rng;
+import dev.lowbit.round.Rounding;
 import dev.lowbit.tensor.FloatMatrix;
 
 /** How one GEMM operand is quantized. */
@@ -54,15 +55,19 @@ public sealed interface OperandSpec {
      */
     record BitSplitLss(boolean transposed) implements OperandSpec {}
 
-    /** Block floating point (one exponent per 16 values along k), stochastic rounding, FAST schedule bits. */
+    /**
+     * FAST's block floating point: the {@link Formats#fastBfp} preset of {@link BlockFormat} (one unclamped shared
+     * exponent per 16 values along k, a short last group allowed) with the schedule's mantissa bits for this step and
+     * layer, rounded with FAST's stochastic rounding {@link Formats#fastRounding} (floor(t + u)).
+     */
     record Bfp(FastSchedule schedule) implements OperandSpec {}
 
     /**
      * A number format from {@code dev.lowbit.format} (blocks along k, the GEMM's reduction axis). With
      * {@code tensorScale}, x is first scaled so that max|x| maps to the format's largest finite value
-     * (per-tensor FP8 scaling). Block formats get k padded with zeros to whole blocks internally (zeros
-     * change neither the block scales nor the product). {@code stochastic} rounds with counter-based
-     * stochastic rounding instead of nearest-even.
+     * (per-tensor FP8 scaling). Block formats that need whole blocks (MX, NVFP4) get k padded with zeros
+     * internally (zeros change neither the block scales nor the product); BFP takes a short last block as it is.
+     * {@code stochastic} rounds with counter-based stochastic rounding instead of nearest-even.
      */
     record Format(NumberFormat format, boolean tensorScale, boolean stochastic) implements OperandSpec {}
 
@@ -85,7 +90,7 @@ public sealed interface OperandSpec {
                 HadamardQuantizer.lsqRoundInPlace(d, HadamardQuantizer.lsqInitStep(d));
                 yield FloatMatrix.ofDoubles(d, x.rows(), x.cols());
             }
-            case LsqLearned l -> throw new dev.lowbit.LowbitException(ctx.what() + ": a learned LSQ step is quantized by the executor (GemmExecutor.forward)");
+            case LsqLearned l -> throw new LowbitException(ctx.what() + ": a learned LSQ step is quantized by the executor (GemmExecutor.forward)");
             case Saved sv -> x;
             case BitSplitLss b -> {
                 FloatMatrix g = b.transposed() ? Ops.transpose(x) : x;
@@ -94,10 +99,11 @@ public sealed interface OperandSpec {
                 FloatMatrix est = FloatMatrix.ofDoubles(BitSplitSampler.sample(split, g.rows(), g.cols(), null, ctx.stream() + 1), g.rows(), g.cols());
                 yield b.transposed() ? Ops.transpose(est) : est;
             }
-            case Format f -> formatRound(f, x, ctx);
+            case Format f -> formatRound(f.format(), f.tensorScale(),
+                    f.stochastic() ? new Rounding.Stochastic(ctx.stream()) : Rounding.NEAREST_EVEN, x);
             case Bfp b -> {
                 int bits = b.schedule().mantissaBits(ctx.step(), Math.max(0, ctx.layer()));
-                yield FloatMatrix.ofDoubles(BfpQuantizer.round(Sqnr.toDouble(x), x.rows(), x.cols(), bits, 16, true, ctx.stream()), x.rows(), x.cols());
+                yield formatRound(Formats.fastBfp(bits, Formats.FAST_BLOCK), false, Formats.fastRounding(ctx.stream()), x);
             }
         };
     }
@@ -115,11 +121,17 @@ public sealed interface OperandSpec {
         };
     }
 
-    private static FloatMatrix formatRound(Format f, FloatMatrix x, Context ctx) {
+    private static FloatMatrix formatRound(NumberFormat format, boolean tensorScale, Rounding rounding, FloatMatrix x) {
         int rows = x.rows();
         int cols = x.cols();
-        int block = f.format() instanceof BlockFormat bf ? bf.blockSize() : 1;
+        int block = format instanceof BlockFormat bf && bf.wholeBlocks() ? bf.blockSize() : 1;
         int padded = (cols + block - 1) / block * block;
+        if (!tensorScale && padded == cols) { // nothing to pad or scale: round the operand as it is
+            float[] in = x.isContiguous() && x.offset() == 0 && x.data().length == rows * cols ? x.data() : x.toArray();
+            float[] out = new float[rows * cols];
+            format.round(in, out, rows, cols, rounding, 1);
+            return FloatMatrix.wrap(out, rows, cols);
+        }
         float[] in = new float[rows * padded];
         double amax = 0;
         for (int r = 0; r < rows; r++) {
@@ -129,15 +141,14 @@ public sealed interface OperandSpec {
                 amax = Math.max(amax, Math.abs(v));
             }
         }
-        double scale = f.tensorScale() && amax > 0 ? f.format().info().maxFinite() / amax : 1;
+        double scale = tensorScale && amax > 0 ? format.info().maxFinite() / amax : 1;
         if (scale != 1) {
             for (int i = 0; i < in.length; i++) {
                 in[i] = (float) (in[i] * scale);
             }
         }
         float[] out = new float[in.length];
-        Rounding rounding = f.stochastic() ? new Rounding.Stochastic(ctx.stream()) : new Rounding.NearestEven();
-        f.format().round(in, out, rows, padded, rounding, 1);
+        format.round(in, out, rows, padded, rounding, 1);
         FloatMatrix res = FloatMatrix.zeros(rows, cols);
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {

@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Ops;
 import dev.lowbit.autograd.Tensor;
 import dev.lowbit.data.CharCorpus;
@@ -61,7 +62,7 @@ public final class Trainer {
         }
         if (resume) {
             if (ckpt == null) {
-                throw new dev.lowbit.LowbitException("--resume needs --checkpoint DIR");
+                throw new LowbitException("--resume needs --checkpoint DIR");
             }
             start = Checkpoint.load(ckpt, c, model, ex.quantizerParams(), opt, trainLoss, valLoss);
         }

@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Ops;
 import dev.lowbit.autograd.Tensor;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ public final class Vit extends Model {
     public Vit(Config c, long seed) {
         super(seed);
         if (c.imageSize() % c.patch() != 0 || c.dim() % c.heads() != 0) {
-            throw new dev.lowbit.LowbitException("ViT: image size must be a multiple of the patch size and width a multiple of heads");
+            throw new LowbitException("ViT: image size must be a multiple of the patch size and width a multiple of heads");
         }
         this.config = c;
         int pp = c.patch() * c.patch();
