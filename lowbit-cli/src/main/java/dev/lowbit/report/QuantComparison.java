@@ -102,7 +102,7 @@ public final class QuantComparison {
                 }
                 case "hadamard" -> {
                     HadamardQuantizer.Operand[] q = HadamardQuantizer.quantizePair(in.x(), in.w());
-                    double[] y = product(q[0].dequantized(), q[1].dequantized(), in.x().rows(), in.w().rows(), k);
+                    double[] y = ScalarGemm.f64(q[0].dequantized(), q[1].dequantized(), in.x().rows(), in.w().rows(), k);
                     yield new MethodResult(m, METHODS.get(m) + " (block " + q[0].block() + ")", Sqnr.relativeError(y, ref),
                             Sqnr.db(xd, q[0].dequantized()), Sqnr.db(wd, q[1].dequantized()), 4 + 32.0 / Math.max(1, xd.length),
                             4 + 32.0 / Math.max(1, wd.length), null);
@@ -110,7 +110,7 @@ public final class QuantComparison {
                 case "bfp" -> {
                     double[] xq = fastBfp(in.x(), in.bits() - 1, in.seed());
                     double[] wq = fastBfp(in.w(), in.bits() - 1, in.seed() + 1);
-                    double[] y = product(xq, wq, in.x().rows(), in.w().rows(), k);
+                    double[] y = ScalarGemm.f64(xq, wq, in.x().rows(), in.w().rows(), k);
                     yield new MethodResult(m, METHODS.get(m), Sqnr.relativeError(y, ref), Sqnr.db(xd, xq), Sqnr.db(wd, wq),
                             in.bits() + 8 / 16.0, in.bits() + 8 / 16.0, null);
                 }
@@ -161,18 +161,4 @@ public final class QuantComparison {
         return out;
     }
 
-    /** {@code a·bᵀ} in float64 for row-major a (m×k) and b (n×k). */
-    static double[] product(double[] a, double[] b, int m, int n, int k) {
-        double[] y = new double[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int p = 0; p < k; p++) {
-                    s += a[i * k + p] * b[j * k + p];
-                }
-                y[i * n + j] = s;
-            }
-        }
-        return y;
-    }
 }

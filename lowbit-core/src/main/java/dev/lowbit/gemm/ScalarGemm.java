@@ -69,6 +69,24 @@ public final class ScalarGemm {
         }
     }
 
+    /** {@code a·bᵀ} in float64 for row-major float64 arrays a (m×k) and b (n×k); row-major m×n result. */
+    public static double[] f64(double[] a, double[] b, int m, int n, int k) {
+        if (a.length != (long) m * k || b.length != (long) n * k) {
+            throw new IllegalArgumentException("f64: a has " + a.length + " values for " + m + "×" + k + ", b " + b.length + " for " + n + "×" + k);
+        }
+        double[] y = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += a[i * k + p] * b[j * k + p];
+                }
+                y[i * n + j] = s;
+            }
+        }
+        return y;
+    }
+
     /** {@code a·bᵀ} in float64 (row-major m×n array): the accuracy reference for lossy paths. */
     public static double[] f64(FloatMatrix a, FloatMatrix b) {
         Gemm.checkShapes(a, b);

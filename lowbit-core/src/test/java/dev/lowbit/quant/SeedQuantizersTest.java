@@ -113,7 +113,7 @@ class SeedQuantizersTest {
             double[] wh = Sqnr.toDouble(w);
             HadamardQuantizer.transformRowsInPlace(xh, 6, 32, block);
             HadamardQuantizer.transformRowsInPlace(wh, 5, 32, block);
-            double[] y = productNT(xh, wh, 6, 5, 32);
+            double[] y = ScalarGemm.f64(xh, wh, 6, 5, 32);
             double[] ref = ScalarGemm.f64(x, w);
             for (int i = 0; i < y.length; i++) {
                 assertThat(y[i]).isCloseTo(ref[i], within(1e-9));
@@ -260,18 +260,4 @@ class SeedQuantizersTest {
         assertThatThrownBy(() -> new FastSchedule(4, 2, 2, 10, 1, 0)).isInstanceOf(LowbitException.class);
     }
 
-    /** Y = X·Wᵀ in float64 (x: m×k, w: n×k). */
-    private static double[] productNT(double[] x, double[] w, int m, int n, int k) {
-        double[] y = new double[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double acc = 0;
-                for (int p = 0; p < k; p++) {
-                    acc += x[i * k + p] * w[j * k + p];
-                }
-                y[i * n + j] = acc;
-            }
-        }
-        return y;
-    }
 }
