@@ -1,11 +1,13 @@
 package dev.lowbit.cli;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.io.AtomicFiles;
+import dev.lowbit.policy.GemmKey;
+import dev.lowbit.policy.GemmPass;
+import dev.lowbit.policy.GemmSite;
 import dev.lowbit.report.Json;
 import dev.lowbit.report.Plots;
 import dev.lowbit.report.Table;
@@ -206,17 +208,17 @@ final class TrainCommand implements Callable<Integer> {
     /**
      * What the table and the plot need of a run, from a live result or from saved JSON.
      *
-     * @param sqnrDb the probed output SQNR (dB) by role label, in {@link dev.lowbit.autograd.GemmRole} order; only probed roles
+     * @param sqnrDb the probed output SQNR (dB) by role label, in {@link GemmKey#LABELS} order; only probed roles
      */
     record Summary(String policy, int steps, double[] trainLoss, List<double[]> valLoss, double finalValLoss, double accuracy,
                    double itemsPerSecond, double unpackRatio, Map<String, Double> sqnrDb, String sample) {
         static Summary of(RunResult r) {
             RoleStats all = totalStats(r.unpack());
             Map<String, Double> sqnr = new LinkedHashMap<>();
-            for (GemmRole role : GemmRole.values()) {
-                RoleStats st = r.unpack().get(role.label());
+            for (String role : GemmKey.LABELS) {
+                RoleStats st = r.unpack().get(role);
                 if (st != null && st.probes() > 0) {
-                    sqnr.put(role.label(), st.sqnrDb());
+                    sqnr.put(role, st.sqnrDb());
                 }
             }
             return new Summary(r.config().policy(), r.config().steps(), r.trainLoss(), r.valLoss(), r.finalValLoss(), r.accuracy(),
@@ -225,7 +227,7 @@ final class TrainCommand implements Callable<Integer> {
 
         /** The forward linear GEMMs' (role {@code output}) probed SQNR, NaN when not probed (fp32, or runs saved before probes). */
         double outputSqnrDb() {
-            return sqnrDb.getOrDefault(GemmRole.OUTPUT.label(), Double.NaN);
+            return sqnrDb.getOrDefault(GemmKey.label(GemmSite.LINEAR, GemmPass.FORWARD), Double.NaN);
         }
 
         @SuppressWarnings("unchecked")
@@ -241,11 +243,11 @@ final class TrainCommand implements Callable<Integer> {
             double unpacked = 0;
             Map<String, Object> byRole = (Map<String, Object>) ((Map<String, Object>) j.get("unpack")).get("byRole");
             Map<String, Double> sqnr = new LinkedHashMap<>();
-            for (GemmRole role : GemmRole.values()) {
-                Map<String, Object> st = (Map<String, Object>) byRole.get(role.label());
+            for (String role : GemmKey.LABELS) {
+                Map<String, Object> st = (Map<String, Object>) byRole.get(role);
                 Object db = st == null ? null : st.get("sqnrDb"); // absent in runs saved before the probes existed, null when not probed
                 if (db != null) {
-                    sqnr.put(role.label(), num(db));
+                    sqnr.put(role, num(db));
                 }
             }
             for (Object o : byRole.values()) {

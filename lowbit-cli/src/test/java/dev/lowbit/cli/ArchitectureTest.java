@@ -30,11 +30,12 @@ class ArchitectureTest {
             Map.entry("format", 2),
             Map.entry("quant", 3),
             Map.entry("gemm", 4),
-            Map.entry("simd", 5), Map.entry("autograd", 5),
-            Map.entry("onednn", 6), Map.entry("nn", 6),
-            Map.entry("onnx", 7), Map.entry("train", 7),
-            Map.entry("report", 8),
-            Map.entry("cli", 9));
+            Map.entry("policy", 5),
+            Map.entry("simd", 6), Map.entry("autograd", 6),
+            Map.entry("onednn", 7), Map.entry("nn", 7),
+            Map.entry("onnx", 8), Map.entry("train", 8),
+            Map.entry("report", 9),
+            Map.entry("cli", 10));
 
     static JavaClasses classes;
 

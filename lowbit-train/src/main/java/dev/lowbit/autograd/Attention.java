@@ -1,14 +1,17 @@
 package dev.lowbit.autograd;
 
 import dev.lowbit.gemm.GemmLayout;
+import dev.lowbit.policy.GemmPass;
+import dev.lowbit.policy.GemmSite;
 import dev.lowbit.tensor.FloatMatrix;
 
 /**
  * Multi-head scaled dot-product attention as one differentiable op, with every GEMM through the
- * executor: per sequence b and head h, {@code S = Q·Kᵀ/√d} (ATTN_SCORE), causal mask, two-pass
- * softmax P ({@link dev.lowbit.numeric.VectorMath#softmax}, the 1/√d folded in), {@code O = P·V} (ATTN_VALUE). Backward: {@code dP = dO·Vᵀ}, {@code dVᵀ = dOᵀ·P}
- * (ATTN_VALUE_GRAD), {@code dS = P∘(dP − rowsum(dP∘P))/√d}, {@code dQ = dS·K}, {@code dK = dSᵀ·Q}
- * (ATTN_SCORE_GRAD) — the gradient is always the left operand.
+ * executor: per sequence b and head h, {@code S = Q·Kᵀ/√d} (site ATTN_SCORE), causal mask, two-pass
+ * softmax P ({@link dev.lowbit.numeric.VectorMath#softmax}, the 1/√d folded in), {@code O = P·V} (site ATTN_VALUE). Backward:
+ * {@code dP = dO·Vᵀ} (ATTN_VALUE, GRAD_INPUT), {@code dVᵀ = dOᵀ·P} (ATTN_VALUE, GRAD_WEIGHT),
+ * {@code dS = P∘(dP − rowsum(dP∘P))/√d}, {@code dQ = dS·K} (ATTN_SCORE, GRAD_INPUT), {@code dK = dSᵀ·Q}
+ * (ATTN_SCORE, GRAD_WEIGHT) — the gradient is always the left operand.
  */
 public final class Attention {
     private Attention() {}
@@ -23,8 +26,7 @@ public final class Attention {
         if (qkv.cols != 3 * d || d % heads != 0 || qkv.rows != batch * t) {
             throw new IllegalArgumentException("attention: " + qkv + " with B=" + batch + " T=" + t + " heads=" + heads);
         }
-        if (ex.isPlainFp32(GemmRole.ATTN_SCORE) && ex.isPlainFp32(GemmRole.ATTN_VALUE) && ex.isPlainFp32(GemmRole.ATTN_SCORE_GRAD)
-                && ex.isPlainFp32(GemmRole.ATTN_VALUE_GRAD)) {
+        if (allPlainFp32(ex)) {
             return batched(ex, layer, qkv, batch, t, heads, causal);
         }
         FloatMatrix all = qkv.matrix();
@@ -38,7 +40,7 @@ public final class Attention {
                 FloatMatrix q = all.view(b * t, h * dh, t, dh);
                 FloatMatrix k = all.view(b * t, d + h * dh, t, dh);
                 FloatMatrix v = all.view(b * t, 2 * d + h * dh, t, dh);
-                scores[b * heads + h] = ex.forward(GemmRole.ATTN_SCORE, layer, q, k);
+                scores[b * heads + h] = ex.forward(GemmSite.ATTN_SCORE, layer, q, k);
                 float[] s = scores[b * heads + h].out().data();
                 float[] p = new float[t * t];
                 for (int i = 0; i < t; i++) {
@@ -46,7 +48,7 @@ public final class Attention {
                     Ops.VM.softmax(s, i * t, scale, p, i * t, len);
                 }
                 probs[b * heads + h] = p;
-                values[b * heads + h] = ex.forward(GemmRole.ATTN_VALUE, layer, FloatMatrix.wrap(p, t, t), Ops.transpose(v));
+                values[b * heads + h] = ex.forward(GemmSite.ATTN_VALUE, layer, FloatMatrix.wrap(p, t, t), Ops.transpose(v));
                 float[] o = values[b * heads + h].out().data();
                 for (int i = 0; i < t; i++) {
                     System.arraycopy(o, i * dh, out, (b * t + i) * d + h * dh, dh);
@@ -62,8 +64,8 @@ public final class Attention {
                     FloatMatrix dOut = FloatMatrix.wrap(g, batch * t, d).view(b * t, h * dh, t, dh);
                     FloatMatrix p = FloatMatrix.wrap(probs[b * heads + h], t, t);
                     Matmul.Forward pv = values[b * heads + h];
-                    float[] dp = pv.gradLhs(GemmRole.ATTN_VALUE_GRAD, dOut).data(); // dP = dO·Vᵀ
-                    float[] dvT = pv.gradRhs(GemmRole.ATTN_VALUE_GRAD, dOut).data(); // dVᵀ = dOᵀ·P
+                    float[] dp = pv.gradLhs(dOut).data(); // dP = dO·Vᵀ
+                    float[] dvT = pv.gradRhs(dOut).data(); // dVᵀ = dOᵀ·P
                     float[] ds = new float[t * t];
                     float[] pd = p.data();
                     for (int i = 0; i < t; i++) {
@@ -71,8 +73,8 @@ public final class Attention {
                     }
                     FloatMatrix dsm = FloatMatrix.wrap(ds, t, t);
                     Matmul.Forward qk = scores[b * heads + h];
-                    float[] dq = qk.gradLhs(GemmRole.ATTN_SCORE_GRAD, dsm).data(); // dQ = dS·K
-                    float[] dk = qk.gradRhs(GemmRole.ATTN_SCORE_GRAD, dsm).data(); // dK = dSᵀ·Q
+                    float[] dq = qk.gradLhs(dsm).data(); // dQ = dS·K
+                    float[] dk = qk.gradRhs(dsm).data(); // dK = dSᵀ·Q
                     for (int i = 0; i < t; i++) {
                         int row = (b * t + i) * 3 * d;
                         for (int j = 0; j < dh; j++) {
@@ -87,10 +89,22 @@ public final class Attention {
         return res;
     }
 
+    /** Whether every pass of both attention sites runs in plain float32. */
+    private static boolean allPlainFp32(Matmul ex) {
+        for (GemmSite site : new GemmSite[] {GemmSite.ATTN_SCORE, GemmSite.ATTN_VALUE}) {
+            for (GemmPass pass : GemmPass.values()) {
+                if (!ex.isPlainFp32(site, pass)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /**
      * The same attention with every GEMM of one kind issued as one batch over all (sequence, head) pairs
      * and in the layout that needs no transposed copies: S = Q·Kᵀ (NT), O = P·V (NN), dP = dO·Vᵀ (NT),
-     * dVᵀ = dOᵀ·P (TN), dQ = dS·K (NN), dK = dSᵀ·Q (TN). Used when the attention roles are plain float32,
+     * dVᵀ = dOᵀ·P (TN), dQ = dS·K (NN), dK = dSᵀ·Q (TN). Used when the attention GEMMs are plain float32,
      * where the layout does not change a bit of the result; the element-wise parts are those of
      * {@link #apply}.
      */
@@ -111,7 +125,7 @@ public final class Attention {
                 v[i] = all.view(b * t, 2 * d + h * dh, t, dh);
             }
         }
-        FloatMatrix[] scores = ex.gemmBatch(GemmRole.ATTN_SCORE, layer, GemmLayout.NT, q, k);
+        FloatMatrix[] scores = ex.gemmBatch(GemmSite.ATTN_SCORE, GemmPass.FORWARD, layer, GemmLayout.NT, q, k);
         FloatMatrix[] probs = new FloatMatrix[count];
         for (int i = 0; i < count; i++) {
             float[] s = scores[i].data();
@@ -121,7 +135,7 @@ public final class Attention {
             }
             probs[i] = FloatMatrix.wrap(p, t, t);
         }
-        FloatMatrix[] o = ex.gemmBatch(GemmRole.ATTN_VALUE, layer, GemmLayout.NN, probs, v);
+        FloatMatrix[] o = ex.gemmBatch(GemmSite.ATTN_VALUE, GemmPass.FORWARD, layer, GemmLayout.NN, probs, v);
         float[] out = new float[batch * t * d];
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
@@ -141,8 +155,8 @@ public final class Attention {
                     dOut[b * heads + h] = g.view(b * t, h * dh, t, dh);
                 }
             }
-            FloatMatrix[] dp = ex.gemmBatch(GemmRole.ATTN_VALUE_GRAD, layer, GemmLayout.NT, dOut, v);
-            FloatMatrix[] dvT = ex.gemmBatch(GemmRole.ATTN_VALUE_GRAD, layer, GemmLayout.TN, dOut, probs);
+            FloatMatrix[] dp = ex.gemmBatch(GemmSite.ATTN_VALUE, GemmPass.GRAD_INPUT, layer, GemmLayout.NT, dOut, v);
+            FloatMatrix[] dvT = ex.gemmBatch(GemmSite.ATTN_VALUE, GemmPass.GRAD_WEIGHT, layer, GemmLayout.TN, dOut, probs);
             FloatMatrix[] dsm = new FloatMatrix[count];
             for (int i = 0; i < count; i++) {
                 float[] dpd = dp[i].data();
@@ -153,8 +167,8 @@ public final class Attention {
                 }
                 dsm[i] = FloatMatrix.wrap(ds, t, t);
             }
-            FloatMatrix[] dq = ex.gemmBatch(GemmRole.ATTN_SCORE_GRAD, layer, GemmLayout.NN, dsm, k);
-            FloatMatrix[] dk = ex.gemmBatch(GemmRole.ATTN_SCORE_GRAD, layer, GemmLayout.TN, dsm, q);
+            FloatMatrix[] dq = ex.gemmBatch(GemmSite.ATTN_SCORE, GemmPass.GRAD_INPUT, layer, GemmLayout.NN, dsm, k);
+            FloatMatrix[] dk = ex.gemmBatch(GemmSite.ATTN_SCORE, GemmPass.GRAD_WEIGHT, layer, GemmLayout.TN, dsm, q);
             for (int b = 0; b < batch; b++) {
                 for (int h = 0; h < heads; h++) {
                     int idx = b * heads + h;

@@ -2,6 +2,7 @@ package dev.lowbit.autograd;
 
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
+import dev.lowbit.policy.GemmSite;
 import dev.lowbit.round.Rng;
 import dev.lowbit.tensor.FloatMatrix;
 import java.util.Arrays;
@@ -26,7 +27,7 @@ public final class Ops {
      * steps) reuses the forward's quantized operands and gives its steps their gradients there.
      */
     public static Tensor linear(Matmul ex, String layer, Tensor x, Tensor w, Tensor b) {
-        Matmul.Forward fwd = ex.forward(GemmRole.OUTPUT, layer, x.matrix(), w.matrix());
+        Matmul.Forward fwd = ex.forward(GemmSite.LINEAR, layer, x.matrix(), w.matrix());
         float[] yd = fwd.out().data();
         if (b != null) {
             for (int r = 0; r < x.rows; r++) {
@@ -37,10 +38,10 @@ public final class Ops {
         out.onBackward(() -> {
             FloatMatrix dy = out.gradMatrix();
             if (x.requiresGrad()) {
-                addInto(x.grad(), fwd.gradLhs(GemmRole.GRAD_INPUT, dy).data());
+                addInto(x.grad(), fwd.gradLhs(dy).data());
             }
             if (w.requiresGrad()) {
-                addInto(w.grad(), fwd.gradRhs(GemmRole.GRAD_WEIGHT, dy).data());
+                addInto(w.grad(), fwd.gradRhs(dy).data());
             }
             if (b != null && b.requiresGrad()) {
                 float[] db = b.grad();

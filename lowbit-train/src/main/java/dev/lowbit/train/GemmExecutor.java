@@ -2,7 +2,6 @@ package dev.lowbit.train;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.Parallel;
-import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.autograd.Matmul;
 import dev.lowbit.autograd.Ops;
 import dev.lowbit.autograd.Tensor;
@@ -11,6 +10,12 @@ import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.gemm.GemmPlan;
+import dev.lowbit.policy.GemmKey;
+import dev.lowbit.policy.GemmPass;
+import dev.lowbit.policy.GemmSite;
+import dev.lowbit.policy.GemmSpec;
+import dev.lowbit.policy.MatmulPolicy;
+import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.RtnQuantizer;
@@ -21,8 +26,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Runs every GEMM of a training step as its role's {@link GemmSpec} says, and records per role (and
- * per layer) how often it ran, its operations, and for IM-Unpack its unpack ratio and heavy-hitter
+ * Runs every GEMM of a training step as its {@link GemmSpec} (by site and pass) says, and records per role label
+ * ({@link GemmKey#label()}; the two gradient passes of an attention site share one) and per layer how often it ran, its operations, and for IM-Unpack its unpack ratio and heavy-hitter
  * fractions. Used from one thread; the backend parallelizes inside a GEMM.
  */
 public final class GemmExecutor implements Matmul {
@@ -89,7 +94,7 @@ public final class GemmExecutor implements Matmul {
      * unquantized operands ({@code op(a, b)} in {@code layout}) against {@code out}: its energy and the error's energy go
      * to the role's and the layer's statistics.
      */
-    private void probe(GemmRole role, String layer, GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out) {
+    private void probe(GemmKey role, String layer, GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out) {
         if (!probing || !recording || plainFp32(policy.spec(role))) {
             return;
         }
@@ -120,14 +125,15 @@ public final class GemmExecutor implements Matmul {
         return stats;
     }
 
-    /** {@code C = A·Bᵀ} for {@code role} in {@code layer}. */
-    public FloatMatrix gemm(GemmRole role, String layer, FloatMatrix a, FloatMatrix b) {
-        return gemm(role, layer, GemmLayout.NT, a, b);
+    /** {@code C = A·Bᵀ} for {@code pass} of {@code site} in {@code layer}. */
+    public FloatMatrix gemm(GemmSite site, GemmPass pass, String layer, FloatMatrix a, FloatMatrix b) {
+        return gemm(GemmKey.of(site, pass), layer, GemmLayout.NT, a, b);
     }
 
-    /** Whether {@code role} runs in plain float32 (layout-independent, so batched and transposed layouts are free). */
-    public boolean isPlainFp32(GemmRole role) {
-        return plainFp32(policy.spec(role));
+    /** Whether {@code pass} of {@code site} runs in plain float32 (layout-independent, so batched and transposed layouts are free). */
+    @Override
+    public boolean isPlainFp32(GemmSite site, GemmPass pass) {
+        return plainFp32(policy.spec(site, pass));
     }
 
     /** Whether {@code spec} is plain float32 (no quantization, no transform): then any layout runs as is. */
@@ -139,9 +145,13 @@ public final class GemmExecutor implements Matmul {
     /**
      * {@code C = op(A, B)} in {@code layout} (NT: A·Bᵀ, NN: A·B, TN: Aᵀ·B) for {@code role} in {@code layer}.
      * Plain float32 runs in the given layout (no transposed copies); every other spec sees its operands as
-     * m×k and n×k (the reduction axis along rows), exactly as with {@link #gemm(GemmRole, String, FloatMatrix, FloatMatrix)}.
+     * m×k and n×k (the reduction axis along rows), exactly as with {@link #gemm(GemmSite, GemmPass, String, FloatMatrix, FloatMatrix)}.
      */
-    public FloatMatrix gemm(GemmRole role, String layer, GemmLayout layout, FloatMatrix a, FloatMatrix b) {
+    public FloatMatrix gemm(GemmSite site, GemmPass pass, String layer, GemmLayout layout, FloatMatrix a, FloatMatrix b) {
+        return gemm(GemmKey.of(site, pass), layer, layout, a, b);
+    }
+
+    private FloatMatrix gemm(GemmKey role, String layer, GemmLayout layout, FloatMatrix a, FloatMatrix b) {
         GemmSpec spec = policy.spec(role);
         if (spec.rhs() instanceof OperandSpec.Saved) {
             throw new LowbitException(layer + " " + role.label() + " reuses its forward GEMM's quantized operand: "
@@ -170,11 +180,13 @@ public final class GemmExecutor implements Matmul {
     }
 
     /**
-     * A batch of independent GEMMs of one role and layout, e.g. one per (sequence, head) of attention.
+     * A batch of independent GEMMs of one site, pass and layout, e.g. one per (sequence, head) of attention.
      * Plain float32 goes to the backend as one batch ({@link Gemm#f32Batch}); other specs run item by item,
      * each quantized on its own (per-tensor scales stay per item).
      */
-    public FloatMatrix[] gemmBatch(GemmRole role, String layer, GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b) {
+    @Override
+    public FloatMatrix[] gemmBatch(GemmSite site, GemmPass pass, String layer, GemmLayout layout, FloatMatrix[] a, FloatMatrix[] b) {
+        GemmKey role = GemmKey.of(site, pass);
         GemmSpec spec = policy.spec(role);
         FloatMatrix[] out = new FloatMatrix[a.length];
         if (spec.exec() == GemmSpec.Exec.IMUNPACK && a.length > 1 && backend.threads() > 1) {
@@ -212,7 +224,7 @@ public final class GemmExecutor implements Matmul {
      * The items of an IM-Unpack batch shared out over the backend's threads (contiguous ranges, each item exact and
      * independent, so the outputs do not depend on the thread count); statistics are recorded afterwards, in item order.
      */
-    private FloatMatrix[] imunpackBatch(GemmSpec spec, GemmRole role, String layer, GemmLayout layout, FloatMatrix[] a,
+    private FloatMatrix[] imunpackBatch(GemmSpec spec, GemmKey role, String layer, GemmLayout layout, FloatMatrix[] a,
                                         FloatMatrix[] b) {
         int n = a.length;
         FloatMatrix[] out = new FloatMatrix[n];
@@ -236,7 +248,7 @@ public final class GemmExecutor implements Matmul {
         return out;
     }
 
-    private void nt(GemmSpec spec, GemmRole role, String layer, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
+    private void nt(GemmSpec spec, GemmKey role, String layer, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
         if (spec.exec() == GemmSpec.Exec.IMUNPACK) {
             imunpack(spec, layer + " " + role.label(), GemmLayout.NT, a, b, out, ph);
         } else {
@@ -252,7 +264,7 @@ public final class GemmExecutor implements Matmul {
      * Hadamard transform along k when the spec has one, then each operand's quantizer ({@link OperandSpec.LsqLearned}
      * with its step from {@link #quantizerParams()}, created from this operand on first use).
      */
-    private Quantized quantizeForward(GemmSpec spec, GemmRole role, String layer, FloatMatrix a, FloatMatrix b, Phases ph) {
+    private Quantized quantizeForward(GemmSpec spec, GemmKey role, String layer, FloatMatrix a, FloatMatrix b, Phases ph) {
         long t0 = System.nanoTime();
         String what = layer + " " + role.label();
         int layerIndex = layerIndex(layer);
@@ -296,19 +308,18 @@ public final class GemmExecutor implements Matmul {
                              Tensor stepA, Tensor stepB) {}
 
     /**
-     * {@code C = A·Bᵀ} (A m×k, B n×k) for forward role {@code role} in {@code layer}, with a handle whose
-     * {@link Forward#gradLhs} and {@link Forward#gradRhs} run the backward GEMMs. Where the policy's backward
-     * roles reuse the forward operands ({@link OperandSpec.Saved}, e.g. learned LSQ steps), the handle keeps
+     * {@code C = A·Bᵀ} (A m×k, B n×k), the forward GEMM of {@code site} in {@code layer}, with a handle whose
+     * {@link Forward#gradLhs} and {@link Forward#gradRhs} run the gradient GEMMs. Where the policy's gradient
+     * passes reuse the forward operands ({@link OperandSpec.Saved}, e.g. learned LSQ steps), the handle keeps
      * the quantized operands; otherwise the backward GEMMs are the plain {@code dA = dC·B} (NN) and
-     * {@code dB = dCᵀ·A} (TN) calls of {@link #gemm(GemmRole, String, GemmLayout, FloatMatrix, FloatMatrix)}.
+     * {@code dB = dCᵀ·A} (TN) calls of {@link #gemm(GemmSite, GemmPass, String, GemmLayout, FloatMatrix, FloatMatrix)}.
      */
-    public Forward forward(GemmRole role, String layer, FloatMatrix a, FloatMatrix b) {
-        if (role.isBackward()) {
-            throw new IllegalArgumentException(role.label() + " is not a forward role");
-        }
+    @Override
+    public Forward forward(GemmSite site, String layer, FloatMatrix a, FloatMatrix b) {
+        GemmKey role = GemmKey.of(site, GemmPass.FORWARD);
         GemmSpec spec = policy.spec(role);
-        if (!policy.savesForward(role)) {
-            return new Forward(role, layer, a, b, gemm(role, layer, a, b), null);
+        if (!policy.savesForward(site)) {
+            return new Forward(role, layer, a, b, gemm(role, layer, GemmLayout.NT, a, b), null);
         }
         long t0 = System.nanoTime();
         Phases ph = new Phases();
@@ -324,14 +335,14 @@ public final class GemmExecutor implements Matmul {
 
     /** A forward GEMM's result and its backward GEMMs; see {@link GemmExecutor#forward}. */
     public final class Forward implements Matmul.Forward {
-        private final GemmRole role;
+        private final GemmKey role;
         private final String layer;
         private final FloatMatrix a;
         private final FloatMatrix b;
         private final FloatMatrix out;
         private final Quantized saved;
 
-        private Forward(GemmRole role, String layer, FloatMatrix a, FloatMatrix b, FloatMatrix out, Quantized saved) {
+        private Forward(GemmKey role, String layer, FloatMatrix a, FloatMatrix b, FloatMatrix out, Quantized saved) {
             this.role = role;
             this.layer = layer;
             this.a = a;
@@ -345,28 +356,24 @@ public final class GemmExecutor implements Matmul {
             return out;
         }
 
-        /** The gradient of A, {@code dC·B} (m×k), as backward role {@code bwd} computes it. */
-        public FloatMatrix gradLhs(GemmRole bwd, FloatMatrix dC) {
-            check(bwd);
+        /** The gradient of A, {@code dC·B} (m×k), as the site's {@link GemmPass#GRAD_INPUT} spec computes it. */
+        @Override
+        public FloatMatrix gradLhs(FloatMatrix dC) {
+            GemmKey bwd = GemmKey.of(role.site(), GemmPass.GRAD_INPUT);
             if (saved == null || !(policy.spec(bwd).rhs() instanceof OperandSpec.Saved)) {
                 return gemm(bwd, layer, GemmLayout.NN, dC, b);
             }
             return savedBackward(bwd, dC, true);
         }
 
-        /** The gradient of B, {@code dCᵀ·A} (n×k), as backward role {@code bwd} computes it. */
-        public FloatMatrix gradRhs(GemmRole bwd, FloatMatrix dC) {
-            check(bwd);
+        /** The gradient of B, {@code dCᵀ·A} (n×k), as the site's {@link GemmPass#GRAD_WEIGHT} spec computes it. */
+        @Override
+        public FloatMatrix gradRhs(FloatMatrix dC) {
+            GemmKey bwd = GemmKey.of(role.site(), GemmPass.GRAD_WEIGHT);
             if (saved == null || !(policy.spec(bwd).rhs() instanceof OperandSpec.Saved)) {
                 return gemm(bwd, layer, GemmLayout.TN, dC, a);
             }
             return savedBackward(bwd, dC, false);
-        }
-
-        private void check(GemmRole bwd) {
-            if (!role.backwardRoles().contains(bwd)) {
-                throw new IllegalArgumentException(bwd.label() + " is not a backward role of " + role.label());
-            }
         }
 
         /**
@@ -376,7 +383,7 @@ public final class GemmExecutor implements Matmul {
          * forward operand's quantizer backward (LSQ: mask and step gradient; others: straight through) and
          * ·H maps it back. No GEMM beyond the two of a plain backward.
          */
-        private FloatMatrix savedBackward(GemmRole bwd, FloatMatrix dC, boolean lhsSide) {
+        private FloatMatrix savedBackward(GemmKey bwd, FloatMatrix dC, boolean lhsSide) {
             GemmSpec spec = policy.spec(bwd);
             long t0 = System.nanoTime();
             Phases ph = new Phases();
@@ -437,7 +444,7 @@ public final class GemmExecutor implements Matmul {
         ph.gemm += r.gemmNanos();
     }
 
-    private void record(GemmRole role, String layer, int m, int n, int k, long nanos, Phases ph) {
+    private void record(GemmKey role, String layer, int m, int n, int k, long nanos, Phases ph) {
         if (recording) {
             double ops = 2.0 * m * n * k;
             double sec = nanos / 1e9;

@@ -1,8 +1,9 @@
 package dev.lowbit.train;
 
-import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Tensor;
+import dev.lowbit.policy.GemmKey;
+import dev.lowbit.policy.OperandSpec;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,8 +39,8 @@ public final class QuantizerParams {
         return Collections.unmodifiableMap(params);
     }
 
-    /** The name of the step of {@code side} ("lhs" or "rhs") of {@code role} in {@code layer}. */
-    public static String stepName(String layer, GemmRole role, String side) {
+    /** The name of the step of {@code side} ("lhs" or "rhs") of GEMM {@code role} in {@code layer} (named by its role label). */
+    public static String stepName(String layer, GemmKey role, String side) {
         return PREFIX + layer + "/" + role.label() + "/" + side + ".lsq-step";
     }
 

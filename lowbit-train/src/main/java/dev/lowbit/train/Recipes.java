@@ -1,20 +1,25 @@
 package dev.lowbit.train;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.autograd.GemmRole;
 import dev.lowbit.format.Formats;
 import dev.lowbit.format.Granularity;
 import dev.lowbit.format.NumberFormat;
+import dev.lowbit.policy.GemmKey;
+import dev.lowbit.policy.GemmPass;
+import dev.lowbit.policy.GemmSite;
+import dev.lowbit.policy.GemmSpec;
+import dev.lowbit.policy.MatmulPolicy;
+import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.quant.FastSchedule;
 import dev.lowbit.quant.QuantParams;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Named training policies. Backward roles quantize the gradient (left operand) with their own settings
+ * Named training policies. Gradient passes quantize the gradient (left operand) with their own settings
  * and the saved forward operand (right) with the forward settings, as in the IM-Unpack training code.
  *
  * <p>Training tensors can be mostly zero (the gradient below a CLS-token readout reaches one row in
@@ -121,21 +126,25 @@ public final class Recipes {
                 // quantization error of earlier ones and break the causal mask (a GPT learns to read the
                 // future through it), so P·V is quantized without the transform.
                 OperandSpec lsq = new OperandSpec.LsqLearned();
-                EnumMap<GemmRole, GemmSpec> m = new EnumMap<>(GemmRole.class);
-                for (GemmRole r : GemmRole.values()) {
+                // (the gradient arrives transposed, as dYᵀ, only in the linear layers' grad-weight GEMM)
+                Map<GemmKey, GemmSpec> m = new HashMap<>();
+                for (GemmKey r : GemmKey.ALL) {
                     GemmSpec f = GemmSpec.fake(lsq, lsq);
+                    boolean gradWeight = r.site() == GemmSite.LINEAR && r.pass() == GemmPass.GRAD_WEIGHT;
                     m.put(r, r.isBackward()
-                            ? GemmSpec.fake(new OperandSpec.BitSplitLss(r == GemmRole.GRAD_WEIGHT), new OperandSpec.Saved())
-                            : r == GemmRole.ATTN_VALUE ? f : f.withHadamard());
+                            ? GemmSpec.fake(new OperandSpec.BitSplitLss(gradWeight), new OperandSpec.Saved())
+                            : r.site() == GemmSite.ATTN_VALUE ? f : f.withHadamard());
                 }
                 yield new MatmulPolicy(name, m);
             }
             case "int4-hq-linear" -> {
                 // int4-hq on the linear layers only; QKᵀ and P·V (and their gradients) in float32, as in the
                 // INT4 paper's code (its BERT quantizes nn.Linear layers; the attention matmuls stay torch.matmul)
-                EnumMap<GemmRole, GemmSpec> m = new EnumMap<>(byName("int4-hq", bits, steps, layers).specs());
-                for (GemmRole r : new GemmRole[] {GemmRole.ATTN_SCORE, GemmRole.ATTN_SCORE_GRAD, GemmRole.ATTN_VALUE, GemmRole.ATTN_VALUE_GRAD}) {
-                    m.put(r, GemmSpec.FP32);
+                Map<GemmKey, GemmSpec> m = new HashMap<>(byName("int4-hq", bits, steps, layers).specs());
+                for (GemmKey r : GemmKey.ALL) {
+                    if (r.site() != GemmSite.LINEAR) {
+                        m.put(r, GemmSpec.FP32);
+                    }
                 }
                 yield new MatmulPolicy(name, m);
             }
@@ -148,10 +157,10 @@ public final class Recipes {
             case "nvfp4" -> {
                 OperandSpec nv = fmt(Formats.NVFP4, false, false);
                 OperandSpec nvSr = fmt(Formats.NVFP4, false, true);
-                EnumMap<GemmRole, GemmSpec> m = new EnumMap<>(GemmRole.class);
-                for (GemmRole r : GemmRole.values()) {
+                Map<GemmKey, GemmSpec> m = new HashMap<>();
+                for (GemmKey r : GemmKey.ALL) {
                     GemmSpec s = r.isBackward() ? GemmSpec.fake(nvSr, nv) : GemmSpec.fake(nv, nv);
-                    m.put(r, r == GemmRole.GRAD_WEIGHT ? s.withHadamard() : s);
+                    m.put(r, r.site() == GemmSite.LINEAR && r.pass() == GemmPass.GRAD_WEIGHT ? s.withHadamard() : s);
                 }
                 yield new MatmulPolicy(name, m);
             }

@@ -2,6 +2,7 @@ package dev.lowbit.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.quant.FastSchedule;
 import dev.lowbit.round.CounterRandom;

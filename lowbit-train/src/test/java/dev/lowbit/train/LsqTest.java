@@ -1,10 +1,15 @@
 package dev.lowbit.train;
 
-import dev.lowbit.autograd.GemmRole;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.lowbit.policy.GemmKey;
+import dev.lowbit.policy.GemmPass;
+import dev.lowbit.policy.GemmSite;
+import dev.lowbit.policy.GemmSpec;
+import dev.lowbit.policy.MatmulPolicy;
+import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Tensor;
 import dev.lowbit.gemm.GemmBackends;
@@ -12,7 +17,7 @@ import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.RandomMatrices;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -20,10 +25,10 @@ import org.junit.jupiter.api.Test;
 class LsqTest {
     /** Forward Hadamard + learned LSQ on both operands; backward with float32 gradients against the saved operands. */
     static MatmulPolicy lsqPolicy() {
-        Map<GemmRole, GemmSpec> m = new EnumMap<>(GemmRole.class);
-        m.put(GemmRole.OUTPUT, GemmSpec.fake(new OperandSpec.LsqLearned(), new OperandSpec.LsqLearned()).withHadamard());
-        m.put(GemmRole.GRAD_INPUT, GemmSpec.fake(OperandSpec.FP32, new OperandSpec.Saved()));
-        m.put(GemmRole.GRAD_WEIGHT, GemmSpec.fake(OperandSpec.FP32, new OperandSpec.Saved()));
+        Map<GemmKey, GemmSpec> m = new HashMap<>();
+        m.put(GemmKey.of(GemmSite.LINEAR, GemmPass.FORWARD), GemmSpec.fake(new OperandSpec.LsqLearned(), new OperandSpec.LsqLearned()).withHadamard());
+        m.put(GemmKey.of(GemmSite.LINEAR, GemmPass.GRAD_INPUT), GemmSpec.fake(OperandSpec.FP32, new OperandSpec.Saved()));
+        m.put(GemmKey.of(GemmSite.LINEAR, GemmPass.GRAD_WEIGHT), GemmSpec.fake(OperandSpec.FP32, new OperandSpec.Saved()));
         return new MatmulPolicy("lsq-test", m);
     }
 
@@ -171,7 +176,7 @@ class LsqTest {
         double[][] ah = toFloat(hadamard(toArray(a), 32));
         double[][] bh = toFloat(hadamard(toArray(b), 32));
 
-        ex.forward(GemmRole.OUTPUT, "t", a, b);
+        ex.forward(GemmSite.LINEAR, "t", a, b);
         Map<String, Tensor> steps = ex.quantizerParams().params();
         assertThat(steps).containsOnlyKeys("quant:t/output/lhs.lsq-step", "quant:t/output/rhs.lsq-step");
         Tensor sa = steps.get("quant:t/output/lhs.lsq-step");
@@ -184,7 +189,7 @@ class LsqTest {
         // smaller steps than the initialization, one of them negative (|s| is what quantizes)
         sa.data[0] = sa.data[0] * 0.3f;
         sb.data[0] = -sb.data[0] * 0.4f;
-        GemmExecutor.Forward f = ex.forward(GemmRole.OUTPUT, "t", a, b);
+        GemmExecutor.Forward f = ex.forward(GemmSite.LINEAR, "t", a, b);
         assertThat(sb.data[0]).isPositive();
         double s1 = sa.data[0];
         double s2 = sb.data[0];
@@ -192,8 +197,8 @@ class LsqTest {
         double[][] qb = quantize(bh, s2);
         assertClose(nt(qa, qb), f.out(), 1e-5, "forward");
 
-        FloatMatrix da = f.gradLhs(GemmRole.GRAD_INPUT, dc);
-        FloatMatrix db = f.gradRhs(GemmRole.GRAD_WEIGHT, dc);
+        FloatMatrix da = f.gradLhs(dc);
+        FloatMatrix db = f.gradRhs(dc);
         double[][] dcd = toArray(dc);
         double[][] daHat = nt(dcd, transpose(qb)); // dC·Q(B̂)
         double[][] dbHat = nt(transpose(dcd), transpose(qa)); // dCᵀ·Q(Â)
@@ -253,25 +258,25 @@ class LsqTest {
         for (String name : new String[] {"fp32", "imunpack", "int8", "mxfp8", "nvfp4"}) {
             GemmExecutor e1 = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred());
             GemmExecutor e2 = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred());
-            GemmExecutor.Forward f = e1.forward(GemmRole.OUTPUT, "t", a, b);
-            assertArrayEquals(e2.gemm(GemmRole.OUTPUT, "t", a, b).data(), f.out().data(), name);
-            assertArrayEquals(e2.gemm(GemmRole.GRAD_INPUT, "t", GemmLayout.NN, dc, b).data(), f.gradLhs(GemmRole.GRAD_INPUT, dc).data(), name);
-            assertArrayEquals(e2.gemm(GemmRole.GRAD_WEIGHT, "t", GemmLayout.TN, dc, a).data(), f.gradRhs(GemmRole.GRAD_WEIGHT, dc).data(), name);
+            GemmExecutor.Forward f = e1.forward(GemmSite.LINEAR, "t", a, b);
+            assertArrayEquals(e2.gemm(GemmSite.LINEAR, GemmPass.FORWARD, "t", a, b).data(), f.out().data(), name);
+            assertArrayEquals(e2.gemm(GemmSite.LINEAR, GemmPass.GRAD_INPUT, "t", GemmLayout.NN, dc, b).data(), f.gradLhs(dc).data(), name);
+            assertArrayEquals(e2.gemm(GemmSite.LINEAR, GemmPass.GRAD_WEIGHT, "t", GemmLayout.TN, dc, a).data(), f.gradRhs(dc).data(), name);
             assertThat(e1.quantizerParams().params()).isEmpty();
         }
     }
 
     @Test
     void policiesMustGiveLearnedStepsABackwardThatReusesTheForwardOperand() {
-        Map<GemmRole, GemmSpec> m = new EnumMap<>(GemmRole.class);
-        m.put(GemmRole.OUTPUT, GemmSpec.fake(new OperandSpec.LsqLearned(), OperandSpec.FP32));
+        Map<GemmKey, GemmSpec> m = new HashMap<>();
+        m.put(GemmKey.of(GemmSite.LINEAR, GemmPass.FORWARD), GemmSpec.fake(new OperandSpec.LsqLearned(), OperandSpec.FP32));
         assertThatThrownBy(() -> new MatmulPolicy("bad", m)).isInstanceOf(LowbitException.class)
                 .hasMessageContaining("output learns LSQ steps, so grad-input must reuse");
-        Map<GemmRole, GemmSpec> m2 = new EnumMap<>(GemmRole.class);
-        m2.put(GemmRole.GRAD_INPUT, GemmSpec.fake(OperandSpec.FP32, new OperandSpec.LsqLearned()));
+        Map<GemmKey, GemmSpec> m2 = new HashMap<>();
+        m2.put(GemmKey.of(GemmSite.LINEAR, GemmPass.GRAD_INPUT), GemmSpec.fake(OperandSpec.FP32, new OperandSpec.LsqLearned()));
         assertThatThrownBy(() -> new MatmulPolicy("bad", m2)).isInstanceOf(LowbitException.class).hasMessageContaining("backward role");
         GemmExecutor ex = new GemmExecutor(Recipes.byName("int4-hq", 0), GemmBackends.preferred());
-        assertThatThrownBy(() -> ex.gemm(GemmRole.GRAD_INPUT, "h0.ffn.1", GemmLayout.NN, RandomMatrices.gaussian(4, 8, 1), RandomMatrices.gaussian(8, 16, 2)))
+        assertThatThrownBy(() -> ex.gemm(GemmSite.LINEAR, GemmPass.GRAD_INPUT, "h0.ffn.1", GemmLayout.NN, RandomMatrices.gaussian(4, 8, 1), RandomMatrices.gaussian(8, 16, 2)))
                 .isInstanceOf(LowbitException.class).hasMessageContaining("h0.ffn.1 grad-input reuses its forward GEMM's quantized operand");
     }
 
@@ -307,8 +312,8 @@ class LsqTest {
     @Test
     void int4HqKeepsTheGptCausal() {
         assertThat(causalLeak(Recipes.byName("int4-hq", 0))).isZero();
-        Map<GemmRole, GemmSpec> m = new EnumMap<>(Recipes.byName("int4-hq", 0).specs());
-        m.put(GemmRole.ATTN_VALUE, m.get(GemmRole.ATTN_VALUE).withHadamard());
+        Map<GemmKey, GemmSpec> m = new HashMap<>(Recipes.byName("int4-hq", 0).specs());
+        m.put(GemmKey.of(GemmSite.ATTN_VALUE, GemmPass.FORWARD), m.get(GemmKey.of(GemmSite.ATTN_VALUE, GemmPass.FORWARD)).withHadamard());
         assertThat(causalLeak(new MatmulPolicy("hadamard-on-pv", m))).isPositive();
     }
 

@@ -1,10 +1,15 @@
 package dev.lowbit.train;
 
-import dev.lowbit.autograd.GemmRole;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.lowbit.policy.GemmKey;
+import dev.lowbit.policy.GemmPass;
+import dev.lowbit.policy.GemmSite;
+import dev.lowbit.policy.GemmSpec;
+import dev.lowbit.policy.MatmulPolicy;
+import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
@@ -33,7 +38,7 @@ class TrainingTest {
         GemmExecutor ex = new GemmExecutor(p, GemmBackends.preferred());
         FloatMatrix a = RandomMatrices.outlierChannels(12, 40, 2, 30, 1);
         FloatMatrix b = RandomMatrices.studentT(9, 40, 3, 2);
-        for (GemmRole role : GemmRole.values()) {
+        for (GemmKey role : GemmKey.ALL) {
             GemmSpec s = p.spec(role);
             QuantizedMatrix qa = RtnQuantizer.quantize(a, ((OperandSpec.Rtn) s.lhs()).params());
             QuantizedMatrix qb = RtnQuantizer.quantize(b, ((OperandSpec.Rtn) s.rhs()).params());
@@ -44,7 +49,7 @@ class TrainingTest {
                     expected[i * 9 + j] = (float) (exact.get(i, j) / (qa.scales()[0] * qb.scales()[0]));
                 }
             }
-            assertArrayEquals(expected, ex.gemm(role, "t", a, b).data(), role.label());
+            assertArrayEquals(expected, ex.gemm(role.site(), role.pass(), "t", a, b).data(), role.label());
         }
         assertThat(ex.stats().get("output").ratio()).isGreaterThanOrEqualTo(1.0);
     }
@@ -60,19 +65,19 @@ class TrainingTest {
         FloatMatrix at = dev.lowbit.autograd.Ops.transpose(a);
         FloatMatrix bt = dev.lowbit.autograd.Ops.transpose(b);
         for (String name : new String[] {"fp32", "imunpack", "int8", "mxfp8"}) {
-            for (GemmRole role : GemmRole.values()) {
-                float[] expected = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred()).gemm(role, "t", a, b).data();
+            for (GemmKey role : GemmKey.ALL) {
+                float[] expected = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred()).gemm(role.site(), role.pass(), "t", a, b).data();
                 GemmExecutor ex = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred());
                 for (int rep = 0; rep < 2; rep++) {
-                    assertArrayEquals(expected, ex.gemm(role, "t", dev.lowbit.gemm.GemmLayout.NN, a, bt).data(), name + " NN " + role);
-                    assertArrayEquals(expected, ex.gemm(role, "t", dev.lowbit.gemm.GemmLayout.TN, at, bt).data(), name + " TN " + role);
-                    assertArrayEquals(expected, ex.gemm(role, "t", a, b).data(), name + " NT " + role);
-                    FloatMatrix[] batch = ex.gemmBatch(role, "t", dev.lowbit.gemm.GemmLayout.TN, new FloatMatrix[] {at, at},
+                    assertArrayEquals(expected, ex.gemm(role.site(), role.pass(), "t", dev.lowbit.gemm.GemmLayout.NN, a, bt).data(), name + " NN " + role);
+                    assertArrayEquals(expected, ex.gemm(role.site(), role.pass(), "t", dev.lowbit.gemm.GemmLayout.TN, at, bt).data(), name + " TN " + role);
+                    assertArrayEquals(expected, ex.gemm(role.site(), role.pass(), "t", a, b).data(), name + " NT " + role);
+                    FloatMatrix[] batch = ex.gemmBatch(role.site(), role.pass(), "t", dev.lowbit.gemm.GemmLayout.TN, new FloatMatrix[] {at, at},
                             new FloatMatrix[] {bt, bt});
                     assertArrayEquals(expected, batch[1].data(), name + " batch " + role);
                 }
                 ex.setStep(1, 1); // a new step forgets the cached codes
-                assertArrayEquals(expected, ex.gemm(role, "t", dev.lowbit.gemm.GemmLayout.TN, at, bt).data(), name + " after setStep");
+                assertArrayEquals(expected, ex.gemm(role.site(), role.pass(), "t", dev.lowbit.gemm.GemmLayout.TN, at, bt).data(), name + " after setStep");
             }
         }
     }
@@ -91,8 +96,8 @@ class TrainingTest {
             GemmExecutor plain = new GemmExecutor(Recipes.byName(names[r], 0), GemmBackends.preferred());
             GemmExecutor probed = new GemmExecutor(Recipes.byName(names[r], 0), GemmBackends.preferred());
             probed.setProbe(true);
-            float[] want = plain.gemm(GemmRole.OUTPUT, "h0.ffn.1", a, b).data();
-            float[] got = probed.gemm(GemmRole.OUTPUT, "h0.ffn.1", a, b).data();
+            float[] want = plain.gemm(GemmSite.LINEAR, GemmPass.FORWARD, "h0.ffn.1", a, b).data();
+            float[] got = probed.gemm(GemmSite.LINEAR, GemmPass.FORWARD, "h0.ffn.1", a, b).data();
             assertArrayEquals(want, got, names[r]);
             assertThat(plain.stats().get("output").sqnrDb()).isNaN();
             RoleStats st = probed.stats().get("output");
@@ -116,7 +121,7 @@ class TrainingTest {
         assertThat(sqnr[1]).isGreaterThan(sqnr[0] + 6); // 63 levels: two more bits than 15
         GemmExecutor fp32 = new GemmExecutor(Recipes.byName("fp32", 0), GemmBackends.preferred());
         fp32.setProbe(true);
-        fp32.gemm(GemmRole.OUTPUT, "t", a, b);
+        fp32.gemm(GemmSite.LINEAR, GemmPass.FORWARD, "t", a, b);
         assertThat(fp32.stats().get("output").probes()).isZero(); // float32 is its own reference
         RunResult run = Trainer.run(tiny("imunpack", 5, null, 0), GemmBackends.preferred(), false, null); // validates after 3, 5
         for (String role : new String[] {"output", "grad-input", "grad-weight", "attn-score", "attn-value-grad"}) {
@@ -132,7 +137,7 @@ class TrainingTest {
         GemmExecutor ex = new GemmExecutor(Recipes.byName("imunpack", 0), GemmBackends.preferred());
         FloatMatrix a = RandomMatrices.gaussian(6, 8, 1);
         a.set(4, 2, Float.POSITIVE_INFINITY);
-        assertThatThrownBy(() -> ex.gemm(GemmRole.GRAD_INPUT, "h1.ffn.2", dev.lowbit.gemm.GemmLayout.NN, a, RandomMatrices.gaussian(8, 5, 2)))
+        assertThatThrownBy(() -> ex.gemm(GemmSite.LINEAR, GemmPass.GRAD_INPUT, "h1.ffn.2", dev.lowbit.gemm.GemmLayout.NN, a, RandomMatrices.gaussian(8, 5, 2)))
                 .isInstanceOf(LowbitException.class).hasMessageContaining("h1.ffn.2 grad-input lhs").hasMessageContaining("(4, 2)");
     }
 
@@ -223,11 +228,11 @@ class TrainingTest {
     @Test
     void forwardLevelsAfterAColon() {
         MatmulPolicy p = Recipes.byName("imunpack:31", 0);
-        assertThat(((OperandSpec.Rtn) p.spec(GemmRole.OUTPUT).lhs()).params().levels()).isEqualTo(31);
-        assertThat(((OperandSpec.Rtn) p.spec(GemmRole.GRAD_INPUT).lhs()).params()).isEqualTo(Recipes.BWD);
-        assertThat(((OperandSpec.Rtn) p.spec(GemmRole.GRAD_INPUT).rhs()).params().levels()).isEqualTo(31);
-        assertThat(p.spec(GemmRole.OUTPUT).exec()).isEqualTo(GemmSpec.Exec.IMUNPACK);
-        assertThat(((OperandSpec.Rtn) Recipes.byName("rtn-clip:7", 0).spec(GemmRole.OUTPUT).lhs()).params().clip()).isTrue();
+        assertThat(((OperandSpec.Rtn) p.spec(GemmSite.LINEAR, GemmPass.FORWARD).lhs()).params().levels()).isEqualTo(31);
+        assertThat(((OperandSpec.Rtn) p.spec(GemmSite.LINEAR, GemmPass.GRAD_INPUT).lhs()).params()).isEqualTo(Recipes.BWD);
+        assertThat(((OperandSpec.Rtn) p.spec(GemmSite.LINEAR, GemmPass.GRAD_INPUT).rhs()).params().levels()).isEqualTo(31);
+        assertThat(p.spec(GemmSite.LINEAR, GemmPass.FORWARD).exec()).isEqualTo(GemmSpec.Exec.IMUNPACK);
+        assertThat(((OperandSpec.Rtn) Recipes.byName("rtn-clip:7", 0).spec(GemmSite.LINEAR, GemmPass.FORWARD).lhs()).params().clip()).isTrue();
         assertThat(Recipes.byName("imunpack:15", 0).specs()).isEqualTo(Recipes.byName("imunpack", 0).specs());
         assertThat(Recipes.byName("imunpack-sim:15", 0).specs()).isEqualTo(Recipes.byName("imunpack-sim", 0).specs());
         assertThat(Recipes.byName("imunpack-fwd:15", 0).specs()).isEqualTo(Recipes.byName("imunpack-fwd", 0).specs());

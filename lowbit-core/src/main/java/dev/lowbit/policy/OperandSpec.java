@@ -1,7 +1,6 @@
-package dev.lowbit.train;
+package dev.lowbit.policy;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.autograd.Ops;
 import dev.lowbit.format.BlockFormat;
 import dev.lowbit.format.Formats;
 import dev.lowbit.format.NumberFormat;
@@ -33,8 +32,8 @@ public sealed interface OperandSpec {
      * The INT4 paper's LSQ quantizer with a <em>learned</em> step: symmetric INT4 on [−8, 7],
      * {@code q = clamp(rint(x/s), −8, 7)} (half-even rounding, as {@link Lsq4} and the paper's python
      * {@code fake_quantize}), dequantized {@code q·s}, with one trainable s per (layer, role, operand) held
-     * by the executor's {@link QuantizerParams}, initialized on its first forward to
-     * {@code 2·mean|x|/√7 + 1e-10} of what is quantized. Backward (through {@link GemmExecutor.Forward}):
+     * by the executor's {@code QuantizerParams}, initialized on its first forward to
+     * {@code 2·mean|x|/√7 + 1e-10} of what is quantized. Backward (through {@code GemmExecutor.Forward}):
      * straight-through inside the range, zero outside, and the LSQ step gradient. Forward roles only; their
      * backward roles must take the right operand as {@link Saved}.
      */
@@ -75,7 +74,7 @@ public sealed interface OperandSpec {
 
     /** Where and when a GEMM runs: for messages and for counter-based randomness. */
     record Context(String what, long seed, long step, int layer, long call) {
-        long stream() {
+        public long stream() {
             return Rng.mix(Rng.mix(seed, step), call);
         }
     }
@@ -93,11 +92,11 @@ public sealed interface OperandSpec {
             case LsqLearned l -> throw new LowbitException(ctx.what() + ": a learned LSQ step is quantized by the executor (GemmExecutor.forward)");
             case Saved sv -> x;
             case BitSplitLss b -> {
-                FloatMatrix g = b.transposed() ? Ops.transpose(x) : x;
+                FloatMatrix g = b.transposed() ? x.transpose() : x;
                 double[] d = Sqnr.toDouble(g);
                 double[] split = BitSplitSampler.split(d, g.rows(), g.cols(), ctx.stream());
                 FloatMatrix est = FloatMatrix.ofDoubles(BitSplitSampler.sample(split, g.rows(), g.cols(), null, ctx.stream() + 1), g.rows(), g.cols());
-                yield b.transposed() ? Ops.transpose(est) : est;
+                yield b.transposed() ? est.transpose() : est;
             }
             case Format f -> formatRound(f.format(), f.tensorScale(),
                     f.stochastic() ? new Rounding.Stochastic(ctx.stream()) : Rounding.NEAREST_EVEN, x);

@@ -1,4 +1,4 @@
-package dev.lowbit.train;
+package dev.lowbit.policy;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.FastImUnpack;
@@ -6,7 +6,7 @@ import dev.lowbit.unpack.Digits;
 import dev.lowbit.unpack.UnpackStrategy;
 
 /**
- * How one GEMM role runs.
+ * How one GEMM of a training step runs (one {@link GemmKey}: site and pass).
  *
  * @param lhs quantization of A
  * @param rhs quantization of B

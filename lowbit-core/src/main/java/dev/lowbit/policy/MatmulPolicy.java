@@ -1,20 +1,22 @@
-package dev.lowbit.train;
+package dev.lowbit.policy;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.autograd.GemmRole;
 import java.util.Collections;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A {@link GemmSpec} for every {@link GemmRole}; immutable, resolved once per training run. */
-public record MatmulPolicy(String name, Map<GemmRole, GemmSpec> specs) {
+/**
+ * A {@link GemmSpec} for every GEMM of a training step ({@link GemmKey}: site and pass; missing keys run in
+ * float32); immutable, resolved once per training run. {@link #specs()} iterates in {@link GemmKey#ALL} order.
+ */
+public record MatmulPolicy(String name, Map<GemmKey, GemmSpec> specs) {
     public MatmulPolicy {
-        EnumMap<GemmRole, GemmSpec> m = new EnumMap<>(GemmRole.class);
-        for (GemmRole r : GemmRole.values()) {
-            m.put(r, specs.getOrDefault(r, GemmSpec.FP32));
+        Map<GemmKey, GemmSpec> m = new LinkedHashMap<>();
+        for (GemmKey k : GemmKey.ALL) {
+            m.put(k, specs.getOrDefault(k, GemmSpec.FP32));
         }
         specs = Collections.unmodifiableMap(m);
-        for (GemmRole r : GemmRole.values()) {
+        for (GemmKey r : GemmKey.ALL) {
             GemmSpec s = m.get(r);
             if (r.isBackward()) {
                 if (s.lhs() instanceof OperandSpec.LsqLearned || s.rhs() instanceof OperandSpec.LsqLearned
@@ -32,7 +34,7 @@ public record MatmulPolicy(String name, Map<GemmRole, GemmSpec> specs) {
                 }
                 boolean learned = s.lhs() instanceof OperandSpec.LsqLearned || s.rhs() instanceof OperandSpec.LsqLearned;
                 boolean saved = false;
-                for (GemmRole b : r.backwardRoles()) {
+                for (GemmKey b : r.backwardKeys()) {
                     boolean bs = m.get(b).rhs() instanceof OperandSpec.Saved;
                     saved |= bs;
                     if (learned && !bs) {
@@ -48,9 +50,9 @@ public record MatmulPolicy(String name, Map<GemmRole, GemmSpec> specs) {
         }
     }
 
-    /** Whether a backward role of forward role {@code role} reuses the forward's quantized operands ({@link OperandSpec.Saved}). */
-    public boolean savesForward(GemmRole role) {
-        for (GemmRole b : role.backwardRoles()) {
+    /** Whether a gradient pass of {@code site} reuses the forward's quantized operands ({@link OperandSpec.Saved}). */
+    public boolean savesForward(GemmSite site) {
+        for (GemmKey b : GemmKey.of(site, GemmPass.FORWARD).backwardKeys()) {
             if (spec(b).rhs() instanceof OperandSpec.Saved) {
                 return true;
             }
@@ -58,15 +60,19 @@ public record MatmulPolicy(String name, Map<GemmRole, GemmSpec> specs) {
         return false;
     }
 
-    public GemmSpec spec(GemmRole role) {
-        return specs.get(role);
+    public GemmSpec spec(GemmSite site, GemmPass pass) {
+        return specs.get(GemmKey.of(site, pass));
     }
 
-    /** The same spec for every forward role and another for every backward role. */
+    public GemmSpec spec(GemmKey key) {
+        return specs.get(key);
+    }
+
+    /** The same spec for every forward pass and another for every gradient pass. */
     public static MatmulPolicy uniform(String name, GemmSpec forward, GemmSpec backward) {
-        EnumMap<GemmRole, GemmSpec> m = new EnumMap<>(GemmRole.class);
-        for (GemmRole r : GemmRole.values()) {
-            m.put(r, r.isBackward() ? backward : forward);
+        Map<GemmKey, GemmSpec> m = new LinkedHashMap<>();
+        for (GemmKey k : GemmKey.ALL) {
+            m.put(k, k.isBackward() ? backward : forward);
         }
         return new MatmulPolicy(name, m);
     }
