@@ -5,6 +5,7 @@ import dev.lowbit.LowbitException;
 import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.gemm.GemmPlan;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.quant.QuantParams;
@@ -93,9 +94,9 @@ final class RtnGemms implements PrecisionGemms {
                     }
                     if (intWeights[l][r.ordinal()] == null) {
                         generalWeight(l, r);
-                    } else if (p.autoBits() && p.strategy() == UnpackStrategy.AUTO) {
-                        floatWeights[l][r.ordinal()] = FastImUnpack.toFloats(intWeights[l][r.ordinal()].codes());
                     }
+                    // the float32 copy of the weight's codes (floatWeight) is made on the first GEMM that takes the
+                    // float path, so a backend on which integers always win (oneDNN) never holds it
                 }
             }
         }
@@ -187,7 +188,7 @@ final class RtnGemms implements PrecisionGemms {
             RtnQuantizer.RowIntCodes a = RtnQuantizer.quantizeIntRows(x, p.activations(), p.scope().perRow(role) ? null : blocks,
                     heavyThreshold, what + " input", threads);
             if (a != null) {
-                return fastExact(layer, role, a, wc, floatWeights[layer][role.ordinal()], what);
+                return fastExact(layer, role, a, wc, floatWeight(layer, role), what);
             }
         }
         Codes a = quantizeRows(role, x, p.activations(), blocks, what + " input");
@@ -208,7 +209,7 @@ final class RtnGemms implements PrecisionGemms {
         float[][] out = new float[roles.size()][];
         for (int i = 0; i < out.length; i++) {
             GemmRole r = roles.get(i);
-            out[i] = fastExact(layer, r, a, intWeights[layer][r.ordinal()], floatWeights[layer][r.ordinal()], "layer " + layer + " " + r.label());
+            out[i] = fastExact(layer, r, a, intWeights[layer][r.ordinal()], floatWeight(layer, r), "layer " + layer + " " + r.label());
         }
         return out;
     }
@@ -232,6 +233,13 @@ final class RtnGemms implements PrecisionGemms {
         return exact(layer, role, qa, qb, what);
     }
 
+    /** The float32 copy of a weight's codes if a float-path GEMM has made it, else null (converted when needed). */
+    private float[] floatWeight(int layer, GemmRole role) {
+        synchronized (floatWeights) {
+            return floatWeights[layer][role.ordinal()];
+        }
+    }
+
     /** The fast path: one {@link FastImUnpack#multiplyRows}, checked against the int64 reference with verifyExact. */
     private float[] fastExact(int layer, GemmRole role, RtnQuantizer.RowIntCodes a, RtnQuantizer.RowIntCodes b, String what) {
         return fastExact(layer, role, a, b, null, what);
@@ -244,6 +252,14 @@ final class RtnGemms implements PrecisionGemms {
         int k = a.cols();
         FloatMatrix out = FloatMatrix.zeros(m, n);
         FastImUnpack.Result r = FastImUnpack.multiplyRows(a, b, bFloats, p.bits(), p.strategy(), backend, out);
+        if (bFloats == null && r.plan() instanceof GemmPlan.FloatLanes && role.hasWeight() && p.autoBits()
+                && p.strategy() == UnpackStrategy.AUTO && b == intWeights[layer][role.ordinal()]) {
+            synchronized (floatWeights) { // keep the converted weight for the next GEMMs (same bits either way)
+                if (floatWeights[layer][role.ordinal()] == null) {
+                    floatWeights[layer][role.ordinal()] = FastImUnpack.toFloats(b.codes());
+                }
+            }
+        }
         if (verifyExact) {
             long[] c = ScalarGemm.exact(a.toLongMatrix(), b.toLongMatrix()).data();
             float[] want = new float[m * n];
@@ -340,7 +356,7 @@ final class RtnGemms implements PrecisionGemms {
     @Override
     public long residentWeightBytes(int layer, GemmRole role) {
         RtnQuantizer.RowIntCodes c = intWeights[layer][role.ordinal()];
-        long bytes = PrecisionGemms.arrayBytes(floatWeights[layer][role.ordinal()]);
+        long bytes = PrecisionGemms.arrayBytes(floatWeight(layer, role));
         if (c != null) {
             bytes += PrecisionGemms.arrayBytes(c.codes(), c.scales(), c.alphas(), c.rowMax(), c.colMax());
         }
