@@ -1,7 +1,6 @@
 package dev.lowbit.format;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.Parallel;
 import dev.lowbit.round.Rounding;
 import java.util.Arrays;
 
@@ -241,8 +240,7 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
         int n = Math.multiplyExact(rows, cols);
         float sEnc = scale instanceof ScaleFormat.E4M3TensorScaled ? tensorEncodeScale(x, n) : 1f;
         IntFormat intElements = element instanceof IntFormat in && !(scale instanceof ScaleFormat.E4M3TensorScaled) ? in : null;
-        int parts = Parallel.parts(threads, rows, cols, RoundStats.GRAIN);
-        return RoundStats.sum(Parallel.mapRanges(parts, rows, (t, r0, r1) -> {
+        return RoundStats.overRanges(threads, rows, cols, (t, r0, r1) -> {
             double[] p = new double[blockSize];
             long[] sat = new long[1];
             for (int r = r0; r < r1; r++) {
@@ -260,7 +258,7 @@ public record BlockFormat(String name, ScaleFormat scale, NumberFormat element, 
                 }
             }
             return new RoundStats((long) (r1 - r0) * cols, sat[0], 0);
-        }));
+        });
     }
 
     /**

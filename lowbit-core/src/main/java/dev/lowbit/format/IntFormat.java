@@ -1,7 +1,6 @@
 package dev.lowbit.format;
 
 import dev.lowbit.LowbitException;
-import dev.lowbit.Parallel;
 import dev.lowbit.round.Rounding;
 import java.util.Objects;
 
@@ -137,8 +136,7 @@ public record IntFormat(int bits, boolean symmetric, Granularity granularity) im
     public RoundStats round(float[] x, float[] out, int rows, int cols, Rounding rounding, int threads) {
         Math.multiplyExact(rows, cols);
         Cell[] cells = cells(x, rows, cols);
-        int parts = Parallel.parts(threads, rows, cols, RoundStats.GRAIN);
-        return RoundStats.sum(Parallel.mapRanges(parts, rows, (t, r0, r1) -> {
+        return RoundStats.overRanges(threads, rows, cols, (t, r0, r1) -> {
             long[] sat = new long[1];
             for (int r = r0; r < r1; r++) {
                 for (int c = 0; c < cols; c++) {
@@ -148,7 +146,7 @@ public record IntFormat(int bits, boolean symmetric, Granularity granularity) im
                 }
             }
             return new RoundStats((long) (r1 - r0) * cols, sat[0], 0);
-        }));
+        });
     }
 
     /** Integer codes with their per-cell scales and zero points. */

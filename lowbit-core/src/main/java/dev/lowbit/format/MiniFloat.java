@@ -1,6 +1,5 @@
 package dev.lowbit.format;
 
-import dev.lowbit.Parallel;
 import dev.lowbit.round.Rounding;
 import java.util.Locale;
 import java.util.Objects;
@@ -235,8 +234,7 @@ public final class MiniFloat implements NumberFormat {
     @Override
     public RoundStats round(float[] x, float[] out, int rows, int cols, Rounding rounding, int threads) {
         int n = Math.multiplyExact(rows, cols);
-        return RoundStats.sum(Parallel.mapRanges(Parallel.parts(threads, n, 1, RoundStats.GRAIN), n,
-                (t, from, to) -> roundRange(x, out, from, to, rounding, false)));
+        return RoundStats.overRanges(threads, n, 1, (t, from, to) -> roundRange(x, out, from, to, rounding, false));
     }
 
     /** Fake-quantizes {@code x[from..to)} into {@code out} (element index = array index). */

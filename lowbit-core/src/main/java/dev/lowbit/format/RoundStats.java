@@ -1,5 +1,6 @@
 package dev.lowbit.format;
 
+import dev.lowbit.Parallel;
 import java.util.List;
 
 /**
@@ -10,7 +11,7 @@ import java.util.List;
 public record RoundStats(long count, long saturated, long overflowed) {
     public static final RoundStats EMPTY = new RoundStats(0, 0, 0);
 
-    /** Elements of work per parallel part at least when rounding in parallel ({@link dev.lowbit.Parallel#parts}). */
+    /** Elements of work per parallel part at least when rounding in parallel ({@link Parallel#parts}). */
     static final long GRAIN = 4096;
 
     public RoundStats plus(RoundStats o) {
@@ -24,5 +25,13 @@ public record RoundStats(long count, long saturated, long overflowed) {
             s = s.plus(r);
         }
         return s;
+    }
+
+    /**
+     * Rounds in parallel: {@code chunk} over contiguous ranges of {@code [0, n)} items of {@code cost} elements each (at
+     * most {@code threads} parts, each at least {@link #GRAIN} elements), statistics summed in part order.
+     */
+    static RoundStats overRanges(int threads, int n, long cost, Parallel.RangeFn<RoundStats> chunk) {
+        return sum(Parallel.mapRanges(Parallel.parts(threads, n, cost, GRAIN), n, chunk));
     }
 }
