@@ -54,7 +54,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
 
     static final List<String> ORT_MODES = List.of("ort-fp32", "ort-int8");
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    static final List<String> PRECISIONS = Arrays.stream(Precision.Mode.values()).map(Precision.Mode::label).toList();
+    static final List<String> PRECISIONS = Precision.EXECUTED;
 
     @Spec
     CommandSpec spec;

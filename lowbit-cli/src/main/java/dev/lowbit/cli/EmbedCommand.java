@@ -7,6 +7,7 @@ import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.io.DType;
 import dev.lowbit.io.Npy;
 import dev.lowbit.io.NpyArray;
+import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.GemmRole;
 import dev.lowbit.nn.GemmSiteStats;
@@ -64,7 +65,13 @@ import picocli.CommandLine.Spec;
             "  mxfp8     OCP MXFP8 (E4M3, E8M0 scale per 32 along k) on weights and activations",
             "  mxfp4     OCP MXFP4 (E2M1, E8M0 scale per 32 along k) on weights and activations",
             "  nvfp4     NVFP4 (E2M1, E4M3 scale per 16 along k, fp32 tensor scale) on weights and activations",
-            "--bits, --strategy, --weight-granularity, --scope, --beta and --levels apply to imunpack and int8 only.",
+            "Every training preset runs too (the same name means the same quantization as train --policy NAME; a",
+            "per-tensor scale covers one sentence here, the batch in training): imunpack-fwd and imunpack:L run as",
+            "imunpack (L levels), int8 exactly; imunpack-sim, rtn-clip, rtn-15, int4-hq, int4-hq-linear and",
+            "bfp-fast are simulated in float (fake quantization; a learned LSQ step is its initialization rule, the",
+            "bfp-fast schedule at its last step). On pretrained weights RTN presets take one scale per output",
+            "channel and per token (--weight-granularity tensor --scope sequence: the preset's own scales).",
+            "--bits, --strategy, --weight-granularity, --scope, --beta and --levels apply to the RTN presets only.",
             "The embeddings do not depend on --bits or --strategy (every integer GEMM is exact); they change only the",
             "unpacked work. By default b and the unpacking (none, row or column) are chosen per GEMM by estimated cost;",
             "heavy-hitter fractions count |code| >= 2^(b-1) at the smallest b that holds the grid (b = 4 for 15 levels,",
@@ -82,7 +89,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "E.npy", description = "Output: float32 [N, 384].")
     Path out;
 
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P", description = "fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4 or nvfp4 (list below; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P", description = "A precision preset: fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4, or any train --policy name (list below; default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Option(names = "--bits", paramLabel = "B", description = "Operand width b of the low-bit GEMMs: 2..16, or auto (chosen per GEMM; the default).")
@@ -143,7 +150,9 @@ final class EmbedCommand implements Callable<Integer> {
                     default -> throw new LowbitException("unknown --scope '" + scope + "' (use mixed, row or sequence)");
                 });
             }
-            Integer lv = levels != null ? levels : p.mode() == Precision.Mode.IMUNPACK ? Integer.valueOf(Precision.EMBED_IMUNPACK_LEVELS) : null;
+            // imunpack's embed default, 255 levels, unless the name sets its own (imunpack:31)
+            Integer lv = levels != null ? levels
+                    : p.mode() == Precision.Mode.IMUNPACK && !precision.contains(":") ? Integer.valueOf(Precision.EMBED_IMUNPACK_LEVELS) : null;
             if (beta != null || lv != null) {
                 double b = beta != null ? beta : p.weights().beta();
                 int n = lv != null ? lv : p.weights().levels();
@@ -152,9 +161,9 @@ final class EmbedCommand implements Callable<Integer> {
                         .withProbabilities(new QuantParams(b, n, p.probabilities().granularity(), false, p.probabilities().nonZeroAlpha()));
             }
         } else if (beta != null || levels != null || scope != null) {
-            throw new LowbitException("--beta, --levels and --scope apply to imunpack and int8 only, not " + p.label());
+            throw new LowbitException("--beta, --levels and --scope apply to the RTN presets (imunpack, int8 ...) only, not " + p.label());
         } else if (bits != null) {
-            throw new LowbitException("--bits applies to imunpack and int8 only, not " + p.label());
+            throw new LowbitException("--bits applies to the RTN presets (imunpack, int8 ...) only, not " + p.label());
         }
         Lines lines = readLines(in);
         if (lines.text.isEmpty()) {
@@ -175,7 +184,8 @@ final class EmbedCommand implements Callable<Integer> {
             emb = e.embed(lines.text, done -> progress.step());
             seconds = (System.nanoTime() - t1) / 1e9;
             progress.done();
-            j.put("count", emb.length).put("precision", p.label()).put("seconds", round(seconds))
+            j.put("count", emb.length).put("precision", p.label()).put("executor", p.mode().label())
+                    .put("scaleScope", Bert.SCALE_SCOPE.label()).put("seconds", round(seconds))
                     .put("sentencesPerSecond", round(seconds > 0 ? emb.length / seconds : 0)).put("dim", MiniLm.DIM)
                     .put("out", out.toString()).put("batch", batch).put("threads", t).put("backend", backend.name())
                     .put("tokens", e.tokens()).put("truncated", e.truncated()).put("emptyLines", lines.empty)

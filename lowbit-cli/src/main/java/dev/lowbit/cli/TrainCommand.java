@@ -13,7 +13,7 @@ import dev.lowbit.report.Plots;
 import dev.lowbit.report.Table;
 import dev.lowbit.text.JsonReader;
 import dev.lowbit.train.GemmExecutor;
-import dev.lowbit.train.Recipes;
+import dev.lowbit.policy.Presets;
 import dev.lowbit.train.RoleStats;
 import dev.lowbit.train.RunResult;
 import dev.lowbit.train.TrainConfig;
@@ -442,10 +442,10 @@ final class TrainCommand implements Callable<Integer> {
         return ch;
     }
 
-    /** Fills the footer's policy list from {@link dev.lowbit.train.Recipes#describe()}: one line per recipe. */
+    /** Fills the footer's policy list from {@link dev.lowbit.policy.Presets#describe()}: one line per recipe. */
     static void describePolicies(CommandLine train) {
         StringBuilder b = new StringBuilder();
-        for (var e : Recipes.describe().entrySet()) {
+        for (var e : Presets.describe().entrySet()) {
             // wrapped here (picocli would not indent the continuation lines)
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-15s", e.getKey()));
             for (String word : e.getValue().replace("%", "%%").split(" ")) {

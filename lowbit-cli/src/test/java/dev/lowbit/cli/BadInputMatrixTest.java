@@ -165,7 +165,7 @@ class BadInputMatrixTest {
                 cell("embed", "unknown --precision", "fp7", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "fp7"),
                 cell("embed", "--bits 1", "1", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "imunpack", "--bits", "1"),
                 cell("embed", "--bits 17", "17", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "imunpack", "--bits", "17"),
-                cell("embed", "--bits with fp32", "--bits applies to imunpack and int8 only", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--bits", "4"),
+                cell("embed", "--bits with fp32", "--bits applies to the RTN presets (imunpack, int8 ...) only", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--bits", "4"),
                 cell("embed", "--levels 1", "--levels must be >= 2, got 1", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "imunpack", "--levels", "1"),
                 cell("embed", "--beta 2", "beta must be in (0, 1], got 2.0", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "int8", "--beta", "2"),
                 cell("embed", "--batch 0", "--batch must be >= 1, got 0", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--batch", "0"),

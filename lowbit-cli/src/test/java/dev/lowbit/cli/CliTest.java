@@ -1,5 +1,6 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.policy.Presets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lowbit.io.DType;
@@ -209,7 +210,7 @@ class CliTest {
     void trainHelpListsEveryRecipe() {
         Run h = run("train", "--help");
         assertThat(h.code()).isZero();
-        for (String name : dev.lowbit.train.Recipes.describe().keySet()) {
+        for (String name : dev.lowbit.policy.Presets.describe().keySet()) {
             assertThat(h.out()).as(name).containsPattern("[ ,]" + java.util.regex.Pattern.quote(name) + "[,\\s]");
         }
     }

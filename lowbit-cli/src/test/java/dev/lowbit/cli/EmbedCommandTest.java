@@ -103,7 +103,7 @@ class EmbedCommandTest {
         assertThat(precision.err()).contains("unknown precision 'fp4' (available: fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4)");
         CliTest.Run bits = run("embed", "--in", bad.toString(), "--out", out.toString(), "--precision", "gptq-w4", "--bits", "3");
         assertThat(bits.code()).isEqualTo(2);
-        assertThat(bits.err().strip()).isEqualTo("lowbit: --bits applies to imunpack and int8 only, not gptq-w4");
+        assertThat(bits.err().strip()).isEqualTo("lowbit: --bits applies to the RTN presets (imunpack, int8 ...) only, not gptq-w4");
         assertThat(out).doesNotExist();
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("bad.txt");

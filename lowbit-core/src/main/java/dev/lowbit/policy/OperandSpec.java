@@ -70,6 +70,27 @@ public sealed interface OperandSpec {
      */
     record Format(NumberFormat format, boolean tensorScale, boolean stochastic) implements OperandSpec {}
 
+    /**
+     * LLM.int8() (Dettmers et al. 2022) on a linear layer: the input columns holding any |x| ≥ {@code threshold} (and
+     * the matching weight columns) stay in float, the rest is int8 — absmax per token on the input, per output channel
+     * on the weight — and runs as an exact integer GEMM. Both operands of the GEMM carry this spec (the outlier
+     * columns of the input decide the weight's float columns). Inference only: {@code nn.LlmInt8Gemms} executes it.
+     */
+    record LlmInt8(double threshold) implements OperandSpec {
+        /** The paper's outlier threshold. */
+        public static final double THRESHOLD = 6.0;
+    }
+
+    /**
+     * GPTQ (Frantar et al. 2023) weight quantization: {@code bits}-bit asymmetric codes in groups of {@code group} along
+     * k, rounded column by column with the inverse-Hessian error feedback of calibration inputs. The right operand of a
+     * linear layer only (weight-only quantization); inference only: {@code nn.GptqGemms} calibrates and executes it.
+     */
+    record Gptq(int bits, int group) implements OperandSpec {
+        /** Group size of the {@code gptq-w4} preset. */
+        public static final int GROUP = 128;
+    }
+
     OperandSpec FP32 = new Fp32();
 
     /** Where and when a GEMM runs: for messages and for counter-based randomness. */
@@ -90,6 +111,8 @@ public sealed interface OperandSpec {
                 yield FloatMatrix.ofDoubles(d, x.rows(), x.cols());
             }
             case LsqLearned l -> throw new LowbitException(ctx.what() + ": a learned LSQ step is quantized by the executor (GemmExecutor.forward)");
+            case LlmInt8 l -> throw new LowbitException(ctx.what() + ": llm-int8 decomposes a pretrained model's linear GEMMs (inference only)");
+            case Gptq g -> throw new LowbitException(ctx.what() + ": gptq quantizes a pretrained model's weights with calibration data (inference only)");
             case Saved sv -> x;
             case BitSplitLss b -> {
                 FloatMatrix g = b.transposed() ? x.transpose() : x;
@@ -116,6 +139,8 @@ public sealed interface OperandSpec {
             case Saved sv -> "forward-quantized";
             case BitSplitLss b -> "bitsplit-lss";
             case Bfp b -> "bfp-fast";
+            case LlmInt8 l -> "llm-int8 (outliers >= " + l.threshold() + " in float)";
+            case Gptq g -> "gptq-w" + g.bits() + "/g" + g.group();
             case Format f -> f.format().name() + (f.tensorScale() ? "/tensor-scaled" : "") + (f.stochastic() ? "/sr" : "");
         };
     }

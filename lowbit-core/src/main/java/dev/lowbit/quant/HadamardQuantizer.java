@@ -17,6 +17,22 @@ public final class HadamardQuantizer {
 
     private HadamardQuantizer() {}
 
+    /** The Hadamard block of a GEMM with reduction length k: the largest power of two up to 64 dividing k. */
+    public static int blockFor(int k) {
+        int b = 64;
+        while (b > 1 && k % b != 0) {
+            b >>= 1;
+        }
+        return b;
+    }
+
+    /** A new matrix: each row's consecutive blocks of {@code block} entries times the normalized H_block (in float64). */
+    public static FloatMatrix transformRows(FloatMatrix m, int block) {
+        double[] d = Sqnr.toDouble(m);
+        transformRowsInPlace(d, m.rows(), m.cols(), block);
+        return FloatMatrix.ofDoubles(d, m.rows(), m.cols());
+    }
+
     /** In place: each row's consecutive blocks of {@code block} entries times the normalized Hadamard H_block. */
     public static void transformRowsInPlace(double[] rowMajor, int rows, int cols, int block) {
         if (block < 1 || Integer.bitCount(block) != 1 || cols % block != 0) {

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class MatmulPolicyTest {
+class PrecisionPolicyTest {
 
     /** The role labels are JSON keys of training results and checkpoint parameter names: they must not change. */
     @Test
@@ -28,11 +28,11 @@ class MatmulPolicyTest {
     @Test
     void missingKeysRunInFp32AndUniformSplitsByPass() {
         GemmSpec f = GemmSpec.fake(new OperandSpec.Lsq4(), new OperandSpec.Lsq4());
-        MatmulPolicy p = new MatmulPolicy("one", Map.of(GemmKey.of(GemmSite.ATTN_SCORE, GemmPass.FORWARD), f));
+        PrecisionPolicy p = new PrecisionPolicy("one", Map.of(GemmKey.of(GemmSite.ATTN_SCORE, GemmPass.FORWARD), f));
         assertThat(p.specs().keySet()).containsExactlyElementsOf(GemmKey.ALL);
         assertThat(p.spec(GemmSite.ATTN_SCORE, GemmPass.FORWARD)).isEqualTo(f);
         assertThat(p.spec(GemmSite.LINEAR, GemmPass.FORWARD)).isEqualTo(GemmSpec.FP32);
-        MatmulPolicy u = MatmulPolicy.uniform("u", f, GemmSpec.FP32);
+        PrecisionPolicy u = PrecisionPolicy.uniform("u", f, GemmSpec.FP32);
         for (GemmKey k : GemmKey.ALL) {
             assertThat(u.spec(k)).isEqualTo(k.isBackward() ? GemmSpec.FP32 : f);
         }
@@ -46,16 +46,16 @@ class MatmulPolicyTest {
         GemmKey fwd = GemmKey.of(GemmSite.ATTN_SCORE, GemmPass.FORWARD);
         GemmKey gi = GemmKey.of(GemmSite.ATTN_SCORE, GemmPass.GRAD_INPUT);
         GemmKey gw = GemmKey.of(GemmSite.ATTN_SCORE, GemmPass.GRAD_WEIGHT);
-        MatmulPolicy ok = new MatmulPolicy("ok", Map.of(fwd, lsq, gi, saved, gw, saved));
+        PrecisionPolicy ok = new PrecisionPolicy("ok", Map.of(fwd, lsq, gi, saved, gw, saved));
         assertThat(ok.savesForward(GemmSite.ATTN_SCORE)).isTrue();
         assertThat(ok.savesForward(GemmSite.ATTN_VALUE)).isFalse();
-        assertThatThrownBy(() -> new MatmulPolicy("bad", Map.of(fwd, lsq, gi, saved))).isInstanceOf(LowbitException.class)
+        assertThatThrownBy(() -> new PrecisionPolicy("bad", Map.of(fwd, lsq, gi, saved))).isInstanceOf(LowbitException.class)
                 .hasMessageContaining("attn-score-grad must reuse");
-        assertThatThrownBy(() -> new MatmulPolicy("bad", Map.of(gw, lsq))).isInstanceOf(LowbitException.class)
+        assertThatThrownBy(() -> new PrecisionPolicy("bad", Map.of(gw, lsq))).isInstanceOf(LowbitException.class)
                 .hasMessageContaining("attn-score-grad is a backward role");
-        assertThatThrownBy(() -> new MatmulPolicy("bad", Map.of(fwd, saved))).isInstanceOf(LowbitException.class)
+        assertThatThrownBy(() -> new PrecisionPolicy("bad", Map.of(fwd, saved))).isInstanceOf(LowbitException.class)
                 .hasMessageContaining("attn-score is a forward role");
-        assertThatThrownBy(() -> new MatmulPolicy("bad", Map.of(gi, saved.withHadamard()))).isInstanceOf(LowbitException.class)
+        assertThatThrownBy(() -> new PrecisionPolicy("bad", Map.of(gi, saved.withHadamard()))).isInstanceOf(LowbitException.class)
                 .hasMessageContaining("cannot add its own Hadamard");
         assertThat(List.of(GemmPass.values())).filteredOn(GemmPass::isBackward).containsExactly(GemmPass.GRAD_INPUT, GemmPass.GRAD_WEIGHT);
     }

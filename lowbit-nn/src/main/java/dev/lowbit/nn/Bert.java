@@ -8,6 +8,7 @@ import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.numeric.VectorMath;
+import dev.lowbit.policy.ScaleScope;
 import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
 import java.util.List;
@@ -44,6 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * sequences, integer products are exact, and attention per sequence is independent.
  */
 public final class Bert implements AutoCloseable {
+    /** What a per-tensor scale covers here: one sequence (one (sequence, head) operand in attention). */
+    public static final ScaleScope SCALE_SCOPE = ScaleScope.SEQUENCE;
     private final BertWeights w;
     private final BertConfig c;
     private final Precision precision;
@@ -94,6 +97,7 @@ public final class Bert implements AutoCloseable {
             case LLM_INT8 -> new LlmInt8Gemms(weights, precision, backend, stats, verifyExact, verified);
             case GPTQ_W4 -> GptqGemms.calibrate(weights, precision, backend, calibration, threads);
             case FP8, MXFP8, MXFP4, NVFP4 -> new FormatGemms(weights, precision, backend, threads);
+            case FAKE -> new PolicyGemms(weights, precision, backend);
         };
         this.threads = threads;
     }

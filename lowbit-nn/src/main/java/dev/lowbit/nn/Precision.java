@@ -6,8 +6,18 @@ import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.unpack.Digits;
 import dev.lowbit.unpack.UnpackStrategy;
+import dev.lowbit.format.Formats;
+import dev.lowbit.policy.GemmPass;
+import dev.lowbit.policy.GemmSite;
+import dev.lowbit.policy.GemmSpec;
+import dev.lowbit.policy.OperandSpec;
+import dev.lowbit.policy.Presets;
+import dev.lowbit.policy.PrecisionPolicy;
+import dev.lowbit.policy.ScaleScope;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -34,7 +44,15 @@ import java.util.Set;
  *       (E2M1, E4M3 scale per 16, FP32 tensor scale) on weights and activations, blocks along each GEMM's
  *       reduction axis k; products accumulate in FP32.
  * </ul>
- * Integer-mode scales never vary along the contraction axis k, so each GEMM is one exact integer GEMM plus a
+ * Every name is a {@link Presets preset} — the same {@link PrecisionPolicy} that {@code ./lowbit train --policy NAME}
+ * runs — resolved by {@link #fromPolicy} from its FORWARD column to the executor that runs it best: exact integer
+ * GEMMs for RTN specs executed through IM-Unpack, {@link FormatGemms} for the four float formats above,
+ * {@link LlmInt8Gemms} / {@link GptqGemms} for their operand specs, and {@link Mode#FAKE} (the specs' float
+ * simulation, {@link PolicyGemms}) for every other preset, so any training recipe runs on a pretrained model. A
+ * per-tensor scale covers one sequence ({@link ScaleScope#SEQUENCE}); {@link #parse} then applies the refinement
+ * this engine uses on pretrained weights, {@link #pretrained()}.
+ *
+ * <p>Integer-mode scales never vary along the contraction axis k, so each GEMM is one exact integer GEMM plus a
  * rescale; every mode keeps a sentence's embedding independent of its batch-mates.
  *
  * @param mode the kind of arithmetic
@@ -45,9 +63,11 @@ import java.util.Set;
  * @param roles the GEMMs that run in low bits (the others stay FP32)
  * @param probabilities quantization of the attention probabilities P (left operand of P·V) in the RTN modes
  * @param scope which activation entries share a scale in the RTN modes
+ * @param policy the preset this precision was resolved from ({@link #fromPolicy}; its FORWARD column), or null for a
+ *     precision built by hand
  */
 public record Precision(Mode mode, QuantParams weights, QuantParams activations, int bits, UnpackStrategy strategy,
-                        Set<GemmRole> roles, QuantParams probabilities, Scope scope) {
+                        Set<GemmRole> roles, QuantParams probabilities, Scope scope, PrecisionPolicy policy) {
     public enum Mode {
         FP32("fp32", "float32 GEMMs (the reference)"),
         IMUNPACK("imunpack", "RTN p95/15 levels on weights and activations, exact b-bit GEMMs via IM-Unpack (b per GEMM)"),
@@ -57,7 +77,8 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         FP8("fp8", "E4M3 weights and activations with per-tensor scales, fp32 accumulation"),
         MXFP8("mxfp8", "OCP MXFP8 (E4M3, E8M0 scale per 32 along k) on weights and activations"),
         MXFP4("mxfp4", "OCP MXFP4 (E2M1, E8M0 scale per 32 along k) on weights and activations"),
-        NVFP4("nvfp4", "NVFP4 (E2M1, E4M3 scale per 16 along k, fp32 tensor scale) on weights and activations");
+        NVFP4("nvfp4", "NVFP4 (E2M1, E4M3 scale per 16 along k, fp32 tensor scale) on weights and activations"),
+        FAKE("fake", "any other preset: its forward operand specs simulated in float (fake quantization), float32 GEMMs");
 
         private final String label;
         private final String description;
@@ -107,14 +128,22 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
                         probabilities.nonZeroAlpha()));
     }
 
-    /** The precision names the CLI accepts. */
-    public static final String NAMES = "fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4";
+    /** The presets with an executor of their own (the ones measured on MiniLM, docs/minilm.md). */
+    public static final List<String> EXECUTED = List.of("fp32", "imunpack", "int8", "llm-int8", "gptq-w4", "fp8", "mxfp8", "mxfp4", "nvfp4");
+
+    /** Every precision name the CLI accepts: all {@link Presets}. */
+    public static final String NAMES = String.join(", ", Presets.describe().keySet());
+
+    /** Presets built for inference run a bfp-fast schedule at its last step (the widest mantissa). */
+    private static final long INFERENCE_STEPS = 1_000_000L;
 
     /** One line per precision, for help texts. */
     public static String descriptions() {
         StringBuilder sb = new StringBuilder();
         for (Mode m : Mode.values()) {
-            sb.append(String.format(Locale.ROOT, "  %-9s %s%n", m.label(), m.description()));
+            if (m != Mode.FAKE) {
+                sb.append(String.format(Locale.ROOT, "  %-9s %s%n", m.label(), m.description()));
+            }
         }
         return sb.toString();
     }
@@ -142,12 +171,21 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         if ((mode == Mode.LLM_INT8 || mode == Mode.GPTQ_W4) && (roles.contains(GemmRole.QK) || roles.contains(GemmRole.PV))) {
             throw new LowbitException(mode.label() + " quantizes the linear layers only, not the attention GEMMs qk and pv");
         }
+        if (mode == Mode.FAKE && policy == null) {
+            throw new LowbitException("a fake-quantized precision needs the preset whose specs it simulates");
+        }
     }
 
     /** The first form (P shares the activations' settings, per-row scales). */
     public Precision(Mode mode, QuantParams weights, QuantParams activations, int bits, UnpackStrategy strategy,
                      Set<GemmRole> roles) {
-        this(mode, weights, activations, bits, strategy, roles, activations, Scope.ROW);
+        this(mode, weights, activations, bits, strategy, roles, activations, Scope.ROW, null);
+    }
+
+    /** A precision built by hand (no preset). */
+    public Precision(Mode mode, QuantParams weights, QuantParams activations, int bits, UnpackStrategy strategy,
+                     Set<GemmRole> roles, QuantParams probabilities, Scope scope) {
+        this(mode, weights, activations, bits, strategy, roles, probabilities, scope, null);
     }
 
     private static final Set<GemmRole> ALL = EnumSet.allOf(GemmRole.class);
@@ -180,15 +218,14 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
                 Scope.ROW);
     }
 
-    /** A non-RTN mode with its default roles (LLM.int8 and GPTQ: the six linears; the formats: all eight GEMMs). */
+    /** A mode with its default roles (LLM.int8 and GPTQ: the six linears; the formats: all eight GEMMs): {@code parse(label)}. */
     public static Precision of(Mode mode) {
         return switch (mode) {
             case FP32 -> fp32();
             case IMUNPACK -> imunpack(AUTO_BITS);
             case INT8 -> int8();
-            case LLM_INT8 -> new Precision(mode, QuantParams.P95_N15, QuantParams.P95_N15, 8, DEFAULT_STRATEGY, LINEARS);
-            case GPTQ_W4 -> new Precision(mode, QuantParams.P95_N15, QuantParams.P95_N15, 4, DEFAULT_STRATEGY, LINEARS);
-            case FP8, MXFP8, MXFP4, NVFP4 -> new Precision(mode, QuantParams.P95_N15, QuantParams.P95_N15, 8, DEFAULT_STRATEGY, ALL);
+            case FAKE -> throw new IllegalArgumentException("fake quantization runs a preset: use parse(name) or fromPolicy");
+            default -> parse(mode.label(), null);
         };
     }
 
@@ -205,52 +242,192 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         }
     }
 
-    /** Parses a precision name; {@code bits} (nullable; {@link #AUTO_BITS}: per GEMM) overrides the default b of the integer modes. */
+    /**
+     * Parses a precision name — any {@link Presets preset}, with {@code :L} forward levels where the preset takes them —
+     * into {@link #fromPolicy its executor} with {@link #pretrained() this engine's refinement}; {@code bits} (nullable;
+     * {@link #AUTO_BITS}: per GEMM) overrides the b of the integer modes.
+     */
     public static Precision parse(String name, Integer bits) {
         String key = name.strip().toLowerCase(Locale.ROOT);
-        Mode mode = null;
-        for (Mode m : Mode.values()) {
-            if (m.label().equals(key)) {
-                mode = m;
-            }
-        }
-        if (mode == null) {
+        int colon = key.indexOf(':');
+        if (!Presets.describe().containsKey(colon < 0 ? key : key.substring(0, colon))) {
             throw new LowbitException("unknown precision '" + name + "' (available: " + NAMES + ")");
         }
-        Precision p = of(mode);
-        if (bits != null && (mode == Mode.IMUNPACK || mode == Mode.INT8)) {
+        Precision p = fromPolicy(Presets.byName(key, bits == null ? AUTO_BITS : bits, INFERENCE_STEPS, 1)).pretrained();
+        if (bits != null && p.rtn()) {
             p = p.withBits(bits);
         }
         return p;
     }
 
+    /** The precision of {@code policy}'s FORWARD column: the executor that runs its specs (see the class comment). */
+    public static Precision fromPolicy(PrecisionPolicy policy) {
+        GemmSpec lin = policy.spec(GemmSite.LINEAR, GemmPass.FORWARD);
+        GemmSpec qk = policy.spec(GemmSite.ATTN_SCORE, GemmPass.FORWARD);
+        GemmSpec pv = policy.spec(GemmSite.ATTN_VALUE, GemmPass.FORWARD);
+        Set<GemmRole> roles = EnumSet.noneOf(GemmRole.class);
+        List<GemmSpec> active = new ArrayList<>();
+        if (!plain(lin)) {
+            roles.addAll(GemmRole.LINEAR);
+            active.add(lin);
+        }
+        if (!plain(qk)) {
+            roles.add(GemmRole.QK);
+            active.add(qk);
+        }
+        if (!plain(pv)) {
+            roles.add(GemmRole.PV);
+            active.add(pv);
+        }
+        QuantParams none = QuantParams.P95_N15;
+        if (active.isEmpty()) {
+            return new Precision(Mode.FP32, none, none, 4, DEFAULT_STRATEGY, ALL, none, Scope.ROW, policy);
+        }
+        boolean linearsOnly = roles.equals(LINEARS);
+        if (lin.lhs() instanceof OperandSpec.LlmInt8 l && lin.rhs() instanceof OperandSpec.LlmInt8 && linearsOnly
+                && l.threshold() == LlmInt8Gemms.THRESHOLD && !lin.hadamard()) {
+            return new Precision(Mode.LLM_INT8, none, none, 8, DEFAULT_STRATEGY, roles, none, Scope.ROW, policy);
+        }
+        if (lin.lhs() instanceof OperandSpec.Fp32 && lin.rhs() instanceof OperandSpec.Gptq g && linearsOnly && !lin.hadamard()
+                && g.bits() == GptqGemms.BITS && g.group() == GptqGemms.GROUP) {
+            return new Precision(Mode.GPTQ_W4, none, none, 4, DEFAULT_STRATEGY, roles, none, Scope.ROW, policy);
+        }
+        for (GemmSpec s : active) {
+            for (OperandSpec o : List.of(s.lhs(), s.rhs())) {
+                if (o instanceof OperandSpec.LlmInt8 || o instanceof OperandSpec.Gptq) {
+                    throw new LowbitException("precision " + policy.name() + ": " + o.label()
+                            + " runs on the forward pass of the linear layers only, with its own executor's settings");
+                }
+            }
+        }
+        Precision exact = exactRtn(policy, lin, qk, pv, roles, active);
+        if (exact != null) {
+            return exact;
+        }
+        Mode format = formatMode(active);
+        if (format != null) {
+            return new Precision(format, none, none, 8, DEFAULT_STRATEGY, roles, none, Scope.ROW, policy);
+        }
+        return new Precision(Mode.FAKE, none, none, 8, DEFAULT_STRATEGY, roles, none, Scope.SEQUENCE, policy);
+    }
+
+    /** A GEMM left in float32. */
+    private static boolean plain(GemmSpec s) {
+        return s.exec() == GemmSpec.Exec.FLOAT && !s.hadamard() && s.lhs() instanceof OperandSpec.Fp32 && s.rhs() instanceof OperandSpec.Fp32;
+    }
+
+    /**
+     * The RTN executor when every active GEMM is an exact IM-Unpack GEMM on RTN codes without a Hadamard transform and
+     * the attention operands share the linear inputs' settings (P may have its own); null otherwise. The activation
+     * granularities give the {@link Scope}: TENSOR is one sequence (or (sequence, head) operand), ROW one token.
+     */
+    private static Precision exactRtn(PrecisionPolicy policy, GemmSpec lin, GemmSpec qk, GemmSpec pv, Set<GemmRole> roles,
+                                      List<GemmSpec> active) {
+        for (GemmSpec s : active) {
+            if (s.exec() != GemmSpec.Exec.IMUNPACK || s.hadamard()) {
+                return null;
+            }
+        }
+        if (!roles.containsAll(GemmRole.LINEAR)) {
+            return null;
+        }
+        QuantParams w = ((OperandSpec.Rtn) lin.rhs()).params();
+        QuantParams a = ((OperandSpec.Rtn) lin.lhs()).params();
+        QuantParams pr = roles.contains(GemmRole.PV) ? ((OperandSpec.Rtn) pv.lhs()).params() : a;
+        boolean attnRow = false;
+        for (GemmSpec s : List.of(qk, pv)) {
+            if (!active.contains(s)) {
+                continue;
+            }
+            QuantParams l = ((OperandSpec.Rtn) s.lhs()).params();
+            QuantParams r = ((OperandSpec.Rtn) s.rhs()).params();
+            if (!sameButGranularity(r, a) || (s == qk && !sameButGranularity(l, a)) || (s == pv && !sameButGranularity(l, pr))
+                    || l.granularity().kind() != r.granularity().kind()) {
+                return null;
+            }
+            attnRow = l.granularity().kind() == Granularity.Kind.ROW;
+        }
+        boolean linRow = a.granularity().kind() == Granularity.Kind.ROW;
+        Scope scope = linRow && attnRow ? Scope.ROW : linRow ? Scope.MIXED : attnRow ? null : Scope.SEQUENCE;
+        if (scope == null) {
+            return null;
+        }
+        Mode mode = w.beta() == 1 && a.beta() == 1 ? Mode.INT8 : Mode.IMUNPACK;
+        return new Precision(mode, w, a.withGranularity(Granularity.TENSOR), lin.bits(), lin.strategy(), roles,
+                pr.withGranularity(Granularity.TENSOR), scope, policy);
+    }
+
+    private static boolean sameButGranularity(QuantParams x, QuantParams y) {
+        return x.withGranularity(Granularity.TENSOR).equals(y.withGranularity(Granularity.TENSOR));
+    }
+
+    /** FP8 / MXFP8 / MXFP4 / NVFP4 when every active operand is that format (nearest-even, no Hadamard); null otherwise. */
+    private static Mode formatMode(List<GemmSpec> active) {
+        Mode mode = null;
+        for (GemmSpec s : active) {
+            if (s.exec() != GemmSpec.Exec.FLOAT || s.hadamard()) {
+                return null;
+            }
+            for (OperandSpec o : List.of(s.lhs(), s.rhs())) {
+                if (!(o instanceof OperandSpec.Format f) || f.stochastic()) {
+                    return null;
+                }
+                Mode m = f.format() == Formats.E4M3 && f.tensorScale() ? Mode.FP8
+                        : f.tensorScale() ? null
+                        : f.format() == Formats.MXFP8_E4M3 ? Mode.MXFP8
+                        : f.format() == Formats.MXFP4 ? Mode.MXFP4
+                        : f.format() == Formats.NVFP4 ? Mode.NVFP4 : null;
+                if (m == null || (mode != null && m != mode)) {
+                    return null;
+                }
+                mode = m;
+            }
+        }
+        return mode;
+    }
+
+    /**
+     * This engine's refinement of a preset on pretrained weights (what {@link #parse} returns): RTN weights get one
+     * scale per output channel, and the activations one per token on the linear inputs — int8 also per row in attention
+     * ({@link Scope#ROW}), imunpack per (sequence, head) there ({@link Scope#MIXED}), the most accurate scopes measured on
+     * MiniLM (docs/minilm.md). The other modes are returned as they are. {@code embed --weight-granularity/--scope}
+     * override it; with {@code --weight-granularity tensor --scope sequence} a precision is exactly its preset's FORWARD
+     * column.
+     */
+    public Precision pretrained() {
+        if (!rtn()) {
+            return this;
+        }
+        return withWeights(weights.withGranularity(Granularity.ROW)).withScope(mode == Mode.INT8 ? Scope.ROW : Scope.MIXED);
+    }
+
     public Precision withStrategy(UnpackStrategy s) {
-        return new Precision(mode, weights, activations, bits, s, roles, probabilities, scope);
+        return new Precision(mode, weights, activations, bits, s, roles, probabilities, scope, policy);
     }
 
     public Precision withWeights(QuantParams q) {
-        return new Precision(mode, q, activations, bits, strategy, roles, probabilities, scope);
+        return new Precision(mode, q, activations, bits, strategy, roles, probabilities, scope, policy);
     }
 
     /** Sets the activation settings and, with them, the attention probabilities'. */
     public Precision withActivations(QuantParams q) {
-        return new Precision(mode, weights, q, bits, strategy, roles, q, scope);
+        return new Precision(mode, weights, q, bits, strategy, roles, q, scope, policy);
     }
 
     public Precision withProbabilities(QuantParams q) {
-        return new Precision(mode, weights, activations, bits, strategy, roles, q, scope);
+        return new Precision(mode, weights, activations, bits, strategy, roles, q, scope, policy);
     }
 
     public Precision withScope(Scope s) {
-        return new Precision(mode, weights, activations, bits, strategy, roles, probabilities, s);
+        return new Precision(mode, weights, activations, bits, strategy, roles, probabilities, s, policy);
     }
 
     public Precision withBits(int b) {
-        return new Precision(mode, weights, activations, b, strategy, roles, probabilities, scope);
+        return new Precision(mode, weights, activations, b, strategy, roles, probabilities, scope, policy);
     }
 
     public Precision withRoles(Set<GemmRole> r) {
-        return new Precision(mode, weights, activations, bits, strategy, r, probabilities, scope);
+        return new Precision(mode, weights, activations, bits, strategy, r, probabilities, scope, policy);
     }
 
     /** Whether the GEMM {@code role} runs in low bits. */
@@ -267,8 +444,9 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         return mode == Mode.IMUNPACK || mode == Mode.INT8;
     }
 
+    /** The preset's name ({@code imunpack:31}, {@code rtn-clip} …), or the mode's label for a precision built by hand. */
     public String label() {
-        return mode.label();
+        return policy != null ? policy.name() : mode.label();
     }
 
     /** Whether b is chosen per GEMM ({@link #AUTO_BITS}). */

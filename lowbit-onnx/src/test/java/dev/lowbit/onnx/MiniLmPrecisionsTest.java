@@ -197,8 +197,13 @@ class MiniLmPrecisionsTest {
     @Test
     void everyPrecisionParses() {
         for (Precision.Mode m : Precision.Mode.values()) {
-            assertThat(Precision.parse(m.label(), null).mode()).isEqualTo(m);
+            if (m != Precision.Mode.FAKE) {
+                assertThat(Precision.parse(m.label(), null).mode()).isEqualTo(m);
+            }
         }
+        assertThat(Precision.parse("imunpack-sim", null).mode()).isEqualTo(Precision.Mode.FAKE);
+        assertThat(Precision.parse("imunpack-fwd", null).mode()).isEqualTo(Precision.Mode.IMUNPACK); // same forward column
+        assertThat(Precision.parse("imunpack:31", null).weights().levels()).isEqualTo(31);
         assertThatThrownBy(() -> Precision.parse("fp4", null)).isInstanceOf(LowbitException.class).hasMessageContaining("nvfp4");
         assertThatThrownBy(() -> Precision.parse("llm-int8", null).withRoles(java.util.EnumSet.allOf(GemmRole.class)))
                 .isInstanceOf(LowbitException.class).hasMessageContaining("linear layers only");

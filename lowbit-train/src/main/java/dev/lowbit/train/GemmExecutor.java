@@ -14,7 +14,8 @@ import dev.lowbit.policy.GemmKey;
 import dev.lowbit.policy.GemmPass;
 import dev.lowbit.policy.GemmSite;
 import dev.lowbit.policy.GemmSpec;
-import dev.lowbit.policy.MatmulPolicy;
+import dev.lowbit.policy.PrecisionPolicy;
+import dev.lowbit.policy.ScaleScope;
 import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.quant.QuantParams;
@@ -31,7 +32,10 @@ import java.util.TreeMap;
  * fractions. Used from one thread; the backend parallelizes inside a GEMM.
  */
 public final class GemmExecutor implements Matmul {
-    private final MatmulPolicy policy;
+    /** What a per-tensor scale covers here: a GEMM call's whole operand (the batch's tokens; one (sequence, head) in attention). */
+    public static final ScaleScope SCALE_SCOPE = ScaleScope.BATCH;
+
+    private final PrecisionPolicy policy;
     private final GemmBackend backend;
     private final Map<String, RoleStats> stats = new TreeMap<>();
     /** RTN codes of this step's operands ({@link StepCodeCache}). */
@@ -45,7 +49,7 @@ public final class GemmExecutor implements Matmul {
 
     private final QuantizerParams qparams = new QuantizerParams();
 
-    public GemmExecutor(MatmulPolicy policy, GemmBackend backend) {
+    public GemmExecutor(PrecisionPolicy policy, GemmBackend backend) {
         this.policy = policy;
         this.backend = backend;
     }
@@ -58,7 +62,7 @@ public final class GemmExecutor implements Matmul {
         return qparams;
     }
 
-    public MatmulPolicy policy() {
+    public PrecisionPolicy policy() {
         return policy;
     }
 
@@ -465,19 +469,13 @@ public final class GemmExecutor implements Matmul {
         return -1;
     }
 
-    /** The largest power of two up to 64 dividing k. */
+    /** The largest power of two up to 64 dividing k ({@link HadamardQuantizer#blockFor}). */
     static int hadamardBlock(int k) {
-        int b = 64;
-        while (b > 1 && k % b != 0) {
-            b >>= 1;
-        }
-        return b;
+        return HadamardQuantizer.blockFor(k);
     }
 
     private static FloatMatrix hadamard(FloatMatrix m, int block) {
-        double[] d = Sqnr.toDouble(m);
-        HadamardQuantizer.transformRowsInPlace(d, m.rows(), m.cols(), block);
-        return FloatMatrix.ofDoubles(d, m.rows(), m.cols());
+        return HadamardQuantizer.transformRows(m, block);
     }
 
 }

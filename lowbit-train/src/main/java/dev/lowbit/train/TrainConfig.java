@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.policy.Presets;
 import dev.lowbit.LowbitException;
 import java.nio.file.Path;
 
@@ -8,7 +9,7 @@ import java.nio.file.Path;
  * thread count.
  *
  * @param task {@code kjv-gpt} or {@code fashion-vit}
- * @param policy a recipe name from {@link Recipes}
+ * @param policy a recipe name from {@link Presets}
  * @param bits IM-Unpack bit-width for the {@code imunpack} recipe (0: chosen per GEMM, {@code FastImUnpack.AUTO_BITS})
  * @param evalEvery validation every this many steps (and at the end)
  * @param evalBatches batches per validation
@@ -39,7 +40,13 @@ public record TrainConfig(String task, String policy, int steps, long seed, int 
         if (!(lr > 0)) {
             throw new LowbitException("--lr must be positive, got " + lr);
         }
-        Recipes.byName(policy, bits); // validates the name and bits
+        for (String name : policy.split(",")) {
+            if (Presets.inferenceOnly(name.strip())) {
+                throw new LowbitException("policy '" + name.strip() + "' is inference-only (it needs a pretrained model: "
+                        + "./lowbit embed --precision " + name.strip() + "); train with int8, imunpack, fp8, ... instead");
+            }
+        }
+        Presets.byName(policy, bits); // validates the name and bits
     }
 
     private static void positive(String what, long v) {

@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.policy.Presets;
 import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Ops;
 import dev.lowbit.autograd.Tensor;
@@ -46,8 +47,8 @@ public final class Trainer {
     }
 
     public static RunResult run(TrainConfig c, GemmBackend backend, boolean resume, Listener listener) {
-        GemmExecutor ex = new GemmExecutor(Recipes.byName(c.policy(), c.bits(), c.steps(), c.layers()), backend);
-        GemmExecutor fp32 = new GemmExecutor(Recipes.byName("fp32", c.bits()), backend);
+        GemmExecutor ex = new GemmExecutor(Presets.byName(c.policy(), c.bits(), c.steps(), c.layers()), backend);
+        GemmExecutor fp32 = new GemmExecutor(Presets.byName("fp32", c.bits()), backend);
         fp32.setRecording(false);
         Task task = c.task().equals("kjv-gpt") ? new GptTask(c) : new VitTask(c);
         Model model = task.model();

@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.lowbit.gemm.ScalarGemmBackend;
 import dev.lowbit.train.GemmExecutor;
-import dev.lowbit.train.Recipes;
+import dev.lowbit.policy.Presets;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class OpsGradTest {
-    static final GemmExecutor FP32 = new GemmExecutor(Recipes.byName("fp32", 4), new ScalarGemmBackend());
+    static final GemmExecutor FP32 = new GemmExecutor(Presets.byName("fp32", 4), new ScalarGemmBackend());
 
     static Tensor param(String name, int rows, int cols, long seed, double scale) {
         float[] d = new float[rows * cols];

@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.policy.Presets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -8,7 +9,7 @@ import dev.lowbit.policy.GemmKey;
 import dev.lowbit.policy.GemmPass;
 import dev.lowbit.policy.GemmSite;
 import dev.lowbit.policy.GemmSpec;
-import dev.lowbit.policy.MatmulPolicy;
+import dev.lowbit.policy.PrecisionPolicy;
 import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.LowbitException;
 import dev.lowbit.autograd.Tensor;
@@ -24,12 +25,12 @@ import org.junit.jupiter.api.Test;
 /** Learned LSQ steps (int4-hq): the step gradient, the operand gradient, the policy's parameter registry. */
 class LsqTest {
     /** Forward Hadamard + learned LSQ on both operands; backward with float32 gradients against the saved operands. */
-    static MatmulPolicy lsqPolicy() {
+    static PrecisionPolicy lsqPolicy() {
         Map<GemmKey, GemmSpec> m = new HashMap<>();
         m.put(GemmKey.of(GemmSite.LINEAR, GemmPass.FORWARD), GemmSpec.fake(new OperandSpec.LsqLearned(), new OperandSpec.LsqLearned()).withHadamard());
         m.put(GemmKey.of(GemmSite.LINEAR, GemmPass.GRAD_INPUT), GemmSpec.fake(OperandSpec.FP32, new OperandSpec.Saved()));
         m.put(GemmKey.of(GemmSite.LINEAR, GemmPass.GRAD_WEIGHT), GemmSpec.fake(OperandSpec.FP32, new OperandSpec.Saved()));
-        return new MatmulPolicy("lsq-test", m);
+        return new PrecisionPolicy("lsq-test", m);
     }
 
     /** x·blkdiag(H_block) in float64 from the Sylvester entries (−1)^popcount(i∧j)/√block. */
@@ -256,8 +257,8 @@ class LsqTest {
         FloatMatrix b = RandomMatrices.studentT(9, 40, 3, 2);
         FloatMatrix dc = RandomMatrices.gaussian(12, 9, 3);
         for (String name : new String[] {"fp32", "imunpack", "int8", "mxfp8", "nvfp4"}) {
-            GemmExecutor e1 = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred());
-            GemmExecutor e2 = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred());
+            GemmExecutor e1 = new GemmExecutor(Presets.byName(name, 0), GemmBackends.preferred());
+            GemmExecutor e2 = new GemmExecutor(Presets.byName(name, 0), GemmBackends.preferred());
             GemmExecutor.Forward f = e1.forward(GemmSite.LINEAR, "t", a, b);
             assertArrayEquals(e2.gemm(GemmSite.LINEAR, GemmPass.FORWARD, "t", a, b).data(), f.out().data(), name);
             assertArrayEquals(e2.gemm(GemmSite.LINEAR, GemmPass.GRAD_INPUT, "t", GemmLayout.NN, dc, b).data(), f.gradLhs(dc).data(), name);
@@ -270,12 +271,12 @@ class LsqTest {
     void policiesMustGiveLearnedStepsABackwardThatReusesTheForwardOperand() {
         Map<GemmKey, GemmSpec> m = new HashMap<>();
         m.put(GemmKey.of(GemmSite.LINEAR, GemmPass.FORWARD), GemmSpec.fake(new OperandSpec.LsqLearned(), OperandSpec.FP32));
-        assertThatThrownBy(() -> new MatmulPolicy("bad", m)).isInstanceOf(LowbitException.class)
+        assertThatThrownBy(() -> new PrecisionPolicy("bad", m)).isInstanceOf(LowbitException.class)
                 .hasMessageContaining("output learns LSQ steps, so grad-input must reuse");
         Map<GemmKey, GemmSpec> m2 = new HashMap<>();
         m2.put(GemmKey.of(GemmSite.LINEAR, GemmPass.GRAD_INPUT), GemmSpec.fake(OperandSpec.FP32, new OperandSpec.LsqLearned()));
-        assertThatThrownBy(() -> new MatmulPolicy("bad", m2)).isInstanceOf(LowbitException.class).hasMessageContaining("backward role");
-        GemmExecutor ex = new GemmExecutor(Recipes.byName("int4-hq", 0), GemmBackends.preferred());
+        assertThatThrownBy(() -> new PrecisionPolicy("bad", m2)).isInstanceOf(LowbitException.class).hasMessageContaining("backward role");
+        GemmExecutor ex = new GemmExecutor(Presets.byName("int4-hq", 0), GemmBackends.preferred());
         assertThatThrownBy(() -> ex.gemm(GemmSite.LINEAR, GemmPass.GRAD_INPUT, "h0.ffn.1", GemmLayout.NN, RandomMatrices.gaussian(4, 8, 1), RandomMatrices.gaussian(8, 16, 2)))
                 .isInstanceOf(LowbitException.class).hasMessageContaining("h0.ffn.1 grad-input reuses its forward GEMM's quantized operand");
     }
@@ -311,18 +312,18 @@ class LsqTest {
      */
     @Test
     void int4HqKeepsTheGptCausal() {
-        assertThat(causalLeak(Recipes.byName("int4-hq", 0))).isZero();
-        Map<GemmKey, GemmSpec> m = new HashMap<>(Recipes.byName("int4-hq", 0).specs());
+        assertThat(causalLeak(Presets.byName("int4-hq", 0))).isZero();
+        Map<GemmKey, GemmSpec> m = new HashMap<>(Presets.byName("int4-hq", 0).specs());
         m.put(GemmKey.of(GemmSite.ATTN_VALUE, GemmPass.FORWARD), m.get(GemmKey.of(GemmSite.ATTN_VALUE, GemmPass.FORWARD)).withHadamard());
-        assertThat(causalLeak(new MatmulPolicy("hadamard-on-pv", m))).isPositive();
+        assertThat(causalLeak(new PrecisionPolicy("hadamard-on-pv", m))).isPositive();
     }
 
     /** How many logits before the last position change when only the last token changes. */
-    static int causalLeak(MatmulPolicy p) {
+    static int causalLeak(PrecisionPolicy p) {
         int t = 16;
         Gpt gpt = new Gpt(new Gpt.Config(20, t, 1, 32, 2), 5);
         GemmExecutor ex = new GemmExecutor(p, GemmBackends.preferred());
-        GemmExecutor fp32 = new GemmExecutor(Recipes.byName("fp32", 0), GemmBackends.preferred());
+        GemmExecutor fp32 = new GemmExecutor(Presets.byName("fp32", 0), GemmBackends.preferred());
         int[] a = new int[t];
         for (int i = 0; i < t; i++) {
             a[i] = (i * 7 + 3) % 20;

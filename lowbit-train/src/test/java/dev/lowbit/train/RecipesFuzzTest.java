@@ -1,11 +1,12 @@
 package dev.lowbit.train;
 
+import dev.lowbit.policy.Presets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.lowbit.policy.GemmKey;
-import dev.lowbit.policy.MatmulPolicy;
+import dev.lowbit.policy.PrecisionPolicy;
 import dev.lowbit.LowbitException;
 
 /**
@@ -21,9 +22,9 @@ class RecipesFuzzTest {
         long steps = data.consumeLong();
         int layers = data.consumeInt();
         String name = data.consumeRemainingAsString();
-        MatmulPolicy p;
+        PrecisionPolicy p;
         try {
-            p = Recipes.byName(name, bits, steps, layers);
+            p = Presets.byName(name, bits, steps, layers);
         } catch (LowbitException e) {
             assertThat(e.getMessage()).isNotBlank().doesNotContain("\n").doesNotContain("\r");
             assertThat(e.getMessage().length()).isLessThanOrEqualTo(LowbitException.MAX_LENGTH);

@@ -1,5 +1,6 @@
 package dev.lowbit.train;
 
+import dev.lowbit.policy.Presets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -8,7 +9,7 @@ import dev.lowbit.policy.GemmKey;
 import dev.lowbit.policy.GemmPass;
 import dev.lowbit.policy.GemmSite;
 import dev.lowbit.policy.GemmSpec;
-import dev.lowbit.policy.MatmulPolicy;
+import dev.lowbit.policy.PrecisionPolicy;
 import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.GemmBackend;
@@ -34,7 +35,7 @@ class TrainingTest {
     /** Every role's IM-Unpack GEMM gives exactly (float) of the int64 GEMM of the codes over the scales. */
     @Test
     void imunpackGemmsAreBitIdenticalToTheLongReference() {
-        MatmulPolicy p = Recipes.byName("imunpack", 4);
+        PrecisionPolicy p = Presets.byName("imunpack", 4);
         GemmExecutor ex = new GemmExecutor(p, GemmBackends.preferred());
         FloatMatrix a = RandomMatrices.outlierChannels(12, 40, 2, 30, 1);
         FloatMatrix b = RandomMatrices.studentT(9, 40, 3, 2);
@@ -66,8 +67,8 @@ class TrainingTest {
         FloatMatrix bt = dev.lowbit.autograd.Ops.transpose(b);
         for (String name : new String[] {"fp32", "imunpack", "int8", "mxfp8"}) {
             for (GemmKey role : GemmKey.ALL) {
-                float[] expected = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred()).gemm(role.site(), role.pass(), "t", a, b).data();
-                GemmExecutor ex = new GemmExecutor(Recipes.byName(name, 0), GemmBackends.preferred());
+                float[] expected = new GemmExecutor(Presets.byName(name, 0), GemmBackends.preferred()).gemm(role.site(), role.pass(), "t", a, b).data();
+                GemmExecutor ex = new GemmExecutor(Presets.byName(name, 0), GemmBackends.preferred());
                 for (int rep = 0; rep < 2; rep++) {
                     assertArrayEquals(expected, ex.gemm(role.site(), role.pass(), "t", dev.lowbit.gemm.GemmLayout.NN, a, bt).data(), name + " NN " + role);
                     assertArrayEquals(expected, ex.gemm(role.site(), role.pass(), "t", dev.lowbit.gemm.GemmLayout.TN, at, bt).data(), name + " TN " + role);
@@ -93,8 +94,8 @@ class TrainingTest {
         double[] sqnr = new double[3];
         String[] names = {"imunpack", "imunpack:63", "fp8"};
         for (int r = 0; r < names.length; r++) {
-            GemmExecutor plain = new GemmExecutor(Recipes.byName(names[r], 0), GemmBackends.preferred());
-            GemmExecutor probed = new GemmExecutor(Recipes.byName(names[r], 0), GemmBackends.preferred());
+            GemmExecutor plain = new GemmExecutor(Presets.byName(names[r], 0), GemmBackends.preferred());
+            GemmExecutor probed = new GemmExecutor(Presets.byName(names[r], 0), GemmBackends.preferred());
             probed.setProbe(true);
             float[] want = plain.gemm(GemmSite.LINEAR, GemmPass.FORWARD, "h0.ffn.1", a, b).data();
             float[] got = probed.gemm(GemmSite.LINEAR, GemmPass.FORWARD, "h0.ffn.1", a, b).data();
@@ -119,7 +120,7 @@ class TrainingTest {
             assertThat(sqnr[r]).as(names[r]).isCloseTo(10 * Math.log10(signal / noise), org.assertj.core.data.Offset.offset(0.05));
         }
         assertThat(sqnr[1]).isGreaterThan(sqnr[0] + 6); // 63 levels: two more bits than 15
-        GemmExecutor fp32 = new GemmExecutor(Recipes.byName("fp32", 0), GemmBackends.preferred());
+        GemmExecutor fp32 = new GemmExecutor(Presets.byName("fp32", 0), GemmBackends.preferred());
         fp32.setProbe(true);
         fp32.gemm(GemmSite.LINEAR, GemmPass.FORWARD, "t", a, b);
         assertThat(fp32.stats().get("output").probes()).isZero(); // float32 is its own reference
@@ -134,7 +135,7 @@ class TrainingTest {
 
     @Test
     void aNonFiniteOperandIsAnErrorNamingTheGemm() {
-        GemmExecutor ex = new GemmExecutor(Recipes.byName("imunpack", 0), GemmBackends.preferred());
+        GemmExecutor ex = new GemmExecutor(Presets.byName("imunpack", 0), GemmBackends.preferred());
         FloatMatrix a = RandomMatrices.gaussian(6, 8, 1);
         a.set(4, 2, Float.POSITIVE_INFINITY);
         assertThatThrownBy(() -> ex.gemm(GemmSite.LINEAR, GemmPass.GRAD_INPUT, "h1.ffn.2", dev.lowbit.gemm.GemmLayout.NN, a, RandomMatrices.gaussian(8, 5, 2)))
@@ -196,7 +197,10 @@ class TrainingTest {
 
     @Test
     void everyRecipeTrainsDeterministically() {
-        for (String name : Recipes.describe().keySet()) {
+        for (String name : Presets.describe().keySet()) {
+            if (Presets.inferenceOnly(name)) {
+                continue;
+            }
             RunResult a = Trainer.run(tiny(name, 4, null, 0), GemmBackends.preferred(), false, null);
             RunResult b = Trainer.run(tiny(name, 4, null, 0), GemmBackends.preferred(), false, null);
             assertArrayEquals(a.trainLoss(), b.trainLoss(), name);
@@ -227,19 +231,19 @@ class TrainingTest {
     /** {@code imunpack:31}: forward RTN codes of 31 levels, gradients unchanged; bad names are one-line errors. */
     @Test
     void forwardLevelsAfterAColon() {
-        MatmulPolicy p = Recipes.byName("imunpack:31", 0);
+        PrecisionPolicy p = Presets.byName("imunpack:31", 0);
         assertThat(((OperandSpec.Rtn) p.spec(GemmSite.LINEAR, GemmPass.FORWARD).lhs()).params().levels()).isEqualTo(31);
-        assertThat(((OperandSpec.Rtn) p.spec(GemmSite.LINEAR, GemmPass.GRAD_INPUT).lhs()).params()).isEqualTo(Recipes.BWD);
+        assertThat(((OperandSpec.Rtn) p.spec(GemmSite.LINEAR, GemmPass.GRAD_INPUT).lhs()).params()).isEqualTo(Presets.BWD);
         assertThat(((OperandSpec.Rtn) p.spec(GemmSite.LINEAR, GemmPass.GRAD_INPUT).rhs()).params().levels()).isEqualTo(31);
         assertThat(p.spec(GemmSite.LINEAR, GemmPass.FORWARD).exec()).isEqualTo(GemmSpec.Exec.IMUNPACK);
-        assertThat(((OperandSpec.Rtn) Recipes.byName("rtn-clip:7", 0).spec(GemmSite.LINEAR, GemmPass.FORWARD).lhs()).params().clip()).isTrue();
-        assertThat(Recipes.byName("imunpack:15", 0).specs()).isEqualTo(Recipes.byName("imunpack", 0).specs());
-        assertThat(Recipes.byName("imunpack-sim:15", 0).specs()).isEqualTo(Recipes.byName("imunpack-sim", 0).specs());
-        assertThat(Recipes.byName("imunpack-fwd:15", 0).specs()).isEqualTo(Recipes.byName("imunpack-fwd", 0).specs());
-        assertThat(Recipes.byName("rtn-clip:15", 0).specs()).isEqualTo(Recipes.byName("rtn-clip", 0).specs());
-        assertThatThrownBy(() -> Recipes.byName("fp32:31", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("take forward levels");
-        assertThatThrownBy(() -> Recipes.byName("imunpack:16", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("odd integer");
-        assertThatThrownBy(() -> Recipes.byName("imunpack:x", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("odd integer");
+        assertThat(((OperandSpec.Rtn) Presets.byName("rtn-clip:7", 0).spec(GemmSite.LINEAR, GemmPass.FORWARD).lhs()).params().clip()).isTrue();
+        assertThat(Presets.byName("imunpack:15", 0).specs()).isEqualTo(Presets.byName("imunpack", 0).specs());
+        assertThat(Presets.byName("imunpack-sim:15", 0).specs()).isEqualTo(Presets.byName("imunpack-sim", 0).specs());
+        assertThat(Presets.byName("imunpack-fwd:15", 0).specs()).isEqualTo(Presets.byName("imunpack-fwd", 0).specs());
+        assertThat(Presets.byName("rtn-clip:15", 0).specs()).isEqualTo(Presets.byName("rtn-clip", 0).specs());
+        assertThatThrownBy(() -> Presets.byName("fp32:31", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("take forward levels");
+        assertThatThrownBy(() -> Presets.byName("imunpack:16", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("odd integer");
+        assertThatThrownBy(() -> Presets.byName("imunpack:x", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("odd integer");
         RunResult r = Trainer.run(tiny("imunpack:31", 2, null, 0), GemmBackends.preferred(), false, null);
         assertThat(r.trainLoss()).hasSize(2);
         assertThat(r.config().policy()).isEqualTo("imunpack:31");

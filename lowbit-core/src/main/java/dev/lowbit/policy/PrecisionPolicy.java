@@ -9,8 +9,8 @@ import java.util.Map;
  * A {@link GemmSpec} for every GEMM of a training step ({@link GemmKey}: site and pass; missing keys run in
  * float32); immutable, resolved once per training run. {@link #specs()} iterates in {@link GemmKey#ALL} order.
  */
-public record MatmulPolicy(String name, Map<GemmKey, GemmSpec> specs) {
-    public MatmulPolicy {
+public record PrecisionPolicy(String name, Map<GemmKey, GemmSpec> specs) {
+    public PrecisionPolicy {
         Map<GemmKey, GemmSpec> m = new LinkedHashMap<>();
         for (GemmKey k : GemmKey.ALL) {
             m.put(k, specs.getOrDefault(k, GemmSpec.FP32));
@@ -69,11 +69,11 @@ public record MatmulPolicy(String name, Map<GemmKey, GemmSpec> specs) {
     }
 
     /** The same spec for every forward pass and another for every gradient pass. */
-    public static MatmulPolicy uniform(String name, GemmSpec forward, GemmSpec backward) {
+    public static PrecisionPolicy uniform(String name, GemmSpec forward, GemmSpec backward) {
         Map<GemmKey, GemmSpec> m = new LinkedHashMap<>();
         for (GemmKey k : GemmKey.ALL) {
             m.put(k, k.isBackward() ? backward : forward);
         }
-        return new MatmulPolicy(name, m);
+        return new PrecisionPolicy(name, m);
     }
 }

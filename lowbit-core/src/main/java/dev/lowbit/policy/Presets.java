@@ -1,4 +1,4 @@
-package dev.lowbit.train;
+package dev.lowbit.policy;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.format.Formats;
@@ -8,7 +8,7 @@ import dev.lowbit.policy.GemmKey;
 import dev.lowbit.policy.GemmPass;
 import dev.lowbit.policy.GemmSite;
 import dev.lowbit.policy.GemmSpec;
-import dev.lowbit.policy.MatmulPolicy;
+import dev.lowbit.policy.PrecisionPolicy;
 import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.quant.FastSchedule;
 import dev.lowbit.quant.QuantParams;
@@ -19,7 +19,11 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Named training policies. Gradient passes quantize the gradient (left operand) with their own settings
+ * The named precision presets: one {@link PrecisionPolicy} per name, shared by {@code ./lowbit train --policy NAME}
+ * (every column: forward and gradient passes) and {@code ./lowbit embed --precision NAME} (the FORWARD column, see
+ * {@code nn.Precision}), so a name means the same quantization in both. Two presets are inference-only
+ * ({@code llm-int8}, {@code gptq-w4}: their operand specs need a pretrained model — outlier columns of real activations,
+ * GPTQ's calibration Hessians); training rejects them with a one-line error. Gradient passes quantize the gradient (left operand) with their own settings
  * and the saved forward operand (right) with the forward settings, as in the IM-Unpack training code.
  *
  * <p>Training tensors can be mostly zero (the gradient below a CLS-token readout reaches one row in
@@ -30,13 +34,30 @@ import java.util.TreeSet;
  * GEMMs lossless when heavy hitters are kept, but gradients need many more levels — p95 / 16383 reaches
  * FP32 parity, 15 levels diverges.
  */
-public final class Recipes {
+public final class Presets {
     /** Forward RTN setting of the IM-Unpack recipes. */
     public static final QuantParams FWD = QuantParams.P95_N15.withNonZeroAlpha(true);
     /** Backward (gradient) RTN setting: 16383 levels, heavy hitters kept. */
     public static final QuantParams BWD = new QuantParams(0.95, 16383, Granularity.TENSOR, false, true);
 
-    private Recipes() {}
+    /** Absmax INT8 of the {@code int8} preset: beta 1, 254 levels (codes in [−127, 127]), percentile over non-zeros. */
+    public static final QuantParams INT8 = QuantParams.of(1.0, 254).withNonZeroAlpha(true);
+
+    /** Presets that only a pretrained model can run (their forward operand specs need real activations or calibration). */
+    public static final Set<String> INFERENCE_ONLY = Set.of("llm-int8", "gptq-w4");
+
+    private Presets() {}
+
+    /** {@code spec} on the forward pass of the linear layers; every other GEMM (attention, all gradients) in float32. */
+    private static PrecisionPolicy linearsOnly(String name, GemmSpec spec) {
+        return new PrecisionPolicy(name, Map.of(GemmKey.of(GemmSite.LINEAR, GemmPass.FORWARD), spec));
+    }
+
+    /** Whether {@code name} (with or without {@code :L}) is an inference-only preset. */
+    public static boolean inferenceOnly(String name) {
+        int colon = name.indexOf(':');
+        return INFERENCE_ONLY.contains(colon < 0 ? name : name.substring(0, colon));
+    }
 
     private static OperandSpec fmt(NumberFormat f, boolean tensorScale, boolean stochastic) {
         return new OperandSpec.Format(f, tensorScale, stochastic);
@@ -50,7 +71,7 @@ public final class Recipes {
         m.put("imunpack-sim", "the same quantization simulated in float (fake-quant), for speed comparisons");
         m.put("imunpack-fwd", "imunpack's forward GEMMs only; gradients in float32 against the quantized forward operands (ablation)");
         m.put("rtn-clip", "RTN p95/15 forward with heavy hitters clipped (the ablation), gradients as imunpack");
-        m.put("int8", "absmax INT8 (beta 1, 255 levels) forward and backward");
+        m.put("int8", "absmax INT8 (beta 1, 254 levels: codes in [-127, 127]) forward and backward, executed as exact int GEMMs");
         m.put("rtn-15", "RTN p95/15 forward and backward, heavy hitters kept (gradients with too few levels)");
         m.put("int4-hq", "INT4 training paper: Hadamard + INT4 forward with learned LSQ steps, bit splitting + leverage-score sampling for gradients");
         m.put("int4-hq-linear", "int4-hq on the linear layers only, attention GEMMs in float32 (as the INT4 paper's code)");
@@ -59,11 +80,13 @@ public final class Recipes {
         m.put("mxfp4", "OCP MXFP4 (E2M1) forward, MXFP8 E5M2 gradients");
         m.put("nvfp4", "NVFP4 (E2M1, 16-blocks, E4M3 block scale, FP32 tensor scale) everywhere; gradients stochastically rounded, Hadamard on grad-weight GEMMs");
         m.put("bfp-fast", "FAST-style block floating point (16-blocks, stochastic rounding), mantissa 2 -> 4 -> 6 bits over training");
+        m.put("llm-int8", "LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8, on the linears (inference only)");
+        m.put("gptq-w4", "GPTQ 4-bit weights (groups of 128) calibrated on built-in text, fp32 activations (inference only)");
         return m;
     }
 
-    /** Recipes whose forward RTN levels {@code NAME:L} may set (15 by default). */
-    static final Set<String> LEVELS_RECIPES = Set.of("imunpack", "imunpack-sim", "imunpack-fwd", "rtn-clip");
+    /** Presets whose forward RTN levels {@code NAME:L} may set (15 by default). */
+    public static final Set<String> LEVELS_RECIPES = Set.of("imunpack", "imunpack-sim", "imunpack-fwd", "rtn-clip");
 
     /**
      * The forward RTN setting of {@code NAME:L} (e.g. {@code imunpack:31}: p95, heavy hitters kept, L levels, odd,
@@ -91,34 +114,36 @@ public final class Recipes {
     }
 
     /** The policy for a recipe name; {@code bits} is the IM-Unpack bit-width. */
-    public static MatmulPolicy byName(String name, int bits) {
+    public static PrecisionPolicy byName(String name, int bits) {
         return byName(name, bits, 1, 1);
     }
 
     /** As {@link #byName(String, int)}; {@code steps} and {@code layers} shape schedule-based recipes (bfp-fast). */
-    public static MatmulPolicy byName(String name, int bits, long steps, int layers) {
+    public static PrecisionPolicy byName(String name, int bits, long steps, int layers) {
         int colon = name.indexOf(':');
         String base = colon < 0 ? name : name.substring(0, colon);
         QuantParams fwdParams = forwardParams(name, base);
         OperandSpec fwd = new OperandSpec.Rtn(fwdParams);
         OperandSpec bwd = new OperandSpec.Rtn(BWD);
         return switch (base) {
-            case "fp32" -> MatmulPolicy.uniform(name, GemmSpec.FP32, GemmSpec.FP32);
-            case "imunpack" -> MatmulPolicy.uniform(name,
+            case "fp32" -> PrecisionPolicy.uniform(name, GemmSpec.FP32, GemmSpec.FP32);
+            case "imunpack" -> PrecisionPolicy.uniform(name,
                     GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.imunpack(bwd, fwd, bits));
-            case "imunpack-sim" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(bwd, fwd));
+            case "imunpack-sim" -> PrecisionPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(bwd, fwd));
             // the ablation of measurements.md's second row: forward as imunpack, gradients in float32 against the
             // forward's quantized partner operand (straight-through), as fake quantization with FP32 backward does
-            case "imunpack-fwd" -> MatmulPolicy.uniform(name, GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.fake(OperandSpec.FP32, fwd));
+            case "imunpack-fwd" -> PrecisionPolicy.uniform(name, GemmSpec.imunpack(fwd, fwd, bits), GemmSpec.fake(OperandSpec.FP32, fwd));
             case "rtn-clip" -> {
                 OperandSpec clip = new OperandSpec.Rtn(fwdParams.withClip(true));
-                yield MatmulPolicy.uniform(name, GemmSpec.fake(clip, clip), GemmSpec.fake(bwd, clip));
+                yield PrecisionPolicy.uniform(name, GemmSpec.fake(clip, clip), GemmSpec.fake(bwd, clip));
             }
             case "int8" -> {
-                OperandSpec i8 = new OperandSpec.Rtn(QuantParams.of(1.0, 255).withNonZeroAlpha(true));
-                yield MatmulPolicy.uniform(name, GemmSpec.fake(i8, i8), GemmSpec.fake(i8, i8));
+                // beta 1 and 254 levels: s = 127/max|x|, every code in [-127, 127] (255 levels would round the maximum to
+                // ±128, not an int8); executed exactly on the integer codes (b = 8: nothing to unpack)
+                OperandSpec i8 = new OperandSpec.Rtn(INT8);
+                yield PrecisionPolicy.uniform(name, GemmSpec.imunpack(i8, i8, bits), GemmSpec.imunpack(i8, i8, bits));
             }
-            case "rtn-15" -> MatmulPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(fwd, fwd));
+            case "rtn-15" -> PrecisionPolicy.uniform(name, GemmSpec.fake(fwd, fwd), GemmSpec.fake(fwd, fwd));
             case "int4-hq" -> {
                 // forward: Hadamard, then INT4 with a learned LSQ step per (layer, role, operand); backward: the
                 // gradient bit-split + leverage-score sampled against the forward's saved INT4 operand.
@@ -135,7 +160,7 @@ public final class Recipes {
                             ? GemmSpec.fake(new OperandSpec.BitSplitLss(gradWeight), new OperandSpec.Saved())
                             : r.site() == GemmSite.ATTN_VALUE ? f : f.withHadamard());
                 }
-                yield new MatmulPolicy(name, m);
+                yield new PrecisionPolicy(name, m);
             }
             case "int4-hq-linear" -> {
                 // int4-hq on the linear layers only; QKᵀ and P·V (and their gradients) in float32, as in the
@@ -146,13 +171,13 @@ public final class Recipes {
                         m.put(r, GemmSpec.FP32);
                     }
                 }
-                yield new MatmulPolicy(name, m);
+                yield new PrecisionPolicy(name, m);
             }
-            case "fp8" -> MatmulPolicy.uniform(name, GemmSpec.fake(fmt(Formats.E4M3, true, false), fmt(Formats.E4M3, true, false)),
+            case "fp8" -> PrecisionPolicy.uniform(name, GemmSpec.fake(fmt(Formats.E4M3, true, false), fmt(Formats.E4M3, true, false)),
                     GemmSpec.fake(fmt(Formats.E5M2, true, false), fmt(Formats.E4M3, true, false)));
-            case "mxfp8" -> MatmulPolicy.uniform(name, GemmSpec.fake(fmt(Formats.MXFP8_E4M3, false, false), fmt(Formats.MXFP8_E4M3, false, false)),
+            case "mxfp8" -> PrecisionPolicy.uniform(name, GemmSpec.fake(fmt(Formats.MXFP8_E4M3, false, false), fmt(Formats.MXFP8_E4M3, false, false)),
                     GemmSpec.fake(fmt(Formats.MXFP8_E5M2, false, false), fmt(Formats.MXFP8_E4M3, false, false)));
-            case "mxfp4" -> MatmulPolicy.uniform(name, GemmSpec.fake(fmt(Formats.MXFP4, false, false), fmt(Formats.MXFP4, false, false)),
+            case "mxfp4" -> PrecisionPolicy.uniform(name, GemmSpec.fake(fmt(Formats.MXFP4, false, false), fmt(Formats.MXFP4, false, false)),
                     GemmSpec.fake(fmt(Formats.MXFP8_E5M2, false, false), fmt(Formats.MXFP8_E5M2, false, false)));
             case "nvfp4" -> {
                 OperandSpec nv = fmt(Formats.NVFP4, false, false);
@@ -162,12 +187,15 @@ public final class Recipes {
                     GemmSpec s = r.isBackward() ? GemmSpec.fake(nvSr, nv) : GemmSpec.fake(nv, nv);
                     m.put(r, r.site() == GemmSite.LINEAR && r.pass() == GemmPass.GRAD_WEIGHT ? s.withHadamard() : s);
                 }
-                yield new MatmulPolicy(name, m);
+                yield new PrecisionPolicy(name, m);
             }
             case "bfp-fast" -> {
                 OperandSpec bfp = new OperandSpec.Bfp(new FastSchedule(2, 6, 2, Math.max(1, steps), Math.max(1, layers), 1));
-                yield MatmulPolicy.uniform(name, GemmSpec.fake(bfp, bfp), GemmSpec.fake(bfp, bfp));
+                yield PrecisionPolicy.uniform(name, GemmSpec.fake(bfp, bfp), GemmSpec.fake(bfp, bfp));
             }
+            case "llm-int8" -> linearsOnly(name, GemmSpec.fake(new OperandSpec.LlmInt8(OperandSpec.LlmInt8.THRESHOLD),
+                    new OperandSpec.LlmInt8(OperandSpec.LlmInt8.THRESHOLD)));
+            case "gptq-w4" -> linearsOnly(name, GemmSpec.fake(OperandSpec.FP32, new OperandSpec.Gptq(4, OperandSpec.Gptq.GROUP)));
             default -> throw new LowbitException("unknown policy '" + name + "' (available: " + String.join(", ", describe().keySet()) + ")");
         };
     }
