@@ -229,8 +229,9 @@ public final class Sweep {
                 + "Gap: final validation loss relative to fp32 of the same seed and size. Std: sample standard deviation over seeds.\n\n"
                 + "## By policy\n\n" + markdown(summary.toString()) + "\n## Cells\n\n" + markdown(cells.toString());
         AtomicFiles.write(out.resolve("table.md"), w -> w.write(md.getBytes(StandardCharsets.UTF_8)));
-        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(out.toAbsolutePath().resolve("table.parquet").toUri());
-        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(out.toAbsolutePath().resolve(".table.parquet.tmp-" + UUID.randomUUID()).toUri());
+        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path("file", null, out.toAbsolutePath().resolve("table.parquet").toString());
+        org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path("file", null,
+                out.toAbsolutePath().resolve(".table.parquet.tmp-" + UUID.randomUUID()).toString());
         try {
             org.apache.hadoop.fs.FileSystem fs = target.getFileSystem(spark.sparkContext().hadoopConfiguration());
             try {
