@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code ./lowbit spark embed}: a corpus in, the same rows plus an {@code embedding} column out, as Parquet. */
 @Command(name = "embed", mixinStandardHelpOptions = true,
-        description = {"Embed a text column with all-MiniLM-L6-v2 on Spark; writes the rows plus 'embedding' (array<float>, 384)",
-            "as Parquet. The embeddings are bit for bit those of './lowbit embed' in the same precision, whatever the",
+        description = {"Embed a corpus with all-MiniLM-L6-v2 on Spark.",
+            "Writes the rows plus 'embedding' (array<float>, 384) as Parquet. The embeddings are bit for bit those of './lowbit embed' in the same precision, whatever the",
             "partitioning. Prints one JSON object: rows, nullRows, seconds, sentencesPerSecond, executors, precision, …"},
         footer = {"", "Input (--in): .txt (one UTF-8 sentence per line; columns line (0-based) and text), .csv (with a header",
             "line; --column names the text column) or .parquet (a file or a directory of part files).",
@@ -55,7 +55,8 @@ final class EmbedJob implements Callable<Integer> {
     @Option(names = "--master", paramLabel = "URL", description = "local[*] (default: in this JVM), local[N] or spark://host:7077.")
     String master;
 
-    @Option(names = "--partitions", paramLabel = "N", description = "Repartition the input into N partitions (default: as read).")
+    @Option(names = "--partitions", paramLabel = "N",
+            description = "Repartition the input into N partitions (default: as read, but at least spark.default.parallelism).")
     Integer partitions;
 
     @Option(names = "--batch", defaultValue = "32", paramLabel = "B", description = "Sentences per forward pass (default: ${DEFAULT-VALUE}).")
@@ -89,8 +90,13 @@ final class EmbedJob implements Callable<Integer> {
             Dataset<Row> df = read(spark, format, in, column);
             String text = format == Format.TXT ? "text" : column;
             LowbitSpark.columnIndex(df.schema(), text); // a one-line error before any task runs
-            if (partitions != null) {
-                df = format == Format.TXT ? df.repartitionByRange(partitions, functions.col("line")) : df.repartition(partitions);
+            if (df.isEmpty()) {
+                throw new LowbitException(in + ": no rows (the input is empty)");
+            }
+            // without --partitions, at least one partition per core of the cluster (a small text file reads as one)
+            int want = partitions != null ? partitions : Math.max(df.rdd().getNumPartitions(), spark.sparkContext().defaultParallelism());
+            if (partitions != null || want != df.rdd().getNumPartitions()) {
+                df = format == Format.TXT ? df.repartitionByRange(want, functions.col("line")) : df.repartition(want);
             }
             int parts = df.rdd().getNumPartitions();
             LowbitSpark.Metrics metrics = LowbitSpark.Metrics.register(spark);

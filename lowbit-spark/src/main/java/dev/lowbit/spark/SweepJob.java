@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code ./lowbit spark sweep}: a grid of {@code ./lowbit train} runs, one Spark task per cell. */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = {"Run a training study on Spark: every (policy, seed, layers, dim) cell is one './lowbit train' run in one",
-            "Spark task. Writes OUT/runs/CELL.json (the 'train --out' format), OUT/table.parquet and OUT/table.md (final",
+        description = {"Run a training study on Spark, one task per cell.",
+            "Every (policy, seed, layers, dim) cell is one './lowbit train' run in one Spark task. Writes OUT/runs/CELL.json (the 'train --out' format), OUT/table.parquet and OUT/table.md (final",
             "loss, gap to fp32 of the same seed and size, mean ± std over seeds) and OUT/plots/*.png ('train --from' plots",
             "per size and seed). Prints one JSON object: cells, ran, skipped, failed, seconds, cellSecondsSum, errors."},
         footer = {"", "A cell that fails (unknown policy, NaN loss) is reported with its one-line error; the others complete",
