@@ -86,7 +86,7 @@ class StandaloneClusterIT {
     static Process start(String name, String main, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(Arrays.asList(JAVA_OPTIONS.strip().split("\\s+")));
+        Arrays.stream(JAVA_OPTIONS.strip().split("\\s+")).filter(a -> !a.isEmpty()).forEach(cmd::add);
         cmd.addAll(List.of("-Xmx512m", "-cp", HOME.resolve("jars") + "/*", main));
         cmd.addAll(Arrays.asList(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(WORK.resolve(name + ".log").toFile());
