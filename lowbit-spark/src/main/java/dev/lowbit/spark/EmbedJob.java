@@ -56,7 +56,7 @@ final class EmbedJob implements Callable<Integer> {
     String master;
 
     @Option(names = "--partitions", paramLabel = "N",
-            description = "Repartition the input into N partitions (default: as read, but at least spark.default.parallelism).")
+            description = "Split the input into N partitions (.txt: at least N; default: spark.default.parallelism, the cores).")
     Integer partitions;
 
     @Option(names = "--batch", defaultValue = "32", paramLabel = "B", description = "Sentences per forward pass (default: ${DEFAULT-VALUE}).")
@@ -87,16 +87,13 @@ final class EmbedJob implements Callable<Integer> {
                 throw new LowbitException("--out " + out + " exists and is not a finished Spark output; remove it or choose another");
             }
             long t1 = System.nanoTime();
-            Dataset<Row> df = read(spark, format, in, column);
+            // without --partitions, at least one partition per core of the cluster (a small file reads as one)
+            int want = partitions != null ? partitions : spark.sparkContext().defaultParallelism();
+            Dataset<Row> df = read(spark, format, in, want);
             String text = format == Format.TXT ? "text" : column;
             LowbitSpark.columnIndex(df.schema(), text); // a one-line error before any task runs
-            if (df.isEmpty()) {
-                throw new LowbitException(in + ": no rows (the input is empty)");
-            }
-            // without --partitions, at least one partition per core of the cluster (a small text file reads as one)
-            int want = partitions != null ? partitions : Math.max(df.rdd().getNumPartitions(), spark.sparkContext().defaultParallelism());
-            if (partitions != null || want != df.rdd().getNumPartitions()) {
-                df = format == Format.TXT ? df.repartitionByRange(want, functions.col("line")) : df.repartition(want);
+            if (format != Format.TXT && (partitions != null || df.rdd().getNumPartitions() < want)) {
+                df = df.repartition(want);
             }
             int parts = df.rdd().getNumPartitions();
             LowbitSpark.Metrics metrics = LowbitSpark.Metrics.register(spark);
@@ -156,17 +153,26 @@ final class EmbedJob implements Callable<Integer> {
         if (!java.nio.file.Files.isReadable(p)) {
             throw new LowbitException("cannot read " + path + ": permission denied");
         }
+        try {
+            if (java.nio.file.Files.isRegularFile(p) && java.nio.file.Files.size(p) == 0) {
+                throw new LowbitException(path + ": no sentences (the file is empty)");
+            }
+        } catch (IOException e) {
+            throw new LowbitException("cannot read " + path + ": " + e.getMessage());
+        }
     }
 
     /** The input as rows; text files get (line, text) with the line number of each sentence, 0-based. */
-    static Dataset<Row> read(SparkSession spark, Format f, String path, String column) {
+    static Dataset<Row> read(SparkSession spark, Format f, String path, int partitions) {
         return switch (f) {
             case PARQUET -> spark.read().parquet(path);
             case CSV -> spark.read().option("header", "true").option("multiLine", "true").csv(path);
             case TXT -> {
+                // split by byte ranges into (at least) `partitions` parts, no shuffle; zipWithIndex numbers the lines in order
                 StructType schema = new StructType().add("line", DataTypes.LongType, false).add("text", DataTypes.StringType, true);
-                var rdd = spark.read().text(path).javaRDD().zipWithIndex().map(t -> {
-                    String s = t._1().getString(0);
+                var lines = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext()).textFile(path, partitions);
+                var rdd = lines.zipWithIndex().map(t -> {
+                    String s = t._1();
                     if (t._2() == 0 && s.startsWith("\uFEFF")) {
                         s = s.substring(1); // a UTF-8 byte order mark, as ./lowbit embed drops it
                     }
