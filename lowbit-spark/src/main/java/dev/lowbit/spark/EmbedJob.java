@@ -106,12 +106,12 @@ final class EmbedJob implements Callable<Integer> {
                 fs.delete(tmp, true);
             }
             double seconds = (System.nanoTime() - t1) / 1e9;
-            Dataset<Row> written = spark.read().parquet(target.toString());
+            Dataset<Row> written = spark.read().parquet(target.toString().replaceAll("([\\[\\]{}*?\\\\])", "\\\\$1")); // no glob
             long rows = written.count();
             long nulls = written.filter(functions.col(options.outputColumn()).isNull()).count();
             Json j = Json.object().put("rows", rows).put("nullRows", nulls).put("seconds", round(seconds))
                     .put("sentencesPerSecond", round(seconds > 0 ? rows / seconds : 0)).put("executors", metrics.executors())
-                    .put("precision", options.label()).put("partitions", parts).put("batch", batch)
+                    .put("precision", options.label()).put("backend", metrics.backends()).put("partitions", parts).put("batch", batch)
                     .put("master", spark.sparkContext().master()).put("in", in).put("out", target.toString())
                     .put("modelLoadSeconds", round(metrics.loadSeconds())).put("sparkStartSeconds", round(startSeconds));
             PrintWriter pw = spec.commandLine().getOut();

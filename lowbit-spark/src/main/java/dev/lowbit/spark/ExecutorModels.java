@@ -31,6 +31,12 @@ final class ExecutorModels {
             return e;
         }
         synchronized (ExecutorModels.class) {
+            // the GEMM backends size their thread teams from lowbit.threads once, when first used: threads per task, so
+            // that the tasks an executor runs at once use its cores and no more (-Dlowbit.threads in the executor's
+            // Java options wins)
+            if (System.getProperty("lowbit.threads") == null) {
+                System.setProperty("lowbit.threads", Integer.toString(threads));
+            }
             return EMBEDDERS.computeIfAbsent(key, k -> {
                 long t0 = System.nanoTime();
                 if (weights == null) {

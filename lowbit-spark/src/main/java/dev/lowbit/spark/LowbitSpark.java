@@ -81,7 +81,12 @@ public final class LowbitSpark {
         }
 
         int executors() {
-            return (int) executorIds.value().stream().distinct().count();
+            return (int) executorIds.value().stream().map(s -> s.substring(0, s.indexOf('|'))).distinct().count();
+        }
+
+        /** The GEMM backends the executors used (one name when all agree). */
+        String backends() {
+            return String.join(",", executorIds.value().stream().map(s -> s.substring(s.indexOf('|') + 1)).distinct().sorted().toList());
         }
 
         double loadSeconds() {
@@ -110,7 +115,7 @@ public final class LowbitSpark {
             var embedder = ExecutorModels.embedder(options, threads);
             if (metrics != null) {
                 metrics.loadAccumulator().add((System.nanoTime() - t0) / 1e9);
-                metrics.executorIds().add(SparkEnv.get().executorId());
+                metrics.executorIds().add(SparkEnv.get().executorId() + "|" + embedder.bert().backend().name());
             }
             return new Iterator<>() {
                 private List<Row> chunk = List.of();
