@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** {@link LowbitSpark#embed} on {@code local[2]}: the bits of {@code ./lowbit embed}, whatever the partitioning. */
 class LowbitSparkTest {
     static SparkSession spark;
-    static final List<String> SENTENCES = Corpus.sentences(24, 18);
+    static final List<String> SENTENCES = Corpus.sentences(16, 18);
     @TempDir
     static Path dir;
 
@@ -74,16 +74,16 @@ class LowbitSparkTest {
         }
     }
 
+    /** int8 is compared on the standalone cluster (StandaloneClusterIT); here fp32 and imunpack, to keep the suite short. */
     @ParameterizedTest
-    @ValueSource(strings = {"fp32", "int8", "imunpack"})
+    @ValueSource(strings = {"fp32", "imunpack"})
     void sameBitsAsLowbitEmbedForAnyPartitioning(String precision) throws Exception {
+        // ./lowbit embed: one JVM, one thread, batches of 32 in line order
         float[][] expected = Corpus.lowbitEmbed(Corpus.write(dir, SENTENCES), precision, dir);
-        Dataset<Row> df = frame(SENTENCES);
-        // 3 partitions in shuffled order with batches of 5, and one partition with batches of 32: the same bits
-        float[][] a = collect(LowbitSpark.embed(df.repartition(3), "text", EmbedOptions.of(precision).withBatch(5)), SENTENCES.size());
+        // Spark: 3 partitions in shuffled order, batches of 5, two tasks at once
+        float[][] a = collect(LowbitSpark.embed(frame(SENTENCES).repartition(3), "text", EmbedOptions.of(precision).withBatch(5)),
+                SENTENCES.size());
         assertSameBits(a, expected);
-        float[][] b = collect(LowbitSpark.embed(df.coalesce(1), "text", EmbedOptions.of(precision)), SENTENCES.size());
-        assertSameBits(b, expected);
     }
 
     @Test

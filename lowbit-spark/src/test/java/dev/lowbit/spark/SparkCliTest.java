@@ -49,8 +49,9 @@ class SparkCliTest {
                 "--partitions", "3", "--batch", "4");
         assertThat(r.code()).as(r.err()).isZero();
         Map<String, Object> j = r.json();
-        assertThat(j).containsEntry("rows", 12L).containsEntry("nullRows", 0L).containsEntry("partitions", 3L)
-                .containsEntry("master", "local[2]").containsEntry("executors", 1L);
+        assertThat(j).containsEntry("rows", 12L).containsEntry("nullRows", 0L).containsEntry("master", "local[2]")
+                .containsEntry("executors", 1L).containsKey("backend");
+        assertThat(((Number) j.get("partitions")).intValue()).isGreaterThanOrEqualTo(3); // .txt: split by bytes, at least 3
         assertThat(((String) j.get("precision"))).startsWith("int8");
         assertThat(out.resolve("_SUCCESS")).exists();
         try (var files = Files.list(dir)) { // no temporary directory left beside the output
@@ -97,7 +98,7 @@ class SparkCliTest {
     @Test
     void sweepRunsEachCellAsATaskReportsAFailedCellAndResumes() throws Exception {
         Path study = dir.resolve("study");
-        String[] args = {"sweep", "--task", "kjv-gpt", "--policies", "fp32,imunpack:31,nonsense", "--seeds", "7,8", "--steps", "4",
+        String[] args = {"sweep", "--task", "kjv-gpt", "--policies", "fp32,imunpack:31,nonsense", "--seeds", "7,8", "--steps", "2",
             "--layers", "1", "--dim", "16", "--heads", "2", "--context", "8", "--batch", "4", "--eval-every", "2",
             "--out", study.toString(), "--master", "local[2]"};
         Run r = run(args);
@@ -105,18 +106,18 @@ class SparkCliTest {
         Map<String, Object> j = r.json();
         assertThat(j).containsEntry("cells", 6L).containsEntry("ran", 6L).containsEntry("failed", 2L).containsEntry("skipped", 0L);
         assertThat(r.out()).contains("unknown policy 'nonsense'");
-        String cell = "imunpack_31-s8-L1-d16-n4";
+        String cell = "imunpack_31-s8-L1-d16-n2";
         Path json = study.resolve("runs").resolve(cell + ".json");
         assertThat(json).exists();
-        assertThat(study.resolve("runs").resolve("nonsense-s7-L1-d16-n4.json")).doesNotExist();
+        assertThat(study.resolve("runs").resolve("nonsense-s7-L1-d16-n2.json")).doesNotExist();
         assertThat(study.resolve("table.md")).content().contains("| imunpack:31 | 1 | 16 | 2 |").contains("error: unknown policy 'nonsense'");
         assertThat(study.resolve("table.parquet").resolve("_SUCCESS")).exists();
-        assertThat(study.resolve("plots").resolve("L1-d16-s7-n4.png")).exists();
+        assertThat(study.resolve("plots").resolve("L1-d16-s7-n2.png")).exists();
 
         // the cell's JSON is the one `./lowbit train --out` writes for the same run (timings aside)
         Path ref = dir.resolve("ref.json");
         StringWriter err = new StringWriter();
-        assertThat(LowbitCli.execute(new String[] {"train", "--task", "kjv-gpt", "--policy", "imunpack:31", "--seed", "8", "--steps", "4",
+        assertThat(LowbitCli.execute(new String[] {"train", "--task", "kjv-gpt", "--policy", "imunpack:31", "--seed", "8", "--steps", "2",
             "--layers", "1", "--dim", "16", "--heads", "2", "--context", "8", "--batch", "4", "--eval-every", "2", "--threads", "2",
             "--out", ref.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err))).as(err.toString()).isZero();
         Map<?, ?> a = (Map<?, ?>) JsonReader.parse(Files.readString(json));
