@@ -184,13 +184,13 @@ final class EmbedCommand implements Callable<Integer> {
             emb = e.embed(lines.text, done -> progress.step());
             seconds = (System.nanoTime() - t1) / 1e9;
             progress.done();
-            j.put("count", emb.length).put("precision", p.label()).put("executor", p.mode().label())
-                    .put("scaleScope", Bert.SCALE_SCOPE.label()).put("seconds", round(seconds))
+            j.put("count", emb.length).put("precision", p.label()).put("seconds", round(seconds))
                     .put("sentencesPerSecond", round(seconds > 0 ? emb.length / seconds : 0)).put("dim", MiniLm.DIM)
                     .put("out", out.toString()).put("batch", batch).put("threads", t).put("backend", backend.name())
                     .put("tokens", e.tokens()).put("truncated", e.truncated()).put("emptyLines", lines.empty)
                     .put("loadSeconds", round(loadSeconds));
-            j.put("linearWeightBytes", e.bert().linearWeightBytes()).put("residentWeightBytes", e.bert().residentLinearWeightBytes());
+            j.put("linearWeightBytes", e.bert().linearWeightBytes()).put("residentWeightBytes", e.bert().residentLinearWeightBytes())
+                    .put("executor", p.mode().label()).put("scaleScope", Bert.SCALE_SCOPE.label());
             if (p.rtn()) {
                 j.put("bits", p.autoBits() ? "auto" : p.bits()).put("heavyHitterBits", p.statBits()).put("strategy", p.strategy().label())
                         .put("weightQuant", p.weights().label())

@@ -104,6 +104,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Peak learning rate (default: 2e-3).")
     Double lr;
 
+    @Option(names = "--warmup", description = "Linear warm-up steps before the cosine decay (default: 50, at most a tenth of --steps).")
+    Integer warmup;
+
+    @Option(names = "--clip", description = "Maximum global gradient norm; 0 turns clipping off (default: 1.0).")
+    Double clip;
+
     @Option(names = "--bits", paramLabel = "B|auto", description = "IM-Unpack bit-width b for the imunpack policy, 2..16 (every GEMM unpacked to b-bit "
             + "integer GEMMs), or auto: per GEMM the cheapest exact execution by estimated cost — b and the unpacking, or the "
             + "codes unsplit in float32/float64 lanes where every partial sum stays exact (default: auto; the result never "
@@ -175,8 +181,9 @@ final class TrainCommand implements Callable<Integer> {
         for (String n : names) {
             configs.add(new TrainConfig(task, n.strip(), or(steps, d.steps()), or(seed, d.seed()), or(batch, d.batch()),
                     task.equals("kjv-gpt") ? or(context, d.context()) : 2, or(layers, d.layers()), or(dim, d.dim()), or(heads, d.heads()),
-                    or(lr, d.lr()), Math.min(d.warmup(), Math.max(1, or(steps, d.steps()) / 10)), or(evalEvery, d.evalEvery()),
-                    d.evalBatches(), parseBits(bits, d.bits()), data, checkpoint, checkpointEvery));
+                    or(lr, d.lr()), warmup != null ? warmup : Math.min(d.warmup(), Math.max(1, or(steps, d.steps()) / 10)),
+                    or(evalEvery, d.evalEvery()), d.evalBatches(), parseBits(bits, d.bits()), data, checkpoint, checkpointEvery,
+                    clip != null ? clip : TrainConfig.DEFAULT_CLIP));
         }
         GemmBackend backend = backendOption.backend();
         List<RunResult> results = new ArrayList<>();
@@ -375,7 +382,7 @@ final class TrainCommand implements Callable<Integer> {
                 .put("trainLoss", r.trainLoss()).put("valLoss", val).put("final", fin).put("tokensPerSecond", r.tokensPerSecond())
                 .put("unpack", Json.object().put("byRole", byRole).put("byLayer", byLayer))
                 .put("model", Json.object().put("parameters", r.parameters()).put("layers", c.layers()).put("dim", c.dim())
-                        .put("heads", c.heads()).put("context", c.context()).put("batch", c.batch()).put("lr", c.lr()).put("bits", c.bits() == 0 ? (Object) "auto" : (Object) c.bits()))
+                        .put("heads", c.heads()).put("context", c.context()).put("batch", c.batch()).put("lr", c.lr()).put("warmup", c.warmup()).put("clip", c.clip()).put("bits", c.bits() == 0 ? (Object) "auto" : (Object) c.bits()))
                 .put("backend", backend.name()).put("seconds", r.seconds()).put("resumedFrom", r.resumedFrom())
                 .put("cpuSeconds", Double.isNaN(r.cpuSeconds()) ? null : r.cpuSeconds())
                 .put("tokensPerCpuSecond", Double.isNaN(r.cpuSeconds()) ? null : r.tokensPerSecond() * r.seconds() / r.cpuSeconds());
@@ -489,7 +496,10 @@ final class TrainCommand implements Callable<Integer> {
     static XYChart chart(String task, List<Summary> results) {
         XYChart ch = new XYChartBuilder().width(900).height(520).title(task + ": loss per step (train: moving average of 20)")
                 .xAxisTitle("step").yAxisTitle("cross-entropy (nats)").build();
+        Map<String, Integer> seen = new java.util.HashMap<>(); // the same policy twice (runs of several seeds): "fp32 (2)"
         for (Summary r : results) {
+            int nth = seen.merge(r.policy(), 1, Integer::sum);
+            String name = nth == 1 ? r.policy() : r.policy() + " (" + nth + ")";
             double[] tl = r.trainLoss();
             int n = tl.length;
             double[] xs = new double[n];
@@ -503,10 +513,10 @@ final class TrainCommand implements Callable<Integer> {
                 xs[i] = i + 1;
                 ys[i] = acc / Math.min(i + 1, 20);
             }
-            ch.addSeries(r.policy() + " train", xs, ys).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+            ch.addSeries(name + " train", xs, ys).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
             double[] vx = r.valLoss().stream().mapToDouble(v -> v[0]).toArray();
             double[] vy = r.valLoss().stream().mapToDouble(v -> v[1]).toArray();
-            ch.addSeries(r.policy() + " val", vx, vy);
+            ch.addSeries(name + " val", vx, vy);
         }
         return ch;
     }

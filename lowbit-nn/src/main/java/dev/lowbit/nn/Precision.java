@@ -260,6 +260,15 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         return p;
     }
 
+    /**
+     * What {@code ./lowbit embed --precision NAME} runs without further options: {@link #parse} with the per-GEMM
+     * unpacking choice and, for {@code imunpack} without {@code :L}, {@link #EMBED_IMUNPACK_LEVELS} levels.
+     */
+    public static Precision forEmbed(String name) {
+        Precision p = parse(name, null).withStrategy(DEFAULT_STRATEGY);
+        return p.mode() == Mode.IMUNPACK && !name.contains(":") ? p.withLevels(EMBED_IMUNPACK_LEVELS) : p;
+    }
+
     /** The precision of {@code policy}'s FORWARD column: the executor that runs its specs (see the class comment). */
     public static Precision fromPolicy(PrecisionPolicy policy) {
         GemmSpec lin = policy.spec(GemmSite.LINEAR, GemmPass.FORWARD);

@@ -56,14 +56,7 @@ public record EmbedOptions(String precision, int batch, int threadsPerTask, Stri
      * {@link Precision#EMBED_IMUNPACK_LEVELS} levels (see EmbedCommand; {@code EmbedVsCliTest} checks the bits match).
      */
     public static Precision resolve(String name) {
-        Precision p = Precision.parse(name, null).withStrategy(Precision.DEFAULT_STRATEGY);
-        if (p.rtn()) {
-            p = p.withWeights(p.weights().withGranularity(dev.lowbit.format.Granularity.ROW));
-            if (p.mode() == Precision.Mode.IMUNPACK) {
-                p = p.withLevels(Precision.EMBED_IMUNPACK_LEVELS);
-            }
-        }
-        return p;
+        return Precision.forEmbed(name);
     }
 
     /** The label of the resolved precision (as in the JSON of {@code ./lowbit embed}). */

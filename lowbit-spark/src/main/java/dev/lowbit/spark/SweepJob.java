@@ -57,6 +57,12 @@ final class SweepJob implements Callable<Integer> {
     @Option(names = "--lr", description = "Peak learning rate (train's default).")
     Double lr;
 
+    @Option(names = "--warmup", description = "Warm-up steps (train's default).")
+    Integer warmup;
+
+    @Option(names = "--clip", description = "Maximum gradient norm, 0: none (train's default: 1.0).")
+    Double clip;
+
     @Option(names = "--eval-every", description = "Validate every N steps (train's default).")
     Integer evalEvery;
 
@@ -95,6 +101,8 @@ final class SweepJob implements Callable<Integer> {
         add(extra, "--context", context);
         add(extra, "--heads", heads);
         add(extra, "--lr", lr);
+        add(extra, "--warmup", warmup);
+        add(extra, "--clip", clip);
         add(extra, "--eval-every", evalEvery);
         add(extra, "--bits", bits);
         List<Integer> l = layers != null ? layers : List.of(2);

@@ -16,11 +16,29 @@ import java.nio.file.Path;
  * @param dataDir Fashion-MNIST directory (null: Debian's location)
  * @param checkpointDir where to write checkpoints (null: none)
  * @param checkpointEvery write a checkpoint every this many steps (and at the end)
+ * @param clip maximum global gradient norm (0: no clipping)
  */
 public record TrainConfig(String task, String policy, int steps, long seed, int batch, int context, int layers, int dim,
                           int heads, double lr, int warmup, int evalEvery, int evalBatches, int bits, Path dataDir,
-                          Path checkpointDir, int checkpointEvery) {
+                          Path checkpointDir, int checkpointEvery, double clip) {
+    /** Gradient clipping of the default regime (global norm 1.0). */
+    public static final double DEFAULT_CLIP = 1.0;
+
+    /** With the default gradient clipping ({@link #DEFAULT_CLIP}). */
+    public TrainConfig(String task, String policy, int steps, long seed, int batch, int context, int layers, int dim,
+                       int heads, double lr, int warmup, int evalEvery, int evalBatches, int bits, Path dataDir,
+                       Path checkpointDir, int checkpointEvery) {
+        this(task, policy, steps, seed, batch, context, layers, dim, heads, lr, warmup, evalEvery, evalBatches, bits, dataDir,
+                checkpointDir, checkpointEvery, DEFAULT_CLIP);
+    }
+
     public TrainConfig {
+        if (!(clip >= 0) || Double.isInfinite(clip)) {
+            throw new LowbitException("--clip must be a finite number >= 0 (0: no clipping), got " + clip);
+        }
+        if (warmup < 1) {
+            throw new LowbitException("--warmup must be >= 1, got " + warmup);
+        }
         if (!task.equals("kjv-gpt") && !task.equals("fashion-vit")) {
             throw new LowbitException("unknown task '" + task + "' (use kjv-gpt or fashion-vit)");
         }
@@ -64,12 +82,12 @@ public record TrainConfig(String task, String policy, int steps, long seed, int 
 
     public TrainConfig withPolicy(String p) {
         return new TrainConfig(task, p, steps, seed, batch, context, layers, dim, heads, lr, warmup, evalEvery, evalBatches, bits,
-                dataDir, checkpointDir, checkpointEvery);
+                dataDir, checkpointDir, checkpointEvery, clip);
     }
 
     /** What must match for a checkpoint to be resumed. */
     String identity() {
         return task + "|" + policy + "|" + seed + "|" + batch + "|" + context + "|" + layers + "|" + dim + "|" + heads + "|" + lr
-                + "|" + warmup + "|" + steps + "|" + bits;
+                + "|" + warmup + "|" + steps + "|" + bits + (clip == DEFAULT_CLIP ? "" : "|clip " + clip);
     }
 }

@@ -52,7 +52,7 @@ public final class Trainer {
         fp32.setRecording(false);
         Task task = c.task().equals("kjv-gpt") ? new GptTask(c) : new VitTask(c);
         Model model = task.model();
-        AdamW opt = new AdamW(0.9, 0.98, 1e-8, 0.01, 1.0);
+        AdamW opt = new AdamW(0.9, 0.98, 1e-8, 0.01, c.clip());
         LrSchedule lr = new LrSchedule(c.lr(), c.warmup(), c.steps(), 0.1);
         List<Double> trainLoss = new ArrayList<>();
         List<double[]> valLoss = new ArrayList<>();
