@@ -218,7 +218,7 @@ final class TrainCommand implements Callable<Integer> {
      * @param sqnrDb the probed output SQNR (dB) by role label, in {@link GemmKey#LABELS} order; only probed roles
      */
     record Summary(String policy, int steps, double[] trainLoss, List<double[]> valLoss, double finalValLoss, double accuracy,
-                   double itemsPerSecond, double unpackRatio, Map<String, Double> sqnrDb, String sample) {
+                   double itemsPerSecond, double unpackRatio, Map<String, Double> sqnrDb, String sample, long seed) {
         static Summary of(RunResult r) {
             RoleStats all = totalStats(r.unpack());
             Map<String, Double> sqnr = new LinkedHashMap<>();
@@ -229,7 +229,7 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
             return new Summary(r.config().policy(), r.config().steps(), r.trainLoss(), r.valLoss(), r.finalValLoss(), r.accuracy(),
-                    r.tokensPerSecond(), all == null ? Double.NaN : all.ratio(), sqnr, r.sample());
+                    r.tokensPerSecond(), all == null ? Double.NaN : all.ratio(), sqnr, r.sample(), r.config().seed());
         }
 
         /** The forward linear GEMMs' (role {@code output}) probed SQNR, NaN when not probed (fp32, or runs saved before probes). */
@@ -264,7 +264,8 @@ final class TrainCommand implements Callable<Integer> {
             }
             return new Summary((String) j.get("policy"), (int) num(j.get("steps")), tl.stream().mapToDouble(Summary::num).toArray(), vl,
                     num(fin.get("valLoss")), fin.get("accuracy") == null ? Double.NaN : num(fin.get("accuracy")),
-                    num(j.get("tokensPerSecond")), ops == 0 ? Double.NaN : unpacked / ops, sqnr, (String) j.get("sample"));
+                    num(j.get("tokensPerSecond")), ops == 0 ? Double.NaN : unpacked / ops, sqnr, (String) j.get("sample"),
+                    j.get("seed") == null ? 7 : (long) num(j.get("seed")));
         }
 
         private static double num(Object o) {
@@ -308,7 +309,7 @@ final class TrainCommand implements Callable<Integer> {
                 "unpack ratio", "output SQNR dB");
         StringBuilder samples = new StringBuilder();
         for (Summary r : results) {
-            t.row(r.policy(), r.steps(), r.finalValLoss(), String.format(Locale.ROOT, "%+.2f%%", gapPercent(r, results)),
+            t.row(runName(r, results), r.steps(), r.finalValLoss(), String.format(Locale.ROOT, "%+.2f%%", gapPercent(r, results)),
                     Double.isNaN(r.accuracy()) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * r.accuracy()),
                     r.itemsPerSecond(), Double.isNaN(r.unpackRatio()) ? "-" : Table.format(r.unpackRatio()),
                     Double.isNaN(r.outputSqnrDb()) ? "-" : String.format(Locale.ROOT, "%.1f", r.outputSqnrDb()));
@@ -471,15 +472,26 @@ final class TrainCommand implements Callable<Integer> {
         train.getCommandSpec().usageMessage().footer(footer);
     }
 
-    /** The final validation loss of {@code r} relative to the first run's (the baseline), in percent. */
+    /**
+     * The final validation loss of {@code r} relative to the baseline's, in percent: the baseline is the first run with
+     * the first run's policy and {@code r}'s seed (runs of several seeds compare within their seed), else the first run.
+     */
     static double gapPercent(Summary r, List<Summary> results) {
-        return 100 * (r.finalValLoss() / results.getFirst().finalValLoss() - 1);
+        Summary first = results.getFirst();
+        Summary base = results.stream().filter(b -> b.policy().equals(first.policy()) && b.seed() == r.seed()).findFirst().orElse(first);
+        return 100 * (r.finalValLoss() / base.finalValLoss() - 1);
+    }
+
+    /** The policy, with its seed when the runs span several seeds. */
+    static String runName(Summary r, List<Summary> results) {
+        boolean seeds = results.stream().anyMatch(o -> o.seed() != results.getFirst().seed());
+        return seeds ? r.policy() + " s" + r.seed() : r.policy();
     }
 
     /** One bar per run: final validation loss relative to the first run's, in percent (the table's "vs first"). */
     static org.knowm.xchart.CategoryChart gapChart(String task, List<Summary> results) {
         org.knowm.xchart.CategoryChart ch = new org.knowm.xchart.CategoryChartBuilder().width(Math.max(420, 60 + 45 * results.size())).height(520)
-                .title(task + ": final val loss vs " + results.getFirst().policy()).xAxisTitle("policy").yAxisTitle("gap (%)").build();
+                .title(task + ": final val loss vs " + results.getFirst().policy() + (results.stream().anyMatch(o -> o.seed() != results.getFirst().seed()) ? " of the same seed" : "")).xAxisTitle("policy").yAxisTitle("gap (%)").build();
         ch.getStyler().setLegendVisible(false);
         ch.getStyler().setXAxisLabelRotation(90);
         ch.getStyler().setXAxisMaxLabelCount(results.size());
@@ -487,7 +499,7 @@ final class TrainCommand implements Callable<Integer> {
         ch.getStyler().setLabelsVisible(true);
         ch.getStyler().setLabelsFontColorAutomaticEnabled(false);
         ch.getStyler().setDecimalPattern("0.00");
-        List<String> names = results.stream().map(Summary::policy).toList();
+        List<String> names = results.stream().map(r -> runName(r, results)).toList();
         List<Double> gaps = results.stream().map(r -> gapPercent(r, results)).toList();
         ch.addSeries("gap", names, gaps);
         return ch;
@@ -498,8 +510,9 @@ final class TrainCommand implements Callable<Integer> {
                 .xAxisTitle("step").yAxisTitle("cross-entropy (nats)").build();
         Map<String, Integer> seen = new java.util.HashMap<>(); // the same policy twice (runs of several seeds): "fp32 (2)"
         for (Summary r : results) {
-            int nth = seen.merge(r.policy(), 1, Integer::sum);
-            String name = nth == 1 ? r.policy() : r.policy() + " (" + nth + ")";
+            String run = runName(r, results);
+            int nth = seen.merge(run, 1, Integer::sum);
+            String name = nth == 1 ? run : run + " (" + nth + ")";
             double[] tl = r.trainLoss();
             int n = tl.length;
             double[] xs = new double[n];
