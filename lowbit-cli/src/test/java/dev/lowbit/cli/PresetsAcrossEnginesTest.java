@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lowbit.LowbitException;
 import dev.lowbit.gemm.GemmBackends;
+import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertConfig;
 import dev.lowbit.nn.BertWeights;
@@ -18,6 +19,7 @@ import dev.lowbit.policy.GemmSpec;
 import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.policy.Presets;
 import dev.lowbit.policy.PrecisionPolicy;
+import dev.lowbit.quant.Sqnr;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.train.GemmExecutor;
 import dev.lowbit.train.TrainConfig;
@@ -105,17 +107,7 @@ class PresetsAcrossEnginesTest {
 
     /** a·bᵀ in float64. */
     private static double[] product(FloatMatrix a, FloatMatrix b) {
-        double[] out = new double[a.rows() * b.rows()];
-        for (int i = 0; i < a.rows(); i++) {
-            for (int j = 0; j < b.rows(); j++) {
-                double s = 0;
-                for (int k = 0; k < a.cols(); k++) {
-                    s += (double) a.get(i, k) * b.get(j, k);
-                }
-                out[i * b.rows() + j] = s;
-            }
-        }
-        return out;
+        return ScalarGemm.f64(Sqnr.toDouble(a), Sqnr.toDouble(b), a.rows(), b.rows(), a.cols());
     }
 
     /** Every entry within 1e-5 of the largest magnitude: float32 accumulation of the same operands (a different code would miss by far more). */
