@@ -383,7 +383,7 @@ final class TrainCommand implements Callable<Integer> {
                 .put("trainLoss", r.trainLoss()).put("valLoss", val).put("final", fin).put("tokensPerSecond", r.tokensPerSecond())
                 .put("unpack", Json.object().put("byRole", byRole).put("byLayer", byLayer))
                 .put("model", Json.object().put("parameters", r.parameters()).put("layers", c.layers()).put("dim", c.dim())
-                        .put("heads", c.heads()).put("context", c.context()).put("batch", c.batch()).put("lr", c.lr()).put("warmup", c.warmup()).put("clip", c.clip()).put("bits", c.bits() == 0 ? (Object) "auto" : (Object) c.bits()))
+                        .put("heads", c.heads()).put("context", c.context()).put("batch", c.batch()).put("lr", c.lr()).put("warmup", c.warmup()).put("clip", c.clip()).put("bits", c.bits() == 0 ? (Object) "auto" : (Object) c.bits()).put("scaleScope", GemmExecutor.SCALE_SCOPE.label()))
                 .put("backend", backend.name()).put("seconds", r.seconds()).put("resumedFrom", r.resumedFrom())
                 .put("cpuSeconds", Double.isNaN(r.cpuSeconds()) ? null : r.cpuSeconds())
                 .put("tokensPerCpuSecond", Double.isNaN(r.cpuSeconds()) ? null : r.tokensPerSecond() * r.seconds() / r.cpuSeconds());
