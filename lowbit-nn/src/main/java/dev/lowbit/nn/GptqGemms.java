@@ -28,7 +28,7 @@ public final class GptqGemms implements PrecisionGemms {
     /** Bits per weight. */
     public static final int BITS = 4;
     /** Columns per quantization group. */
-    public static final int GROUP = 128;
+    public static final int GROUP = dev.lowbit.policy.OperandSpec.Gptq.GROUP;
     /** The settings used. */
     public static final GptqQuantizer.Spec SPEC = new GptqQuantizer.Spec(BITS, GROUP, false, 128, 0.01);
 

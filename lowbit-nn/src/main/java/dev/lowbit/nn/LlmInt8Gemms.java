@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LlmInt8Gemms implements PrecisionGemms {
     /** The outlier threshold of the paper. */
-    public static final double THRESHOLD = 6.0;
+    public static final double THRESHOLD = dev.lowbit.policy.OperandSpec.LlmInt8.THRESHOLD;
     private final GemmBackend backend;
     private final SiteStatsTable stats;
     private final boolean verifyExact;

@@ -20,7 +20,6 @@ import dev.lowbit.policy.OperandSpec;
 import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.RtnQuantizer;
-import dev.lowbit.quant.Sqnr;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.unpack.Digits;
 import java.util.Map;
@@ -274,10 +273,10 @@ public final class GemmExecutor implements Matmul {
         int layerIndex = layerIndex(layer);
         FloatMatrix ha = a;
         FloatMatrix hb = b;
-        int block = spec.hadamard() ? hadamardBlock(a.cols()) : 1;
+        int block = spec.hadamard() ? HadamardQuantizer.blockFor(a.cols()) : 1;
         if (block > 1) {
-            ha = hadamard(a, block);
-            hb = hadamard(b, block);
+            ha = HadamardQuantizer.transformRows(a, block);
+            hb = HadamardQuantizer.transformRows(b, block);
         }
         Tensor sa = null;
         Tensor sb = null;
@@ -408,7 +407,7 @@ public final class GemmExecutor implements Matmul {
                 double gs = LsqStep.backward(lhsSide ? saved.ha : saved.hb, stepParam.data[0], dHat.data());
                 stepParam.grad()[0] += (float) gs;
             }
-            FloatMatrix d = saved.block > 1 ? hadamard(dHat, saved.block) : dHat;
+            FloatMatrix d = saved.block > 1 ? HadamardQuantizer.transformRows(dHat, saved.block) : dHat;
             ph.quantize += System.nanoTime() - t3;
             record(bwd, layer, g.rows(), partner.cols(), g.cols(), System.nanoTime() - t0, ph);
             probe(bwd, layer, lhsSide ? GemmLayout.NN : GemmLayout.TN, dC, lhsSide ? b : a, d);
@@ -469,13 +468,5 @@ public final class GemmExecutor implements Matmul {
         return -1;
     }
 
-    /** The largest power of two up to 64 dividing k ({@link HadamardQuantizer#blockFor}). */
-    static int hadamardBlock(int k) {
-        return HadamardQuantizer.blockFor(k);
-    }
-
-    private static FloatMatrix hadamard(FloatMatrix m, int block) {
-        return HadamardQuantizer.transformRows(m, block);
-    }
 
 }

@@ -58,11 +58,9 @@ public record TrainConfig(String task, String policy, int steps, long seed, int 
         if (!(lr > 0)) {
             throw new LowbitException("--lr must be positive, got " + lr);
         }
-        for (String name : policy.split(",")) {
-            if (Presets.inferenceOnly(name.strip())) {
-                throw new LowbitException("policy '" + name.strip() + "' is inference-only (it needs a pretrained model: "
-                        + "./lowbit embed --precision " + name.strip() + "); train with int8, imunpack, fp8, ... instead");
-            }
+        if (Presets.inferenceOnly(policy)) {
+            throw new LowbitException("policy '" + policy + "' is inference-only (it needs a pretrained model: "
+                    + "./lowbit embed --precision " + policy + "); train with int8, imunpack, fp8, ... instead");
         }
         Presets.byName(policy, bits); // validates the name and bits
     }

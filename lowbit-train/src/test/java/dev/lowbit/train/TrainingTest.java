@@ -214,9 +214,9 @@ class TrainingTest {
     void layerIndexAndHadamardBlock() {
         assertThat(GemmExecutor.layerIndex("h12.attn.qkv")).isEqualTo(12);
         assertThat(GemmExecutor.layerIndex("head")).isEqualTo(-1);
-        assertThat(GemmExecutor.hadamardBlock(96)).isEqualTo(32);
-        assertThat(GemmExecutor.hadamardBlock(256)).isEqualTo(64);
-        assertThat(GemmExecutor.hadamardBlock(15)).isEqualTo(1);
+        assertThat(dev.lowbit.quant.HadamardQuantizer.blockFor(96)).isEqualTo(32);
+        assertThat(dev.lowbit.quant.HadamardQuantizer.blockFor(256)).isEqualTo(64);
+        assertThat(dev.lowbit.quant.HadamardQuantizer.blockFor(15)).isEqualTo(1);
     }
 
     @Test
