@@ -4,8 +4,10 @@ import dev.lowbit.LowbitException;
 import dev.lowbit.Parallel;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
+import dev.lowbit.quant.PackedRowCodes;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.RtnQuantizer;
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.unpack.Digits;
@@ -195,6 +197,21 @@ public final class FastImUnpack {
      */
     public static Result multiplyRows(RtnQuantizer.RowIntCodes qa, RtnQuantizer.RowIntCodes qw, float[] rhsFloats, int bits,
                                       UnpackStrategy strategy, GemmBackend backend, FloatMatrix out) {
+        return multiplyRows(qa, Operand.of(qw), qw.scales(), qw.heavy(), rhsFloats, bits, strategy, backend, out);
+    }
+
+    /**
+     * As above with W held as int8 ({@link PackedRowCodes}, a weight quantized once): where W is not unpacked and b ≤ 8,
+     * the backend's byte kernel reads W's bytes ({@link GemmBackend#gemmInt(IntMatrix, ByteMatrix, int, IntEpilogue)});
+     * a plan that unpacks W widens it for that call only. The same bits as the int32 form.
+     */
+    public static Result multiplyRows(RtnQuantizer.RowIntCodes qa, PackedRowCodes qw, float[] rhsFloats, int bits,
+                                      UnpackStrategy strategy, GemmBackend backend, FloatMatrix out) {
+        return multiplyRows(qa, Operand.of(qw), qw.scales(), qw.heavy(), rhsFloats, bits, strategy, backend, out);
+    }
+
+    private static Result multiplyRows(RtnQuantizer.RowIntCodes qa, Operand qw, double[] wScales, long wHeavy, float[] rhsFloats,
+                                       int bits, UnpackStrategy strategy, GemmBackend backend, FloatMatrix out) {
         if (qa.cols() != qw.cols() || out.rows() != qa.rows() || out.cols() != qw.rows()) {
             throw new IllegalArgumentException("codes " + qa.rows() + "x" + qa.cols() + " and " + qw.rows() + "x" + qw.cols()
                     + " do not make a product of shape " + out.shapeString());
@@ -208,14 +225,14 @@ public final class FastImUnpack {
             case BOTH -> throw new IllegalArgumentException("the BOTH unpacking is not supported by FastImUnpack; use ImUnpackGemm");
         };
         long t1 = System.nanoTime();
-        Choice c = bits == AUTO_BITS && only == null ? floatPath(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), rhsFloats,
+        Choice c = bits == AUTO_BITS && only == null ? floatPath(Operand.of(qa), qa.scales(), qw, wScales, rhsFloats,
                 backend, out, true) : null;
         if (c == null) {
-            c = run(Operand.of(qa), qa.scales(), Operand.of(qw), qw.scales(), bits, only, null, backend, out);
+            c = run(Operand.of(qa), qa.scales(), qw, wScales, bits, only, null, backend, out);
         }
         long t3 = System.nanoTime();
         double base = (double) qa.rows() * qw.rows() * qa.cols();
-        return new Result(c.plan(), base == 0 ? 1 : c.work() / base, qa.heavy(), qw.heavy(), 0, c.unpackedAt() - t1,
+        return new Result(c.plan(), base == 0 ? 1 : c.work() / base, qa.heavy(), wHeavy, 0, c.unpackedAt() - t1,
                 t3 - c.unpackedAt());
     }
 
@@ -289,8 +306,8 @@ public final class FastImUnpack {
             return null;
         }
         int par = backend.threads();
-        FloatMatrix fa = FloatMatrix.wrap(toFloats(qa.codes(), par), m, k);
-        FloatMatrix fw = FloatMatrix.wrap(rhsFloats != null ? rhsFloats : toFloats(qw.codes(), par), n, k);
+        FloatMatrix fa = FloatMatrix.wrap(qa.floats(par), m, k);
+        FloatMatrix fw = FloatMatrix.wrap(rhsFloats != null ? rhsFloats : qw.floats(par), n, k);
         long t2 = System.nanoTime();
         float[] part = segs == 1 ? null : new float[m * n];
         double[] sum = segs == 1 ? null : new double[m * n];
@@ -450,14 +467,37 @@ public final class FastImUnpack {
                 bits, only, backend).work();
     }
 
+    /** As above with W held packed ({@link PackedRowCodes}: only its maxima are read). */
+    public static double unpackedWork(RtnQuantizer.RowIntCodes qa, PackedRowCodes qw, int bits, UnpackStrategy strategy,
+                                      GemmBackend backend) {
+        Digits.checkBits(bits);
+        UnpackStrategy only = strategy == UnpackStrategy.ROW || strategy == UnpackStrategy.COLUMN ? strategy : null;
+        return choose(qa.rows(), qw.rows(), qa.cols(), qa.maxAbs(), qw.maxAbs(), qa.rowMax(), qa.colMax(), qw.rowMax(), qw.colMax(),
+                bits, only, backend).work();
+    }
+
     /** An operand's int32 codes (rows × k, compact) with their maxima: what choosing and unpacking need. */
-    private record Operand(int[] codes, int rows, int cols, int maxAbs, int[] rowMax, int[] colMax) {
+    private record Operand(int[] ints, ByteMatrix packed, int rows, int cols, int maxAbs, int[] rowMax, int[] colMax) {
         static Operand of(RtnQuantizer.IntCodes q) {
-            return new Operand(q.codes(), q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
+            return new Operand(q.codes(), null, q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
         }
 
         static Operand of(RtnQuantizer.RowIntCodes q) {
-            return new Operand(q.codes(), q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
+            return new Operand(q.codes(), null, q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
+        }
+
+        static Operand of(PackedRowCodes q) {
+            return new Operand(null, q.codes(), q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
+        }
+
+        /** The int32 codes: the operand's own, or a transient widening of its packed bytes. */
+        int[] codes() {
+            return ints != null ? ints : packed.toIntArray();
+        }
+
+        /** The codes as float32 (exact for codes below 2^24). */
+        float[] floats(int parallelism) {
+            return ints != null ? toFloats(ints, parallelism) : packed.toFloatArray();
         }
     }
 
@@ -514,7 +554,12 @@ public final class FastImUnpack {
                 }
             } else {
                 FoldMap fold = ImUnpackGemm.foldMap(u.plan).withSumBound(sumBound(k, qa.colMax(), qw.colMax()));
-                backend.gemmInt(u.lhs, u.rhs, c.bits(), new IntEpilogue.Rescale(fold, sa, sw, out));
+                IntEpilogue.Rescale e = new IntEpilogue.Rescale(fold, sa, sw, out);
+                if (u.rhsPacked != null) {
+                    backend.gemmInt(u.lhs, u.rhsPacked, c.bits(), e);
+                } else {
+                    backend.gemmInt(u.lhs, u.rhs, c.bits(), e);
+                }
             }
         }
         return new Choice(c.plan(), u.plan.work(), c.cost(), t2);
@@ -605,7 +650,12 @@ public final class FastImUnpack {
         return best;
     }
 
-    private record UnpackedInt(IntMatrix lhs, IntMatrix rhs, UnpackPlan plan) {}
+    /** Unpacked operands; W either as int32 ({@code rhs}) or, not unpacked, as its packed bytes ({@code rhsPacked}). */
+    private record UnpackedInt(IntMatrix lhs, IntMatrix rhs, ByteMatrix rhsPacked, UnpackPlan plan) {
+        UnpackedInt(IntMatrix lhs, IntMatrix rhs, UnpackPlan plan) {
+            this(lhs, rhs, null, plan);
+        }
+    }
 
     private static UnpackedInt unpack(Choice c, Operand qa, Operand qw, int parallelism) {
         int[] rowA = qa.rowMax();
@@ -617,7 +667,8 @@ public final class FastImUnpack {
         int k = qa.cols();
         int b = c.bits();
         return switch (c.plan()) {
-            case GemmPlan.None none -> new UnpackedInt(IntMatrix.wrap(qa.codes(), m, k), IntMatrix.wrap(qw.codes(), n, k),
+            case GemmPlan.None none -> new UnpackedInt(IntMatrix.wrap(qa.codes(), m, k),
+                    qw.packed() != null && b <= 8 ? null : IntMatrix.wrap(qw.codes(), n, k), qw.packed() != null && b <= 8 ? qw.packed() : null,
                     new UnpackPlan(b, m, n, k, identity(m), new int[m], identity(n), new int[n], identity(k), new int[k],
                             new int[] {0, k}, UnpackStrategy.ROW));
             case GemmPlan.Row row -> {

@@ -1,5 +1,6 @@
 package dev.lowbit.gemm;
 
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 
@@ -78,4 +79,14 @@ public interface GemmBackend {
      * A backend that cannot prove its accumulation exact for the bound and k must split k or take a wider path.
      */
     void gemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue);
+
+    /**
+     * {@link #gemmInt(IntMatrix, IntMatrix, int, IntEpilogue)} with the right operand in packed int8 storage (a weight
+     * quantized once and held as bytes, issue 17 item 2): the same contract, bits in 2..8. A backend whose kernels read
+     * bytes overrides this (oneDNN passes the array to its s8 GEMM as it is; {@code simd} packs its panels from it); the
+     * default widens {@code b} to a transient int32 copy for this call only.
+     */
+    default void gemmInt(IntMatrix a, ByteMatrix b, int bits, IntEpilogue epilogue) {
+        gemmInt(a, b.toIntMatrix(), bits, epilogue);
+    }
 }

@@ -7,7 +7,7 @@ import java.util.Locale;
  * Shape and memory layout shared by all matrix types: {@code rows × cols} elements, element (r, c) at
  * {@code offset + r * stride + c} of the backing array. A view shares the array of its parent.
  */
-public abstract sealed class MatrixLayout permits FloatMatrix, IntMatrix, LongMatrix {
+public abstract sealed class MatrixLayout permits ByteMatrix, FloatMatrix, IntMatrix, LongMatrix {
     protected final int rows;
     protected final int cols;
     protected final int offset;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import dev.lowbit.format.Granularity;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantizedMatrix;
+import dev.lowbit.quant.PackedRowCodes;
 import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.LongMatrix;
@@ -193,6 +194,7 @@ public class FastImUnpackTest {
         }
         RtnQuantizer.RowIntCodes qa = RtnQuantizer.RowIntCodes.of(a, m, k, sa, 8);
         RtnQuantizer.RowIntCodes qw = RtnQuantizer.RowIntCodes.of(w, n, k, sw, 8);
+        PackedRowCodes packed = PackedRowCodes.of(qw);
         LongMatrix c = ScalarGemm.exact(qa.toLongMatrix(), qw.toLongMatrix());
         float[] expected = new float[m * n];
         for (int i = 0; i < m; i++) {
@@ -208,6 +210,16 @@ public class FastImUnpackTest {
                     assertArrayEquals(expected, out.data(), what + " b=" + b + " " + st + " (" + r.bits() + " " + r.strategy() + ") on "
                             + be.name());
                     assertThat(r.lhsHeavy()).isEqualTo(qa.heavy());
+                    if (packed != null) { // W held as int8: the same bits, with and without its float32 copy
+                        for (float[] wf : new float[][] {null, packed.codes().toFloatArray()}) {
+                            FloatMatrix po = FloatMatrix.zeros(m, n);
+                            FastImUnpack.Result pr = FastImUnpack.multiplyRows(qa, packed, wf, b, st, be, po);
+                            assertArrayEquals(expected, po.data(), what + " packed b=" + b + " " + st + " (" + pr.bits() + " "
+                                    + pr.strategy() + ")" + (wf == null ? "" : " with floats"));
+                            assertThat(pr.strategy()).isEqualTo(FastImUnpack.multiplyRows(qa, qw, wf, b, st, be, FloatMatrix.zeros(m, n))
+                                    .strategy());
+                        }
+                    }
                     if (b != FastImUnpack.AUTO_BITS) {
                         assertThat(r.bits()).isEqualTo(b);
                     }

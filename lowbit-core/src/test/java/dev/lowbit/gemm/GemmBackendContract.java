@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
@@ -189,6 +190,73 @@ public abstract class GemmBackendContract {
                 }
             }
         }
+    }
+
+    /**
+     * The byte form (W held as int8, issue 17 item 2): every b ≤ 8, every epilogue, plain and unpacked operands, compact
+     * and strided byte views, equal to the int64 reference bit for bit; and a byte beyond the declared bound is refused.
+     */
+    @Test
+    void byteRightOperandIsExactForEveryEpilogue() {
+        SplittableRandom r = new SplittableRandom(29);
+        for (int bits = 2; bits <= Math.min(8, maxBits()); bits++) {
+            for (int[] s : SHAPES) {
+                IntMatrix a = randomBits(s[0], s[2], bits, r);
+                IntMatrix b = randomBits(s[1], s[2], bits, r);
+                ByteMatrix bb = ByteMatrix.narrow(b.toArray(), s[1], s[2]);
+                LongMatrix ref = reference(a, b);
+                for (int t : new int[] {1, 2}) {
+                    String what = "bits " + bits + " " + Arrays.toString(s) + " threads " + t;
+                    LongMatrix got = LongMatrix.zeros(s[0], s[1]);
+                    backend(t).gemmInt(a, bb, bits, new IntEpilogue.ToLong(got));
+                    assertArrayEquals(ref.data(), got.data(), what);
+                    if (Gemm.fitsInt32(s[2], bits)) {
+                        IntMatrix out = IntMatrix.zeros(s[0], s[1]);
+                        backend(t).gemmInt(a, bb, bits, new IntEpilogue.ToInt(out));
+                        assertArrayEquals(ref.data(), Arrays.stream(out.data()).asLongStream().toArray(), "int32 " + what);
+                    }
+                    double[] sa = scales(s[0], r);
+                    double[] sw = scales(s[1], r);
+                    FloatMatrix out = FloatMatrix.zeros(s[0], s[1]);
+                    backend(t).gemmInt(a, bb, bits, new IntEpilogue.Rescale(null, sa, sw, out));
+                    assertArrayEquals(rescaled(ref, sa, sw), out.data(), "rescale " + what);
+                }
+            }
+            // a strided view of a larger byte matrix (offset, stride > cols)
+            IntMatrix big = randomBits(40, 90, bits, r);
+            ByteMatrix bigBytes = ByteMatrix.narrow(big.toArray(), 40, 90);
+            IntMatrix a = randomBits(13, 37, bits, r);
+            LongMatrix got = LongMatrix.zeros(13, 21);
+            backend(2).gemmInt(a, bigBytes.view(5, 11, 21, 37), bits, new IntEpilogue.ToLong(got));
+            assertArrayEquals(reference(a, big.view(5, 11, 21, 37).copy()).data(), got.data(), "view bits " + bits);
+            // unpacked operands (every strategy) with the unpacked W as bytes: fold and fold + rescale
+            LongMatrix ca = heavyCodes(20, 70, r);
+            LongMatrix cw = heavyCodes(30, 70, r);
+            LongMatrix want = ScalarGemm.exact(ca, cw);
+            double[] sa = scales(20, r);
+            double[] sw = scales(30, r);
+            for (UnpackStrategy st : new UnpackStrategy[] {UnpackStrategy.ROW, UnpackStrategy.COLUMN, UnpackStrategy.BOTH}) {
+                Unpacked u = Unpacker.unpack(ca, cw, bits, st);
+                ByteMatrix ub = ByteMatrix.narrow(u.rhs().toArray(), u.rhs().rows(), u.rhs().cols());
+                FoldMap fold = ImUnpackGemm.foldMap(u.plan());
+                LongMatrix folded = LongMatrix.zeros(20, 30);
+                backend(2).gemmInt(u.lhs(), ub, bits, new IntEpilogue.Fold(fold, folded));
+                assertArrayEquals(want.data(), folded.data(), "fold bits " + bits + " " + st);
+                FloatMatrix out = FloatMatrix.zeros(20, 30);
+                backend(1).gemmInt(u.lhs(), ub, bits, new IntEpilogue.Rescale(fold.withSumBound(sumBound(ca, cw)), sa, sw, out));
+                assertArrayEquals(rescaled(want, sa, sw), out.data(), "fold+rescale bits " + bits + " " + st);
+            }
+        }
+        // extremes ±127 at b = 8 along a long k
+        IntMatrix a = IntMatrix.zeros(3, 1337);
+        Arrays.fill(a.data(), 127);
+        byte[] w = new byte[5 * 1337];
+        Arrays.fill(w, (byte) -127);
+        LongMatrix got = LongMatrix.zeros(3, 5);
+        backend(2).gemmInt(a, ByteMatrix.wrap(w, 5, 1337), 8, new IntEpilogue.ToLong(got));
+        long[] all = new long[15];
+        Arrays.fill(all, -127L * 127 * 1337);
+        assertArrayEquals(all, got.data());
     }
 
     /** The rescale without a fold at b-bit and wide bounds (int32 codes with Σ max·max &lt; 2^53). */

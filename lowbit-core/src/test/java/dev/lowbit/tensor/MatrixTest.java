@@ -45,4 +45,20 @@ class MatrixTest {
         assertArrayEquals(RandomMatrices.studentT(4, 5, 3, 1).data(), RandomMatrices.studentT(4, 5, 3, 1).data());
         assertThat(RandomMatrices.gaussian(4, 5, 1).contentEquals(RandomMatrices.gaussian(4, 5, 2))).isFalse();
     }
+
+    @Test
+    void byteMatrixNarrowsOnlyCodesWithinPlusMinus127AndWidensBack() {
+        int[] codes = {127, -127, 0, 5, -1, 64};
+        ByteMatrix b = ByteMatrix.narrow(codes, 2, 3);
+        assertThat(b).isNotNull();
+        assertArrayEquals(codes, b.toIntArray());
+        assertArrayEquals(new float[] {127, -127, 0, 5, -1, 64}, b.toFloatArray());
+        assertThat(b.contentEquals(IntMatrix.wrap(codes, 2, 3))).isTrue();
+        assertThat(b.view(1, 1, 1, 2).toIntMatrix().toArray()).containsExactly(-1, 64);
+        assertThat(b.residentBytes()).isEqualTo(16 + 6);
+        assertThat(ByteMatrix.narrow(new int[] {1, 128}, 1, 2)).isNull();
+        assertThat(ByteMatrix.narrow(new int[] {-128, 0}, 1, 2)).isNull();
+        assertThat(ByteMatrix.narrow(new int[] {Integer.MIN_VALUE}, 1, 1)).isNull();
+        assertThatThrownBy(() -> ByteMatrix.narrow(new int[3], 2, 2)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -8,6 +8,7 @@ import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmPlan;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.quant.PackedRowCodes;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantizedMatrix;
 import dev.lowbit.quant.RtnQuantizer;
@@ -20,6 +21,8 @@ import dev.lowbit.unpack.Unpacker;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * The RTN precisions {@code imunpack} and {@code int8}: every GEMM {@code a·bᵀ} is quantized with RTN (weights once,
@@ -52,8 +55,13 @@ final class RtnGemms implements PrecisionGemms {
     private final int statBits;
     private final long heavyThreshold;
     private final int threads;
-    /** The weights' int32 codes for the fast path (null where a weight's codes do not fit, or when !fast). */
+    /**
+     * The weights' int32 codes for the fast path (null where a weight's codes do not fit, where they are held packed, or when
+     * !fast).
+     */
     private final RtnQuantizer.RowIntCodes[][] intWeights;
+    /** The weights' codes as int8 where every |code| ≤ 127 (then intWeights is null): the storage the kernels read. */
+    private final PackedRowCodes[][] packedWeights;
     /** The weights' codes as float32 for FastImUnpack's float path (null where intWeights is). */
     private final float[][][] floatWeights;
     /** The weights' codes for the general path, made when first needed. */
@@ -81,6 +89,7 @@ final class RtnGemms implements PrecisionGemms {
                 && p.probabilities().granularity().kind() != Granularity.Kind.GROUP;
         int layers = w.config().layers();
         this.intWeights = new RtnQuantizer.RowIntCodes[layers][GemmRole.LINEAR.size()];
+        this.packedWeights = new PackedRowCodes[layers][GemmRole.LINEAR.size()];
         this.weights = new QuantizedMatrix[layers][GemmRole.LINEAR.size()];
         this.floatWeights = new float[layers][GemmRole.LINEAR.size()][];
         for (int l = 0; l < layers; l++) {
@@ -89,10 +98,16 @@ final class RtnGemms implements PrecisionGemms {
                     if (fast) {
                         FloatMatrix wt = w.layers().get(l).linear(r).weight();
                         int[] blocks = wg == Granularity.Kind.ROW ? null : new int[] {0, wt.rows()};
-                        intWeights[l][r.ordinal()] = RtnQuantizer.quantizeIntRows(wt, p.weights(), blocks, heavyThreshold,
+                        RtnQuantizer.RowIntCodes c = RtnQuantizer.quantizeIntRows(wt, p.weights(), blocks, heavyThreshold,
                                 weightName(l, r));
+                        PackedRowCodes packed = c == null ? null : PackedRowCodes.of(c);
+                        if (packed != null) {
+                            packedWeights[l][r.ordinal()] = packed; // one byte per code; the int32 form is dropped
+                        } else {
+                            intWeights[l][r.ordinal()] = c;
+                        }
                     }
-                    if (intWeights[l][r.ordinal()] == null) {
+                    if (!hasFastWeight(l, r)) {
                         generalWeight(l, r);
                     }
                     // the float32 copy of the weight's codes (floatWeight) is made on the first GEMM that takes the
@@ -100,6 +115,11 @@ final class RtnGemms implements PrecisionGemms {
                 }
             }
         }
+    }
+
+    /** Whether the fast path holds this weight's codes (int32 or packed). */
+    private boolean hasFastWeight(int l, GemmRole r) {
+        return intWeights[l][r.ordinal()] != null || packedWeights[l][r.ordinal()] != null;
     }
 
     private static String weightName(int l, GemmRole r) {
@@ -183,12 +203,11 @@ final class RtnGemms implements PrecisionGemms {
     @Override
     public float[] linear(int layer, GemmRole role, FloatMatrix x, int[] blocks) {
         String what = "layer " + layer + " " + role.label();
-        RtnQuantizer.RowIntCodes wc = intWeights[layer][role.ordinal()];
-        if (wc != null) {
+        if (hasFastWeight(layer, role)) {
             RtnQuantizer.RowIntCodes a = RtnQuantizer.quantizeIntRows(x, p.activations(), p.scope().perRow(role) ? null : blocks,
                     heavyThreshold, what + " input", threads);
             if (a != null) {
-                return fastExact(layer, role, a, wc, floatWeight(layer, role), what);
+                return fastLinear(layer, role, a, what);
             }
         }
         Codes a = quantizeRows(role, x, p.activations(), blocks, what + " input");
@@ -199,8 +218,7 @@ final class RtnGemms implements PrecisionGemms {
     @Override
     public float[][] linears(int layer, List<GemmRole> roles, FloatMatrix x, int[] blocks) {
         GemmRole first = roles.getFirst();
-        boolean shared = roles.stream().allMatch(r -> intWeights[layer][r.ordinal()] != null
-                && p.scope().perRow(r) == p.scope().perRow(first));
+        boolean shared = roles.stream().allMatch(r -> hasFastWeight(layer, r) && p.scope().perRow(r) == p.scope().perRow(first));
         RtnQuantizer.RowIntCodes a = shared ? RtnQuantizer.quantizeIntRows(x, p.activations(), p.scope().perRow(first) ? null : blocks,
                 heavyThreshold, "layer " + layer + " " + first.label() + " input", threads) : null;
         if (a == null) {
@@ -209,7 +227,7 @@ final class RtnGemms implements PrecisionGemms {
         float[][] out = new float[roles.size()][];
         for (int i = 0; i < out.length; i++) {
             GemmRole r = roles.get(i);
-            out[i] = fastExact(layer, r, a, intWeights[layer][r.ordinal()], floatWeight(layer, r), "layer " + layer + " " + r.label());
+            out[i] = fastLinear(layer, r, a, "layer " + layer + " " + r.label());
         }
         return out;
     }
@@ -240,6 +258,31 @@ final class RtnGemms implements PrecisionGemms {
         }
     }
 
+    /** A linear on the fast path: the weight's packed bytes or int32 codes, and its float32 copy if one was made. */
+    private float[] fastLinear(int layer, GemmRole role, RtnQuantizer.RowIntCodes a, String what) {
+        PackedRowCodes packed = packedWeights[layer][role.ordinal()];
+        if (packed == null) {
+            return fastExact(layer, role, a, intWeights[layer][role.ordinal()], floatWeight(layer, role), what);
+        }
+        float[] bFloats = floatWeight(layer, role);
+        FloatMatrix out = FloatMatrix.zeros(a.rows(), packed.rows());
+        FastImUnpack.Result r = FastImUnpack.multiplyRows(a, packed, bFloats, p.bits(), p.strategy(), backend, out);
+        if (bFloats == null && r.plan() instanceof GemmPlan.FloatLanes && p.autoBits() && p.strategy() == UnpackStrategy.AUTO) {
+            keepFloatWeight(layer, role, () -> packed.codes().toFloatArray());
+        }
+        return checkAndCount(layer, role, a, packed.rows(), packed::widen, packed.scales(), packed.heavy(), r, out, what,
+                () -> FastImUnpack.unpackedWork(a, packed, statBits, p.strategy(), backend));
+    }
+
+    /** Keeps the float32 copy of a weight's codes for the next float-path GEMMs (the same bits either way). */
+    private void keepFloatWeight(int layer, GemmRole role, Supplier<float[]> floats) {
+        synchronized (floatWeights) {
+            if (floatWeights[layer][role.ordinal()] == null) {
+                floatWeights[layer][role.ordinal()] = floats.get();
+            }
+        }
+    }
+
     /** The fast path: one {@link FastImUnpack#multiplyRows}, checked against the int64 reference with verifyExact. */
     private float[] fastExact(int layer, GemmRole role, RtnQuantizer.RowIntCodes a, RtnQuantizer.RowIntCodes b, String what) {
         return fastExact(layer, role, a, b, null, what);
@@ -247,25 +290,30 @@ final class RtnGemms implements PrecisionGemms {
 
     private float[] fastExact(int layer, GemmRole role, RtnQuantizer.RowIntCodes a, RtnQuantizer.RowIntCodes b, float[] bFloats,
                               String what) {
-        int m = a.rows();
         int n = b.rows();
-        int k = a.cols();
-        FloatMatrix out = FloatMatrix.zeros(m, n);
+        FloatMatrix out = FloatMatrix.zeros(a.rows(), n);
         FastImUnpack.Result r = FastImUnpack.multiplyRows(a, b, bFloats, p.bits(), p.strategy(), backend, out);
         if (bFloats == null && r.plan() instanceof GemmPlan.FloatLanes && role.hasWeight() && p.autoBits()
                 && p.strategy() == UnpackStrategy.AUTO && b == intWeights[layer][role.ordinal()]) {
-            synchronized (floatWeights) { // keep the converted weight for the next GEMMs (same bits either way)
-                if (floatWeights[layer][role.ordinal()] == null) {
-                    floatWeights[layer][role.ordinal()] = FastImUnpack.toFloats(b.codes());
-                }
-            }
+            keepFloatWeight(layer, role, () -> FastImUnpack.toFloats(b.codes()));
         }
+        return checkAndCount(layer, role, a, n, () -> b, b.scales(), b.heavy(), r, out, what,
+                () -> FastImUnpack.unpackedWork(a, b, statBits, p.strategy(), backend));
+    }
+
+    /** verifyExact's check of a fast-path result against the int64 reference, and the statistics. */
+    private float[] checkAndCount(int layer, GemmRole role, RtnQuantizer.RowIntCodes a, int n,
+                                  Supplier<RtnQuantizer.RowIntCodes> b, double[] bScales, long bHeavy,
+                                  FastImUnpack.Result r, FloatMatrix out, String what,
+                                  DoubleSupplier statWorkAtStatBits) {
+        int m = a.rows();
+        int k = a.cols();
         if (verifyExact) {
-            long[] c = ScalarGemm.exact(a.toLongMatrix(), b.toLongMatrix()).data();
+            long[] c = ScalarGemm.exact(a.toLongMatrix(), b.get().toLongMatrix()).data();
             float[] want = new float[m * n];
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
-                    want[i * n + j] = (float) (c[i * n + j] / (a.scales()[i] * b.scales()[j]));
+                    want[i * n + j] = (float) (c[i * n + j] / (a.scales()[i] * bScales[j]));
                 }
             }
             if (!Arrays.equals(want, out.data())) {
@@ -275,8 +323,8 @@ final class RtnGemms implements PrecisionGemms {
             verified.incrementAndGet();
         }
         double mnk = (double) m * n * k;
-        double statWork = p.autoBits() ? FastImUnpack.unpackedWork(a, b, statBits, p.strategy(), backend) : r.ratio() * mnk;
-        stats.add(layer, role, mnk, r.ratio() * mnk, a.heavy(), (long) m * k, b.heavy(), (long) n * k, statWork);
+        double statWork = p.autoBits() ? statWorkAtStatBits.getAsDouble() : r.ratio() * mnk;
+        stats.add(layer, role, mnk, r.ratio() * mnk, a.heavy(), (long) m * k, bHeavy, (long) n * k, statWork);
         return out.data();
     }
 
@@ -357,6 +405,10 @@ final class RtnGemms implements PrecisionGemms {
     public long residentWeightBytes(int layer, GemmRole role) {
         RtnQuantizer.RowIntCodes c = intWeights[layer][role.ordinal()];
         long bytes = PrecisionGemms.arrayBytes(floatWeight(layer, role));
+        PackedRowCodes packed = packedWeights[layer][role.ordinal()];
+        if (packed != null) {
+            bytes += packed.residentBytes();
+        }
         if (c != null) {
             bytes += PrecisionGemms.arrayBytes(c.codes(), c.scales(), c.alphas(), c.rowMax(), c.colMax());
         }
@@ -373,6 +425,11 @@ final class RtnGemms implements PrecisionGemms {
     @Override
     public long weightBytes(int layer, GemmRole role) {
         RtnQuantizer.RowIntCodes c = intWeights[layer][role.ordinal()];
+        PackedRowCodes packed = packedWeights[layer][role.ordinal()];
+        if (packed != null) {
+            return digitBytes(Arrays.stream(packed.rowMax()).asLongStream().toArray(), packed.cols(), p.autoBits() ? -1 : p.bits())
+                    + 8L * (p.weights().granularity().kind() == Granularity.Kind.TENSOR ? 1 : packed.rows());
+        }
         long[] rowMax;
         int cols;
         long scales;
@@ -419,6 +476,12 @@ final class RtnGemms implements PrecisionGemms {
 
     /** The weight's int32 codes of the fast path, or null where the general path runs it (for tests). */
     RtnQuantizer.RowIntCodes intWeight(int layer, GemmRole role) {
-        return intWeights[layer][role.ordinal()];
+        PackedRowCodes packed = packedWeights[layer][role.ordinal()];
+        return packed != null ? packed.widen() : intWeights[layer][role.ordinal()];
+    }
+
+    /** The weight's packed int8 codes, or null where it is held as int32 or on the general path (for tests). */
+    PackedRowCodes packedWeight(int layer, GemmRole role) {
+        return packedWeights[layer][role.ordinal()];
     }
 }

@@ -4,6 +4,7 @@ import dev.lowbit.LowbitException;
 import dev.lowbit.Parallel;
 import dev.lowbit.gemm.FoldMap;
 import dev.lowbit.gemm.IntEpilogue;
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
@@ -88,18 +89,33 @@ final class ExactGemm {
             buf = new Buffers();
         }
         try {
-            run(a, b, bits, e, buf);
+            run(a, narrow(b, buf, false), b.rows(), bits, e, buf);
         } finally {
             BUFFERS.set(buf);
         }
     }
 
-    private void run(IntMatrix a, IntMatrix b, int bits, IntEpilogue e, Buffers buf) {
+    /**
+     * As above with B held as int8 (packed weight codes): a compact B's array goes to {@code gemm_s8s8s32} as it is (no
+     * narrowing copy); a strided view is copied compact first.
+     */
+    void run(IntMatrix a, ByteMatrix b, int bits, IntEpilogue e) {
+        Buffers buf = BUFFERS.get();
+        BUFFERS.remove();
+        if (buf == null) {
+            buf = new Buffers();
+        }
+        try {
+            run(a, compact(b, buf), b.rows(), bits, e, buf);
+        } finally {
+            BUFFERS.set(buf);
+        }
+    }
+
+    private void run(IntMatrix a, byte[] bn, int n, int bits, IntEpilogue e, Buffers buf) {
         int m = a.rows();
-        int n = b.rows();
         int k = a.cols();
         byte[] an = narrow(a, buf, true);
-        byte[] bn = narrow(b, buf, false);
         switch (e) {
             case IntEpilogue.ToLong t -> product(an, bn, m, n, k, 0, k, bits, buf, toLong(t.out()));
             case IntEpilogue.ToInt t -> toInt(an, bn, m, n, k, bits, buf, t.out());
@@ -120,7 +136,7 @@ final class ExactGemm {
         if (an.length > KEEP_BYTES) {
             buf.a = new byte[0];
         }
-        if (bn.length > KEEP_BYTES) {
+        if (buf.b.length > KEEP_BYTES) {
             buf.b = new byte[0];
         }
     }
@@ -219,6 +235,22 @@ final class ExactGemm {
             }
         });
         return d;
+    }
+
+    /** B's bytes with leading dimension k from offset 0: its own array when it is laid out so, else a compact copy. */
+    private byte[] compact(ByteMatrix x, Buffers buf) {
+        if (x.offset() == 0 && x.isContiguous()) {
+            return x.data();
+        }
+        int rows = x.rows();
+        int cols = x.cols();
+        if (buf.b.length < rows * cols) {
+            buf.b = new byte[rows * cols];
+        }
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(x.data(), x.index(i, 0), buf.b, i * cols, cols);
+        }
+        return buf.b;
     }
 
     /** One row: a plain loop that C2 vectorizes (int → byte narrowing). */

@@ -4,6 +4,7 @@ import dev.lowbit.Flags;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.IntEpilogue;
 import dev.lowbit.simd.NativeIntBackend;
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.IntMatrix;
 
 /**
@@ -111,6 +112,12 @@ public final class OneDnnGemmBackend extends NativeIntBackend {
 
     @Override
     protected void nativeGemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue) {
+        new ExactGemm(Holder.STATE.dnn(), threads()).run(a, b, bits, epilogue);
+    }
+
+    /** The byte form: the packed weight's array goes to oneDNN's s8 GEMM without a narrowing copy. */
+    @Override
+    protected void nativeGemmInt(IntMatrix a, ByteMatrix b, int bits, IntEpilogue epilogue) {
         new ExactGemm(Holder.STATE.dnn(), threads()).run(a, b, bits, epilogue);
     }
 

@@ -3,6 +3,7 @@ package dev.lowbit.simd;
 import static dev.lowbit.simd.Species.F;
 import static dev.lowbit.simd.Species.LF;
 
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import java.util.Arrays;
@@ -63,6 +64,15 @@ final class F32Gemm {
         Tiled.run(new Eng(new RowsI(a, maxAbs), new RowsI(b, maxAbs), a.cols(), kc, null, out), a.rows(), b.rows(), a.cols(), threads);
     }
 
+    /** As {@link #exactInt(IntMatrix, IntMatrix, long, IntSink, int)} with b's int8 codes packed into the panels as they are. */
+    static void exactInt(IntMatrix a, ByteMatrix b, long maxAbs, IntSink out, int threads) {
+        int kc = exactBlock(maxAbs);
+        if (kc < 1) {
+            throw new IllegalArgumentException("operands with |x| ≤ " + maxAbs + " cannot be multiplied exactly in float32 lanes");
+        }
+        Tiled.run(new Eng(new RowsI(a, maxAbs), new RowsB(b, maxAbs), a.cols(), kc, null, out), a.rows(), b.rows(), a.cols(), threads);
+    }
+
     // ------------------------------------------------------------------ sources
 
     /** Something that packs into float panels. */
@@ -104,6 +114,28 @@ final class F32Gemm {
         public void pack(float[] dst, int off, int w, int row0, int rows, int p0, int kc) {
             int[] d = x.data();
             int lim = (int) maxAbs;
+            for (int t = 0; t < rows; t++) {
+                int s = x.index(row0 + t, p0);
+                int bad = 0;
+                for (int p = 0, o = off + t; p < kc; p++, o += w) {
+                    int v = d[s + p];
+                    bad |= lim - Math.abs(v);
+                    dst[o] = v;
+                }
+                if (bad < 0) {
+                    throw Bounds.outOfRange(x, row0 + t, p0, kc, maxAbs);
+                }
+            }
+            zeroPad(dst, off, w, rows, kc);
+        }
+    }
+
+    /** Rows of an int8 matrix (packed codes) converted to float; entries beyond ±maxAbs are rejected. */
+    record RowsB(ByteMatrix x, long maxAbs) implements Src {
+        @Override
+        public void pack(float[] dst, int off, int w, int row0, int rows, int p0, int kc) {
+            byte[] d = x.data();
+            int lim = (int) Math.min(maxAbs, Integer.MAX_VALUE);
             for (int t = 0; t < rows; t++) {
                 int s = x.index(row0 + t, p0);
                 int bad = 0;

@@ -4,6 +4,7 @@ import static dev.lowbit.simd.Species.I;
 import static dev.lowbit.simd.Species.LF;
 import static dev.lowbit.simd.Species.S;
 
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import java.util.Arrays;
 import jdk.incubator.vector.IntVector;
@@ -50,7 +51,16 @@ final class I16Gemm {
         if (q < 1) {
             throw new IllegalArgumentException("operands with |x| ≤ " + maxAbs + " cannot be multiplied exactly in 16-bit lanes");
         }
-        Tiled.run(new Eng(a, b, maxAbs, 2 * q, out), a.rows(), b.rows(), a.cols(), threads);
+        Tiled.run(new Eng(a, b, null, maxAbs, 2 * q, out), a.rows(), b.rows(), a.cols(), threads);
+    }
+
+    /** As above with b's int8 codes (packed storage) read as they are. */
+    static void exactInt(IntMatrix a, ByteMatrix b, long maxAbs, IntSink out, int threads) {
+        int q = pairBlock(maxAbs);
+        if (q < 1) {
+            throw new IllegalArgumentException("operands with |x| ≤ " + maxAbs + " cannot be multiplied exactly in 16-bit lanes");
+        }
+        Tiled.run(new Eng(a, null, b, maxAbs, 2 * q, out), a.rows(), b.rows(), a.cols(), threads);
     }
 
     /** dst[off + q·MR + t] = pair (x[row0+t, p0+2q], x[row0+t, p0+2q+1]) as one int; rows ≥ rows and k ≥ kc are 0. */
@@ -112,9 +122,38 @@ final class I16Gemm {
         }
     }
 
+    /** As {@link #packShorts(IntMatrix, long, short[], int, int, int, int, int, int)} from int8 codes. */
+    static void packShorts(ByteMatrix x, long maxAbs, short[] dst, int off, int w, int row0, int rows, int p0, int kc) {
+        byte[] d = x.data();
+        int lim = (int) maxAbs;
+        int kq = (kc + 1) / 2;
+        for (int t = 0; t < rows; t++) {
+            int s = x.index(row0 + t, p0);
+            int bad = 0;
+            for (int p = 0; p < kc; p++) {
+                int v = d[s + p];
+                bad |= lim - Math.abs(v);
+                dst[off + (p >> 1) * 2 * w + 2 * t + (p & 1)] = (short) v;
+            }
+            if ((kc & 1) != 0) {
+                dst[off + (kc >> 1) * 2 * w + 2 * t + 1] = 0;
+            }
+            if (bad < 0) {
+                throw Bounds.outOfRange(x, row0 + t, p0, kc, maxAbs);
+            }
+        }
+        if (rows < w) {
+            for (int q = 0; q < kq; q++) {
+                Arrays.fill(dst, off + q * 2 * w + 2 * rows, off + q * 2 * w + 2 * w, (short) 0);
+            }
+        }
+    }
+
     private static final class Eng implements Tiled.Engine {
         final IntMatrix a;
+        /** B as int32, or null when it is given as int8 ({@link #bBytes}). */
         final IntMatrix b;
+        final ByteMatrix bBytes;
         final long maxAbs;
         final IntSink out;
         final int[] cuts;
@@ -122,9 +161,10 @@ final class I16Gemm {
         final int[] qOff;
         short[] pb;
 
-        Eng(IntMatrix a, IntMatrix b, long maxAbs, int kcMax, IntSink out) {
+        Eng(IntMatrix a, IntMatrix b, ByteMatrix bBytes, long maxAbs, int kcMax, IntSink out) {
             this.a = a;
             this.b = b;
+            this.bBytes = bBytes;
             this.maxAbs = maxAbs;
             this.out = out;
             this.cuts = out.cuts(a.cols(), kcMax, 2);
@@ -168,7 +208,13 @@ final class I16Gemm {
         public void packB(int jp, int j0, int cols) {
             int base = jp * qOff[qOff.length - 1] * 2 * NR;
             for (int blk = 0; blk + 1 < cuts.length; blk++) {
-                packShorts(b, maxAbs, pb, base + qOff[blk] * 2 * NR, NR, j0, cols, cuts[blk], cuts[blk + 1] - cuts[blk]);
+                int off = base + qOff[blk] * 2 * NR;
+                int kc = cuts[blk + 1] - cuts[blk];
+                if (b != null) {
+                    packShorts(b, maxAbs, pb, off, NR, j0, cols, cuts[blk], kc);
+                } else {
+                    packShorts(bBytes, maxAbs, pb, off, NR, j0, cols, cuts[blk], kc);
+                }
             }
         }
 

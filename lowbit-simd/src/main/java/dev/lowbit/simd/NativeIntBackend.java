@@ -3,6 +3,7 @@ package dev.lowbit.simd;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.gemm.IntEpilogue;
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 
@@ -43,6 +44,14 @@ public abstract class NativeIntBackend implements GemmBackend {
 
     /** The exact GEMM on the native library; called only when {@link #runsNative}(bits). */
     protected abstract void nativeGemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue);
+
+    /**
+     * The byte form of {@link #nativeGemmInt(IntMatrix, IntMatrix, int, IntEpilogue)} (B held as int8); by default a
+     * transient int32 copy of B.
+     */
+    protected void nativeGemmInt(IntMatrix a, ByteMatrix b, int bits, IntEpilogue epilogue) {
+        nativeGemmInt(a, b.toIntMatrix(), bits, epilogue);
+    }
 
     /** This backend, of the same kind, with {@code threads} worker threads. */
     protected abstract GemmBackend create(int threads);
@@ -89,6 +98,15 @@ public abstract class NativeIntBackend implements GemmBackend {
 
     @Override
     public final void gemmInt(IntMatrix a, IntMatrix b, int bits, IntEpilogue epilogue) {
+        if (runsNative(bits)) {
+            nativeGemmInt(a, b, bits, epilogue);
+        } else {
+            simd.gemmInt(a, b, bits, epilogue);
+        }
+    }
+
+    @Override
+    public final void gemmInt(IntMatrix a, ByteMatrix b, int bits, IntEpilogue epilogue) {
         if (runsNative(bits)) {
             nativeGemmInt(a, b, bits, epilogue);
         } else {

@@ -6,6 +6,7 @@ import dev.lowbit.gemm.FoldMap;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.gemm.IntEpilogue;
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
@@ -177,6 +178,48 @@ public final class SimdGemmBackend implements GemmBackend {
                 }
             }
         }
+    }
+
+    /**
+     * The byte form (W held as int8): the I16 and F32 paths pack their panels from the bytes; SWAR (b ≤ 3) and the
+     * epilogues that need an int64 product first take a transient int32 copy.
+     */
+    @Override
+    public void gemmInt(IntMatrix a, ByteMatrix b, int bits, IntEpilogue epilogue) {
+        Path path = path(bits);
+        if (bits > 8 || path == Path.SWAR || path == Path.F64) {
+            gemmInt(a, b.toIntMatrix(), bits, epilogue);
+            return;
+        }
+        long m = maxAbs(bits);
+        Run run = (x, sink) -> {
+            if (path == Path.I16) {
+                I16Gemm.exactInt(x, b, m, sink, threads);
+            } else {
+                F32Gemm.exactInt(x, b, m, sink, threads);
+            }
+        };
+        switch (epilogue) {
+            case IntEpilogue.ToLong t -> run.into(a, IntSink.of(t.out()));
+            case IntEpilogue.ToInt t -> run.into(a, IntSink.of(t.out()));
+            case IntEpilogue.Fold f -> run.into(a, IntSink.fold(f.fold(), f.out(), a.rows(), b.rows()));
+            case IntEpilogue.Rescale r -> {
+                FoldMap fold = r.fold();
+                if (fold != null && fold.overflowFree() && fold.rowsAreIdentity(r.rows(), r.cols()) && a.rows() == r.rows()
+                        && b.rows() == r.cols()) {
+                    run.into(a, IntSink.foldScaled(fold, r.lhsScale(), r.rhsScale(), r.out()));
+                } else {
+                    LongMatrix c = LongMatrix.zeros(r.rows(), r.cols());
+                    run.into(a, r.plain(a.rows(), b.rows()) ? IntSink.of(c) : IntSink.fold(fold, c, a.rows(), b.rows()));
+                    rescale(c, r, 1);
+                }
+            }
+        }
+    }
+
+    /** One narrow kernel over the byte operand into a sink. */
+    private interface Run {
+        void into(IntMatrix a, IntSink sink);
     }
 
     /** The backend's rescale of an int64 result, rows shared over {@code parallelism} tasks (vectorized, {@link Rescale}). */

@@ -1,10 +1,12 @@
 package dev.lowbit.simd;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.FastImUnpackTest;
 import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.quant.PackedRowCodes;
 import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.LongMatrix;
@@ -29,6 +31,7 @@ class FastImUnpackRowsTest {
         }
         RtnQuantizer.RowIntCodes qa = RtnQuantizer.RowIntCodes.of(a, m, k, sa, 8);
         RtnQuantizer.RowIntCodes qw = RtnQuantizer.RowIntCodes.of(w, n, k, sw, 8);
+        PackedRowCodes packed = PackedRowCodes.of(qw);
         float[] expected = expected(qa, qw);
         for (int threads : new int[] {1, 3}) {
             SimdGemmBackend be = new SimdGemmBackend(threads);
@@ -38,6 +41,16 @@ class FastImUnpackRowsTest {
                     FastImUnpack.Result r = FastImUnpack.multiplyRows(qa, qw, b, st, be, out);
                     assertArrayEquals(expected, out.data(), what + " b=" + b + " " + st + " (" + r.bits() + " " + r.strategy() + "), "
                             + threads + " threads");
+                    if (packed != null) { // W held as int8: the same bits, with and without its float32 copy
+                        for (float[] wf : new float[][] {null, packed.codes().toFloatArray()}) {
+                            FloatMatrix po = FloatMatrix.zeros(m, n);
+                            FastImUnpack.Result pr = FastImUnpack.multiplyRows(qa, packed, wf, b, st, be, po);
+                            assertArrayEquals(expected, po.data(), what + " packed b=" + b + " " + st + " (" + pr.bits() + " "
+                                    + pr.strategy() + ")" + (wf == null ? "" : " with floats"));
+                            assertThat(pr.strategy()).isEqualTo(FastImUnpack.multiplyRows(qa, qw, wf, b, st, be, FloatMatrix.zeros(m, n))
+                                    .strategy());
+                        }
+                    }
                 }
             }
         }
