@@ -477,7 +477,7 @@ public final class FastImUnpack {
     }
 
     /** An operand's int32 codes (rows × k, compact) with their maxima: what choosing and unpacking need. */
-    private record Operand(int[] ints, ByteMatrix packed, int rows, int cols, int maxAbs, int[] rowMax, int[] colMax) {
+    private record Operand(int[] ints, PackedRowCodes stored, int rows, int cols, int maxAbs, int[] rowMax, int[] colMax) {
         static Operand of(RtnQuantizer.IntCodes q) {
             return new Operand(q.codes(), null, q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
         }
@@ -487,17 +487,22 @@ public final class FastImUnpack {
         }
 
         static Operand of(PackedRowCodes q) {
-            return new Operand(null, q.codes(), q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
+            return new Operand(null, q, q.rows(), q.cols(), q.maxAbs(), q.rowMax(), q.colMax());
         }
 
-        /** The int32 codes: the operand's own, or a transient widening of its packed bytes. */
+        /** The int32 codes: the operand's own, or a transient widening of its packed storage. */
         int[] codes() {
-            return ints != null ? ints : packed.toIntArray();
+            return ints != null ? ints : stored.toIntArray();
+        }
+
+        /** The int8 codes the byte kernels read, or null (int32 codes, or packed as int16). */
+        ByteMatrix packed() {
+            return stored == null ? null : stored.codes();
         }
 
         /** The codes as float32 (exact for codes below 2^24). */
         float[] floats(int parallelism) {
-            return ints != null ? toFloats(ints, parallelism) : packed.toFloatArray();
+            return ints != null ? toFloats(ints, parallelism) : stored.toFloatArray();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.lowbit.gemm;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
@@ -62,6 +63,27 @@ public final class Gemm {
         checkOut(a, b, out);
         checkBound(a, bits, "lhs");
         checkBound(b, bits, "rhs");
+        backend.gemmInt(a, b, bits, new IntEpilogue.ToLong(out));
+    }
+
+    /** As {@link #lowBit(IntMatrix, IntMatrix, int, LongMatrix, GemmBackend)} with b held as int8 (bits 2..8, checked). */
+    public static void lowBit(IntMatrix a, ByteMatrix b, int bits, LongMatrix out, GemmBackend backend) {
+        Digits.checkBits(bits);
+        if (bits > 8) {
+            throw new IllegalArgumentException("the byte form takes b ≤ 8, got " + bits);
+        }
+        checkOut(a, b, out);
+        checkBound(a, bits, "lhs");
+        long s = Digits.base(bits);
+        for (int r = 0; r < b.rows(); r++) {
+            for (int c = 0; c < b.cols(); c++) {
+                int v = b.get(r, c);
+                if (v >= s || v <= -s) {
+                    throw new LowbitException("rhs: entry " + v + " at (" + r + ", " + c + ") does not fit in " + bits + " bits (|x| < "
+                            + s + ")");
+                }
+            }
+        }
         backend.gemmInt(a, b, bits, new IntEpilogue.ToLong(out));
     }
 

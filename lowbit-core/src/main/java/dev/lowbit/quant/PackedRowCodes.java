@@ -1,47 +1,79 @@
 package dev.lowbit.quant;
 
 import dev.lowbit.tensor.ByteMatrix;
-import dev.lowbit.tensor.IntMatrix;
 
 /**
- * {@link RtnQuantizer.RowIntCodes} held as int8 (issue 17 item 2): the codes of a weight quantized once, one byte each,
- * with the same scales and maxima. The GEMM executor hands {@link #codes()} to the backend's byte kernels
- * ({@code GemmBackend.gemmInt(IntMatrix, ByteMatrix, …)}); the int32 form ({@link #widen}) is made only for a call that
- * unpacks the weight, and dropped after it.
+ * {@link RtnQuantizer.RowIntCodes} held in the narrowest integer storage (issue 17 item 2): the codes of a weight quantized
+ * once, as int8 when every |code| ≤ 127 — then {@link #codes()} is the {@link ByteMatrix} the backends' byte kernels read
+ * directly ({@code GemmBackend.gemmInt(IntMatrix, ByteMatrix, …)}) — else as int16 ({@link #codes()} null), with the same
+ * scales and maxima. The int32 form ({@link #widen}, {@link #toIntArray}) is made only for a call that unpacks the weight
+ * (the unpacker reads it), and dropped after it.
+ *
+ * @param codes the int8 codes, or null when they are held as int16
+ * @param shorts the int16 codes (row-major, compact), or null when they are held as int8
  */
-public record PackedRowCodes(ByteMatrix codes, double[] scales, double[] alphas, int maxAbs, int[] rowMax, int[] colMax,
-                             long heavy) {
+public record PackedRowCodes(ByteMatrix codes, short[] shorts, int rows, int cols, double[] scales, double[] alphas, int maxAbs,
+                             int[] rowMax, int[] colMax, long heavy) {
 
-    /** {@code q}'s codes narrowed to bytes, or null when some |code| exceeds {@link ByteMatrix#MAX_ABS}. */
+    /** Largest |code| held as int16. */
+    public static final int MAX_ABS_SHORT = Short.MAX_VALUE;
+
+    /** {@code q}'s codes as int8 or int16, or null when some |code| exceeds {@link #MAX_ABS_SHORT}. */
     public static PackedRowCodes of(RtnQuantizer.RowIntCodes q) {
-        if (q.maxAbs() > ByteMatrix.MAX_ABS) {
+        if (q.maxAbs() <= ByteMatrix.MAX_ABS) {
+            ByteMatrix b = ByteMatrix.narrow(q.codes(), q.rows(), q.cols());
+            return new PackedRowCodes(b, null, q.rows(), q.cols(), q.scales(), q.alphas(), q.maxAbs(), q.rowMax(), q.colMax(),
+                    q.heavy());
+        }
+        if (q.maxAbs() > MAX_ABS_SHORT) {
             return null;
         }
-        ByteMatrix b = ByteMatrix.narrow(q.codes(), q.rows(), q.cols());
-        return b == null ? null : new PackedRowCodes(b, q.scales(), q.alphas(), q.maxAbs(), q.rowMax(), q.colMax(), q.heavy());
+        int[] c = q.codes();
+        short[] s = new short[c.length];
+        for (int i = 0; i < c.length; i++) {
+            s[i] = (short) c[i];
+        }
+        return new PackedRowCodes(null, s, q.rows(), q.cols(), q.scales(), q.alphas(), q.maxAbs(), q.rowMax(), q.colMax(), q.heavy());
     }
 
-    public int rows() {
-        return codes.rows();
+    /** Bits per stored code: 8 or 16. */
+    public int storageBits() {
+        return codes != null ? 8 : 16;
     }
 
-    public int cols() {
-        return codes.cols();
+    /** The codes as a fresh row-major int32 array. */
+    public int[] toIntArray() {
+        if (codes != null) {
+            return codes.toIntArray();
+        }
+        int[] out = new int[shorts.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = shorts[i];
+        }
+        return out;
+    }
+
+    /** The codes as a fresh row-major float32 array (exact). */
+    public float[] toFloatArray() {
+        if (codes != null) {
+            return codes.toFloatArray();
+        }
+        float[] out = new float[shorts.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = shorts[i];
+        }
+        return out;
     }
 
     /** The same codes as a transient int32 {@link RtnQuantizer.RowIntCodes} (a fresh array). */
     public RtnQuantizer.RowIntCodes widen() {
-        return new RtnQuantizer.RowIntCodes(codes.toIntArray(), rows(), cols(), scales, alphas, maxAbs, rowMax, colMax, heavy);
+        return new RtnQuantizer.RowIntCodes(toIntArray(), rows, cols, scales, alphas, maxAbs, rowMax, colMax, heavy);
     }
 
-    /** The codes as int32 (a fresh matrix). */
-    public IntMatrix toIntMatrix() {
-        return codes.toIntMatrix();
-    }
-
-    /** Bytes held: the int8 codes, the scales and alphas, and the row/column maxima (array headers included). */
+    /** Bytes held: the int8 or int16 codes, the scales and alphas, and the row/column maxima (array headers included). */
     public long residentBytes() {
-        return codes.residentBytes() + arrayBytes(scales.length, 8) + arrayBytes(alphas.length, 8) + arrayBytes(rowMax.length, 4)
+        long codeBytes = codes != null ? codes.residentBytes() : arrayBytes(shorts.length, 2);
+        return codeBytes + arrayBytes(scales.length, 8) + arrayBytes(alphas.length, 8) + arrayBytes(rowMax.length, 4)
                 + arrayBytes(colMax.length, 4);
     }
 

@@ -211,7 +211,7 @@ public class FastImUnpackTest {
                             + be.name());
                     assertThat(r.lhsHeavy()).isEqualTo(qa.heavy());
                     if (packed != null) { // W held as int8: the same bits, with and without its float32 copy
-                        for (float[] wf : new float[][] {null, packed.codes().toFloatArray()}) {
+                        for (float[] wf : new float[][] {null, packed.toFloatArray()}) {
                             FloatMatrix po = FloatMatrix.zeros(m, n);
                             FastImUnpack.Result pr = FastImUnpack.multiplyRows(qa, packed, wf, b, st, be, po);
                             assertArrayEquals(expected, po.data(), what + " packed b=" + b + " " + st + " (" + pr.bits() + " "

@@ -3,6 +3,7 @@ package dev.lowbit.nn;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.tensor.ByteMatrix;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
 import dev.lowbit.tensor.LongMatrix;
@@ -31,7 +32,8 @@ public final class LlmInt8Gemms implements PrecisionGemms {
     private final SiteStatsTable stats;
     private final boolean verifyExact;
     private final AtomicLong verified;
-    private final IntMatrix[][] codes;
+    /** The weights' int8 codes (the storage oneDNN's and simd's byte kernels read). */
+    private final ByteMatrix[][] codes;
     private final double[][][] scales;
 
     LlmInt8Gemms(BertWeights w, Precision p, GemmBackend backend, SiteStatsTable stats, boolean verifyExact, AtomicLong verified) {
@@ -40,7 +42,7 @@ public final class LlmInt8Gemms implements PrecisionGemms {
         this.verifyExact = verifyExact;
         this.verified = verified;
         int layers = w.config().layers();
-        codes = new IntMatrix[layers][GemmRole.LINEAR.size()];
+        codes = new ByteMatrix[layers][GemmRole.LINEAR.size()];
         scales = new double[layers][GemmRole.LINEAR.size()][];
         for (int l = 0; l < layers; l++) {
             for (GemmRole r : GemmRole.LINEAR) {
@@ -48,7 +50,7 @@ public final class LlmInt8Gemms implements PrecisionGemms {
                     FloatMatrix wt = w.layers().get(l).linear(r).weight();
                     IntMatrix q = IntMatrix.zeros(wt.rows(), wt.cols());
                     scales[l][r.ordinal()] = rowAbsMax(wt, null, q);
-                    codes[l][r.ordinal()] = q;
+                    codes[l][r.ordinal()] = ByteMatrix.narrow(q.data(), q.rows(), q.cols()); // |code| ≤ 127 by construction
                 }
             }
         }
@@ -90,7 +92,7 @@ public final class LlmInt8Gemms implements PrecisionGemms {
 
     @Override
     public float[] linear(int layer, GemmRole role, FloatMatrix x, int[] blocks) {
-        IntMatrix wq = codes[layer][role.ordinal()];
+        ByteMatrix wq = codes[layer][role.ordinal()];
         double[] cw = scales[layer][role.ordinal()];
         int m = x.rows();
         int n = wq.rows();
@@ -106,7 +108,7 @@ public final class LlmInt8Gemms implements PrecisionGemms {
         return out;
     }
 
-    private void block(int layer, GemmRole role, FloatMatrix x, IntMatrix wq, double[] cw, float[] out, int outOffset) {
+    private void block(int layer, GemmRole role, FloatMatrix x, ByteMatrix wq, double[] cw, float[] out, int outOffset) {
         int m = x.rows();
         int n = wq.rows();
         int k = x.cols();
@@ -117,7 +119,7 @@ public final class LlmInt8Gemms implements PrecisionGemms {
         Gemm.lowBit(xq, wq, 8, acc, backend);
         if (verifyExact) {
             LongMatrix ref = LongMatrix.zeros(m, n);
-            ScalarGemm.gemmInt(xq, wq, ref);
+            ScalarGemm.gemmInt(xq, wq.toIntMatrix(), ref);
             if (!acc.contentEquals(ref)) {
                 throw new IllegalStateException("layer " + layer + " " + role.label() + ": int8 GEMM differs from the int64 reference");
             }
@@ -167,19 +169,19 @@ public final class LlmInt8Gemms implements PrecisionGemms {
     /** int8 codes plus one float64 scale per output channel. */
     @Override
     public long weightBytes(int layer, GemmRole role) {
-        IntMatrix q = codes[layer][role.ordinal()];
+        ByteMatrix q = codes[layer][role.ordinal()];
         return (long) q.rows() * q.cols() + 8L * q.rows();
     }
 
-    /** The codes are held as int32 ({@link IntMatrix}) plus one float64 scale per row. */
+    /** The codes are held as int8 ({@link ByteMatrix}) plus one float64 scale per row. */
     @Override
     public long residentWeightBytes(int layer, GemmRole role) {
-        return PrecisionGemms.arrayBytes(codes[layer][role.ordinal()].data(), scales[layer][role.ordinal()]);
+        return codes[layer][role.ordinal()].residentBytes() + PrecisionGemms.arrayBytes(scales[layer][role.ordinal()]);
     }
 
     @Override
     public FloatMatrix effectiveWeight(int layer, GemmRole role) {
-        IntMatrix q = codes[layer][role.ordinal()];
+        ByteMatrix q = codes[layer][role.ordinal()];
         double[] cw = scales[layer][role.ordinal()];
         FloatMatrix out = FloatMatrix.zeros(q.rows(), q.cols());
         for (int r = 0; r < q.rows(); r++) {
@@ -192,7 +194,7 @@ public final class LlmInt8Gemms implements PrecisionGemms {
 
     /** The stored int8 weight codes (for tests). */
     public IntMatrix weightCodes(int layer, GemmRole role) {
-        return codes[layer][role.ordinal()];
+        return codes[layer][role.ordinal()].toIntMatrix();
     }
 
     /** The stored per-channel maxima cw (for tests). */

@@ -60,7 +60,10 @@ final class RtnGemms implements PrecisionGemms {
      * !fast).
      */
     private final RtnQuantizer.RowIntCodes[][] intWeights;
-    /** The weights' codes as int8 where every |code| ≤ 127 (then intWeights is null): the storage the kernels read. */
+    /**
+     * The weights' codes as int8 where every |code| ≤ 127 (the storage the byte kernels read), else as int16 where they fit
+     * (then intWeights is null).
+     */
     private final PackedRowCodes[][] packedWeights;
     /** The weights' codes as float32 for FastImUnpack's float path (null where intWeights is). */
     private final float[][][] floatWeights;
@@ -102,7 +105,7 @@ final class RtnGemms implements PrecisionGemms {
                                 weightName(l, r));
                         PackedRowCodes packed = c == null ? null : PackedRowCodes.of(c);
                         if (packed != null) {
-                            packedWeights[l][r.ordinal()] = packed; // one byte per code; the int32 form is dropped
+                            packedWeights[l][r.ordinal()] = packed; // one or two bytes per code; the int32 form is dropped
                         } else {
                             intWeights[l][r.ordinal()] = c;
                         }
@@ -268,7 +271,7 @@ final class RtnGemms implements PrecisionGemms {
         FloatMatrix out = FloatMatrix.zeros(a.rows(), packed.rows());
         FastImUnpack.Result r = FastImUnpack.multiplyRows(a, packed, bFloats, p.bits(), p.strategy(), backend, out);
         if (bFloats == null && r.plan() instanceof GemmPlan.FloatLanes && p.autoBits() && p.strategy() == UnpackStrategy.AUTO) {
-            keepFloatWeight(layer, role, () -> packed.codes().toFloatArray());
+            keepFloatWeight(layer, role, packed::toFloatArray);
         }
         return checkAndCount(layer, role, a, packed.rows(), packed::widen, packed.scales(), packed.heavy(), r, out, what,
                 () -> FastImUnpack.unpackedWork(a, packed, statBits, p.strategy(), backend));
