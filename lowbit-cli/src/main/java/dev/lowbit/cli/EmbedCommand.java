@@ -151,8 +151,7 @@ final class EmbedCommand implements Callable<Integer> {
                 });
             }
             // imunpack's embed default, 255 levels, unless the name sets its own (imunpack:31)
-            Integer lv = levels != null ? levels
-                    : p.mode() == Precision.Mode.IMUNPACK && !precision.contains(":") ? Integer.valueOf(Precision.EMBED_IMUNPACK_LEVELS) : null;
+            Integer lv = levels != null ? levels : Precision.embedDefaultLevels(precision, p);
             if (beta != null || lv != null) {
                 double b = beta != null ? beta : p.weights().beta();
                 int n = lv != null ? lv : p.weights().levels();

@@ -43,7 +43,7 @@ final class PolicyGemms implements PrecisionGemms {
             for (GemmRole r : GemmRole.LINEAR) {
                 if (p.quantizes(r)) {
                     FloatMatrix wt = w.layers().get(l).linear(r).weight();
-                    gemmWeights[l][r.ordinal()] = quantize(linear.rhs(), transform(linear, wt), l, r, "weight");
+                    gemmWeights[l][r.ordinal()] = quantize(linear.rhs(), transform(linear, wt), l, r, Side.WEIGHT);
                 }
             }
         }
@@ -54,11 +54,24 @@ final class PolicyGemms implements PrecisionGemms {
         return spec.hadamard() ? HadamardQuantizer.transformRows(x, HadamardQuantizer.blockFor(x.cols())) : x;
     }
 
+    /** Which operand of a GEMM is quantized: its label in messages, and whether it is the right one (its random stream). */
+    private enum Side {
+        INPUT("input", false), WEIGHT("weight", true), LEFT("left", false), RIGHT("right", true);
+
+        final String label;
+        final boolean right;
+
+        Side(String label, boolean right) {
+            this.label = label;
+            this.right = right;
+        }
+    }
+
     /** {@code o.fakeQuantize(x)} with inference's reading of training-state specs (class comment). */
-    private static FloatMatrix quantize(OperandSpec o, FloatMatrix x, int layer, GemmRole role, String operand) {
+    private static FloatMatrix quantize(OperandSpec o, FloatMatrix x, int layer, GemmRole role, Side side) {
         OperandSpec spec = o instanceof OperandSpec.LsqLearned ? new OperandSpec.Lsq4() : o;
-        long stream = role.ordinal() * 2L + (operand.equals("weight") || operand.equals("right") ? 1 : 0);
-        return spec.fakeQuantize(x, new OperandSpec.Context("layer " + layer + " " + role.label() + " " + operand, 0,
+        long stream = role.ordinal() * 2L + (side.right ? 1 : 0);
+        return spec.fakeQuantize(x, new OperandSpec.Context("layer " + layer + " " + role.label() + " " + side.label, 0,
                 Long.MAX_VALUE, layer, stream));
     }
 
@@ -71,7 +84,7 @@ final class PolicyGemms implements PrecisionGemms {
             int r0 = blocks[blk];
             int r1 = blocks[blk + 1];
             if (r1 > r0) {
-                FloatMatrix q = quantize(linear.lhs(), transform(linear, x.view(r0, 0, r1 - r0, k).copy()), layer, role, "input");
+                FloatMatrix q = quantize(linear.lhs(), transform(linear, x.view(r0, 0, r1 - r0, k).copy()), layer, role, Side.INPUT);
                 float[] d = q.toArray();
                 System.arraycopy(d, 0, a, r0 * k, d.length);
             }
@@ -87,8 +100,8 @@ final class PolicyGemms implements PrecisionGemms {
     @Override
     public float[] product(int layer, GemmRole role, FloatMatrix a, FloatMatrix b) {
         GemmSpec spec = role == GemmRole.QK ? score : value;
-        FloatMatrix qa = quantize(spec.lhs(), transform(spec, a), layer, role, "left");
-        FloatMatrix qb = quantize(spec.rhs(), transform(spec, b), layer, role, "right");
+        FloatMatrix qa = quantize(spec.lhs(), transform(spec, a), layer, role, Side.LEFT);
+        FloatMatrix qb = quantize(spec.rhs(), transform(spec, b), layer, role, Side.RIGHT);
         float[] out = new float[a.rows() * b.rows()];
         if (a.rows() > 0 && b.rows() > 0) {
             Gemm.f32(qa.isContiguous() ? qa : qa.copy(), qb.isContiguous() ? qb : qb.copy(), FloatMatrix.wrap(out, a.rows(), b.rows()), backend);

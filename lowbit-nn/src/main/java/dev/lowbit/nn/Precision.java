@@ -266,7 +266,16 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
      */
     public static Precision forEmbed(String name) {
         Precision p = parse(name, null).withStrategy(DEFAULT_STRATEGY);
-        return p.mode() == Mode.IMUNPACK && !name.contains(":") ? p.withLevels(EMBED_IMUNPACK_LEVELS) : p;
+        Integer levels = embedDefaultLevels(name, p);
+        return levels != null ? p.withLevels(levels) : p;
+    }
+
+    /**
+     * The levels {@code embed} gives precision {@code p} (parsed from {@code name}) when {@code --levels} is not set:
+     * {@link #EMBED_IMUNPACK_LEVELS} for {@code imunpack} without its own {@code :L}, else null (the preset's own).
+     */
+    public static Integer embedDefaultLevels(String name, Precision p) {
+        return p.mode() == Mode.IMUNPACK && !name.contains(":") ? Integer.valueOf(EMBED_IMUNPACK_LEVELS) : null;
     }
 
     /** The precision of {@code policy}'s FORWARD column: the executor that runs its specs (see the class comment). */
