@@ -46,6 +46,7 @@ public final class Cuda {
     public static final int CUDA_R_8I = 3;
     public static final int CUDA_R_32I = 10;
     public static final int CUDA_R_16BF = 14;
+    public static final int CUDA_R_8F_E4M3 = 28;
     /** {@code cublasComputeType_t} (cublas_api.h). */
     public static final int CUBLAS_COMPUTE_32F = 68;
     public static final int CUBLAS_COMPUTE_32I = 72;

@@ -53,9 +53,21 @@ final class Int8Gemm {
     }
 
     /**
-     * A prepared cuBLASLt int8 matmul in column-major terms: D (rows×cols int32, ld {@code ldd}) = op(A)·B with
-     * op(A) = Aᵀ, A stored k×rows (ld {@code ldab}) and B stored k×cols (ld {@code ldab}). Its descriptors and chosen
-     * algorithm live until {@link #close}.
+     * The element types of a cuBLASLt matmul: A and B ({@code in}), D ({@code out}), the compute type and the type of
+     * alpha/beta ({@code scale}). {@link #INT8}: the exact integer product; {@link #FP8_E4M3} and {@link #BF16}: the float
+     * recipes' GEMMs (float32 accumulation and output, see {@link FloatGemm}).
+     */
+    record Types(String name, int in, int out, int compute, int scale, int inBytes) {
+        static final Types INT8 = new Types("int8", Cuda.CUDA_R_8I, Cuda.CUDA_R_32I, Cuda.CUBLAS_COMPUTE_32I, Cuda.CUDA_R_32I, 1);
+        static final Types FP8_E4M3 = new Types("fp8 e4m3", Cuda.CUDA_R_8F_E4M3, Cuda.CUDA_R_32F, Cuda.CUBLAS_COMPUTE_32F,
+                Cuda.CUDA_R_32F, 1);
+        static final Types BF16 = new Types("bf16", Cuda.CUDA_R_16BF, Cuda.CUDA_R_32F, Cuda.CUBLAS_COMPUTE_32F, Cuda.CUDA_R_32F, 2);
+    }
+
+    /**
+     * A prepared cuBLASLt matmul in column-major terms: D (rows×cols, ld {@code ldd}) = alpha·op(A)·B with op(A) = Aᵀ, A
+     * stored k×rows (ld {@code ldab}) and B stored k×cols (ld {@code ldab}), element types {@link Types} (int8 by default).
+     * Its descriptors and chosen algorithm live until {@link #close}.
      */
     static final class Plan implements AutoCloseable {
         private final Cuda cuda;
@@ -70,6 +82,10 @@ final class Int8Gemm {
         private final long workspaceBytes;
 
         Plan(Cuda cuda, long rows, long cols, long k, long ldab, long ldd) {
+            this(cuda, Types.INT8, rows, cols, k, ldab, ldd, 1f);
+        }
+
+        Plan(Cuda cuda, Types t, long rows, long cols, long k, long ldab, long ldd, float alphaValue) {
             this.cuda = cuda;
             MemorySegment d = MemorySegment.NULL;
             MemorySegment la = MemorySegment.NULL;
@@ -77,7 +93,7 @@ final class Int8Gemm {
             MemorySegment ld = MemorySegment.NULL;
             try {
                 MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
-                Cuda.checkLt((int) cuda.ltMatmulDescCreate.invokeExact(out, Cuda.CUBLAS_COMPUTE_32I, Cuda.CUDA_R_32I),
+                Cuda.checkLt((int) cuda.ltMatmulDescCreate.invokeExact(out, t.compute(), t.scale()),
                         "cublasLtMatmulDescCreate");
                 d = out.get(ValueLayout.ADDRESS, 0);
                 MemorySegment op = arena.allocate(ValueLayout.JAVA_INT);
@@ -86,13 +102,18 @@ final class Int8Gemm {
                 MemorySegment opN = arena.allocate(ValueLayout.JAVA_INT);
                 opN.set(ValueLayout.JAVA_INT, 0, Cuda.OP_N);
                 Cuda.checkLt((int) cuda.ltMatmulDescSetAttribute.invokeExact(d, Cuda.DESC_TRANSB, opN, 4L), "set TRANSB");
-                la = layout(Cuda.CUDA_R_8I, k, rows, ldab);
-                lb = layout(Cuda.CUDA_R_8I, k, cols, ldab);
-                ld = layout(Cuda.CUDA_R_32I, rows, cols, ldd);
+                la = layout(t.in(), k, rows, ldab);
+                lb = layout(t.in(), k, cols, ldab);
+                ld = layout(t.out(), rows, cols, ldd);
                 alpha = arena.allocate(ValueLayout.JAVA_INT);
-                alpha.set(ValueLayout.JAVA_INT, 0, 1);
                 beta = arena.allocate(ValueLayout.JAVA_INT);
-                beta.set(ValueLayout.JAVA_INT, 0, 0);
+                if (t.scale() == Cuda.CUDA_R_32F) {
+                    alpha.set(ValueLayout.JAVA_FLOAT, 0, alphaValue);
+                    beta.set(ValueLayout.JAVA_FLOAT, 0, 0f);
+                } else {
+                    alpha.set(ValueLayout.JAVA_INT, 0, 1);
+                    beta.set(ValueLayout.JAVA_INT, 0, 0);
+                }
                 MemorySegment pref;
                 MemorySegment pout = arena.allocate(ValueLayout.ADDRESS);
                 Cuda.checkLt((int) cuda.ltMatmulPreferenceCreate.invokeExact(pout), "cublasLtMatmulPreferenceCreate");
@@ -107,7 +128,7 @@ final class Int8Gemm {
                     Cuda.checkLt((int) cuda.ltMatmulAlgoGetHeuristic.invokeExact(cuda.ltHandle(), d, la, lb, ld, ld, pref, 1,
                             results, count), "cublasLtMatmulAlgoGetHeuristic");
                     if (count.get(ValueLayout.JAVA_INT, 0) < 1) {
-                        throw new LowbitException("cuBLASLt has no int8 algorithm for " + rows + "×" + cols + "×" + k);
+                        throw new LowbitException("cuBLASLt has no " + t.name() + " algorithm for " + rows + "×" + cols + "×" + k);
                     }
                     algo = results.asSlice(0, 64);
                     workspaceBytes = Math.min(Cuda.WORKSPACE_BYTES, results.get(ValueLayout.JAVA_LONG, 64));

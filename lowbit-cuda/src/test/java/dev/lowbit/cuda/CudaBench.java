@@ -1,5 +1,7 @@
 package dev.lowbit.cuda;
 
+import dev.lowbit.format.Formats;
+import dev.lowbit.format.MiniFloat;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmLayout;
 import dev.lowbit.gemm.IntEpilogue;
@@ -56,32 +58,10 @@ public final class CudaBench {
             MemorySegment cd = cuda.malloc((long) m * n * 4, arena);
             cuda.toDevice(ad, MemorySegment.ofArray(ah), ah.length);
             cuda.toDevice(bd, MemorySegment.ofArray(bh), bh.length);
-            MemorySegment e0 = cuda.eventCreate();
-            MemorySegment e1 = cuda.eventCreate();
-            for (int w = 0; w < 10; w++) {
-                plan.run(bd, ad, cd);
-            }
-            cuda.synchronize();
-            double best = Double.MAX_VALUE;
-            double sum = 0;
-            for (int it = 0; it < iters; it++) {
-                cuda.record(e0);
-                plan.run(bd, ad, cd);
-                cuda.record(e1);
-                double ms = cuda.elapsedMs(e0, e1);
-                best = Math.min(best, ms);
-                sum += ms;
-            }
-            // back-to-back (the way torch benchmarks are usually timed): one event pair around all iterations
-            cuda.record(e0);
-            for (int it = 0; it < iters; it++) {
-                plan.run(bd, ad, cd);
-            }
-            cuda.record(e1);
-            double loop = cuda.elapsedMs(e0, e1) / iters;
+            double[] t = time(cuda, () -> plan.run(bd, ad, cd), iters);
             System.out.printf("RESULT lowbit-cuda int8 exact (device-resident) %dx%dx%d: mean %.3f ms (%.1f TOPS), best %.3f ms "
-                    + "(%.1f TOPS), back-to-back %.3f ms (%.1f TOPS)%n", m, n, k, sum / iters, ops / (sum / iters) / 1e9, best,
-                    ops / best / 1e9, loop, ops / loop / 1e9);
+                    + "(%.1f TOPS), back-to-back %.3f ms (%.1f TOPS)%n", m, n, k, t[0], ops / t[0] / 1e9, t[1], ops / t[1] / 1e9, t[2],
+                    ops / t[2] / 1e9);
             cuda.toHost(MemorySegment.ofArray(ch), cd, (long) m * n * 4);
             check(ah, bh, ch, m, n, k, r);
             // + host copies of operands and result
@@ -99,6 +79,10 @@ public final class CudaBench {
             check(ah, bh, ch, m, n, k, r);
         }
         ch = null;
+        // the float recipes' GEMMs on the same shape: FP8 E4M3 and BF16 operands, float32 accumulation and output
+        for (Int8Gemm.Types ft : new Int8Gemm.Types[] {Int8Gemm.Types.FP8_E4M3, Int8Gemm.Types.BF16}) {
+            benchFloat(cuda, ft, m, n, k, iters, r);
+        }
         // the whole backend call from int32 codes to int64
         IntMatrix a = IntMatrix.zeros(m, k);
         IntMatrix b = IntMatrix.zeros(n, k);
@@ -145,6 +129,90 @@ public final class CudaBench {
         double cudaNsPerMac = beMs * 1e6 / ((double) m * n * k);
         System.out.printf("RESULT simd f32 %d^3 on %d threads: %.4f ns/MAC; cuda backend %.6f ns/MAC; intCostPerMac = %.4f%n", f,
                 simd.threads(), simdNsPerMac, cudaNsPerMac, cudaNsPerMac / simdNsPerMac);
+    }
+
+    /** Mean, best (per-call CUDA events) and back-to-back (one event pair around all calls) milliseconds of {@code call}. */
+    static double[] time(Cuda cuda, Runnable call, int iters) {
+        MemorySegment e0 = cuda.eventCreate();
+        MemorySegment e1 = cuda.eventCreate();
+        for (int w = 0; w < 10; w++) {
+            call.run();
+        }
+        cuda.synchronize();
+        double best = Double.MAX_VALUE;
+        double sum = 0;
+        for (int it = 0; it < iters; it++) {
+            cuda.record(e0);
+            call.run();
+            cuda.record(e1);
+            double ms = cuda.elapsedMs(e0, e1);
+            best = Math.min(best, ms);
+            sum += ms;
+        }
+        cuda.record(e0);
+        for (int it = 0; it < iters; it++) {
+            call.run();
+        }
+        cuda.record(e1);
+        return new double[] {sum / iters, best, cuda.elapsedMs(e0, e1) / iters};
+    }
+
+    /** A device-resident FP8 or BF16 GEMM of the bench shape (random finite codes), and a sampled check of its result. */
+    private static void benchFloat(Cuda cuda, Int8Gemm.Types t, int m, int n, int k, int iters, SplittableRandom r) {
+        int w = t.inBytes();
+        byte[] ah = randomCodes(t, (long) m * k, r);
+        byte[] bh = randomCodes(t, (long) n * k, r);
+        double ops = 2.0 * m * n * k;
+        float[] ch = new float[m * n];
+        try (Arena arena = Arena.ofConfined();
+             Int8Gemm.Plan plan = new Int8Gemm.Plan(cuda, t, n, m, k, k, n, 1f)) {
+            MemorySegment ad = cuda.malloc(ah.length, arena);
+            MemorySegment bd = cuda.malloc(bh.length, arena);
+            MemorySegment cd = cuda.malloc((long) m * n * 4, arena);
+            cuda.toDevice(ad, MemorySegment.ofArray(ah), ah.length);
+            cuda.toDevice(bd, MemorySegment.ofArray(bh), bh.length);
+            double[] tm = time(cuda, () -> plan.run(bd, ad, cd), iters);
+            System.out.printf("RESULT lowbit-cuda %s -> fp32 (device-resident) %dx%dx%d: mean %.3f ms (%.1f TFLOP/s), best %.3f ms "
+                    + "(%.1f TFLOP/s), back-to-back %.3f ms (%.1f TFLOP/s)%n", t.name(), m, n, k, tm[0], ops / tm[0] / 1e9, tm[1],
+                    ops / tm[1] / 1e9, tm[2], ops / tm[2] / 1e9);
+            cuda.toHost(MemorySegment.ofArray(ch), cd, (long) m * n * 4);
+        }
+        MiniFloat f = t == Int8Gemm.Types.BF16 ? Formats.BF16 : Formats.E4M3;
+        for (int s = 0; s < 16; s++) {
+            int i = r.nextInt(m);
+            int j = r.nextInt(n);
+            double ref = 0;
+            double abs = 0;
+            for (int p = 0; p < k; p++) {
+                double prod = f.decode(code(ah, (long) i * k + p, w)) * f.decode(code(bh, (long) j * k + p, w));
+                ref += prod;
+                abs += Math.abs(prod);
+            }
+            if (Math.abs(ch[i * n + j] - ref) > k * 0x1p-13 * abs + 1e-6) {
+                throw new AssertionError(t.name() + " bench result wrong at " + i + "," + j + ": " + ch[i * n + j] + " vs " + ref);
+            }
+        }
+    }
+
+    private static int code(byte[] x, long at, int w) {
+        return w == 1 ? x[(int) at] & 0xFF : (x[(int) (2 * at)] & 0xFF) | (x[(int) (2 * at + 1)] & 0xFF) << 8;
+    }
+
+    /** Random finite codes: E4M3 bytes other than its NaNs (0x7F, 0xFF); BF16 codes of floats in ±[2^−8, 2^8). */
+    private static byte[] randomCodes(Int8Gemm.Types t, long count, SplittableRandom r) {
+        byte[] b = new byte[Math.toIntExact(count * t.inBytes())];
+        for (int i = 0; i < count; i++) {
+            if (t.inBytes() == 1) {
+                int c = r.nextInt(256);
+                b[i] = (byte) ((c & 0x7F) == 0x7F ? c - 1 : c);
+            } else {
+                float v = (r.nextBoolean() ? 1 : -1) * Math.scalb(1 + (float) r.nextDouble(), r.nextInt(-8, 8));
+                int c = Float.floatToRawIntBits(v) >>> 16;
+                b[2 * i] = (byte) c;
+                b[2 * i + 1] = (byte) (c >>> 8);
+            }
+        }
+        return b;
     }
 
     private static void check(byte[] ah, byte[] bh, int[] ch, int m, int n, int k, SplittableRandom r) {
