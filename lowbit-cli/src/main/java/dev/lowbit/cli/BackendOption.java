@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
  */
 final class BackendOption {
     @Option(names = "--backend", paramLabel = "NAME",
-            description = "GEMM backend: onednn (exact int8 on VNNI/AMX via oneDNN), simd (pure Java) or scalar "
-                    + "(default: the fastest one proven exact on this machine). Results do not depend on it.")
+            description = "GEMM backend: onednn (exact int8 on VNNI/AMX via oneDNN), simd (pure Java), cuda (exact int8 on "
+                    + "NVIDIA tensor cores via cuBLASLt; needs a GPU and the CUDA libraries, see docs/gpu.md) or scalar "
+                    + "(default: the fastest one proven exact on this machine; cuda only when named). Results do not depend on it.")
     String name;
 
     /** The chosen backend. */

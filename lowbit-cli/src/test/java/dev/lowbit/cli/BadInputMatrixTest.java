@@ -1,7 +1,9 @@
 package dev.lowbit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.lowbit.cuda.Cuda;
 import dev.lowbit.io.DType;
 import dev.lowbit.io.Npy;
 import dev.lowbit.io.NpyArray;
@@ -21,6 +23,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -109,7 +112,7 @@ class BadInputMatrixTest {
                 cell("unpack", "--beta NaN", "--beta must be in (0, 1], got NaN", "unpack", "--lhs", "@A.npy", "--rhs", "@W.npy", "--beta", "NaN", "--bits", "4", "--strategy", "row"),
                 cell("unpack", "unknown --strategy", "diag", "unpack", "--lhs", "@A.npy", "--rhs", "@W.npy", "--bits", "4", "--strategy", "diag"),
                 cell("unpack", "unknown --granularity", "unknown granularity 'diagonal'", "unpack", "--lhs", "@A.npy", "--rhs", "@W.npy", "--granularity", "diagonal", "--bits", "4", "--strategy", "row"),
-                cell("unpack", "unknown --backend", "cuda", "unpack", "--lhs", "@A.npy", "--rhs", "@W.npy", "--backend", "cuda", "--bits", "4", "--strategy", "row"),
+                cell("unpack", "unknown --backend", "tpu", "unpack", "--lhs", "@A.npy", "--rhs", "@W.npy", "--backend", "tpu", "--bits", "4", "--strategy", "row"),
                 cell("unpack", "--out in a missing directory", "--out " , "unpack", "--lhs", "@A.npy", "--rhs", "@W.npy", "--bits", "4", "--strategy", "row", "--out", "@nodir/C.npy"),
                 cell("unpack", "--out under a regular file", "notes.txt is not a directory", "unpack", "--lhs", "@A.npy", "--rhs", "@W.npy", "--bits", "4", "--strategy", "row", "--out", "@notes.txt/C.npy"),
                 cell("unpack", "--out is a directory", "adir: is a directory", "unpack", "--lhs", "@A.npy", "--rhs", "@W.npy", "--bits", "4", "--strategy", "row", "--out", "@adir"),
@@ -238,6 +241,14 @@ class BadInputMatrixTest {
         }
         a.addAll(cellOptions);
         return a.toArray(String[]::new);
+    }
+
+    /** {@code --backend cuda} where it cannot run (no GPU or no CUDA libraries: every CI machine) is the same one-line error. */
+    @Test
+    void cudaWithoutAGpuIsOneLineExitTwo() throws IOException {
+        assumeFalse(Cuda.available(), "this machine has a usable GPU");
+        badInputIsOneLineExitTwoAndWritesNothing("unpack", "--backend cuda without a GPU", "GEMM backend 'cuda' is not available here",
+                new String[] {"unpack", "--lhs", "@A.npy", "--rhs", "@W.npy", "--backend", "cuda", "--bits", "4", "--strategy", "row"});
     }
 
     @ParameterizedTest(name = "{0}: {1}")
