@@ -28,7 +28,7 @@ public final class GpuTestMain {
             System.exit(2);
         }
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectClass(CudaExactnessTest.class), selectClass(CudaBackendContractTest.class), selectClass(CudaFloatGemmTest.class))
+                .selectors(selectClass(CudaExactnessTest.class), selectClass(CudaBackendContractTest.class), selectClass(CudaFloatGemmTest.class), selectClass(CudaTrainTest.class))
                 .build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
