@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The exact integer product C = a·bᵀ (row-major, b-bit operands with b ≤ 8) on cuBLASLt's int8 × int8 → int32 GEMM.
@@ -34,6 +35,8 @@ final class Int8Gemm {
     static final int ALIGN = 16;
     /** int32 results per device output block (256 MiB). */
     static volatile int MAX_C_INTS = 1 << 26;
+    /** Calls of {@link #product} so far (tests check that work reached the GPU). */
+    static final AtomicLong CALLS = new AtomicLong();
     /** Test-only: a smaller k-chunk than the int32 bound (0 = the bound), to force k-splits on small k. */
     static volatile int kChunkOverride;
 
@@ -204,6 +207,7 @@ final class Int8Gemm {
 
     /** {@code out = a·bᵀ} exactly (out any view), b-bit operands, b ≤ 8. */
     static void product(Cuda cuda, IntMatrix a, IntMatrix b, int bits, LongMatrix out) {
+        CALLS.incrementAndGet();
         int m = a.rows();
         int n = b.rows();
         int k = a.cols();
