@@ -96,9 +96,10 @@ public sealed interface OperandSpec {
      * {@code activationBits}-bit FP inputs per tensor, each with its exponent/mantissa split and maximum value searched to
      * minimise the quantization error ({@link dev.lowbit.quant.FpFormatSearch}), the inputs with per-channel pre-shifted
      * exponent biases reparameterized into the weight. Both operands carry this spec; inference only (the activation
-     * search needs calibration inputs): {@code nn.LlmFp4Gemms} calibrates and executes it.
+     * search needs calibration inputs): {@code nn.LlmFp4Gemms} calibrates and executes it. Without {@code preShift} every
+     * channel shift is 0 (the paper's FP-PTQ baseline: searched formats and maxvals, one activation bias per tensor).
      */
-    record LlmFp4(int weightBits, int activationBits) implements OperandSpec {}
+    record LlmFp4(int weightBits, int activationBits, boolean preShift) implements OperandSpec {}
 
     /**
      * Adaptive bit switching ({@link dev.lowbit.quant.BitSwitch}): the weight (right operand of a linear layer) stored
@@ -162,7 +163,8 @@ public sealed interface OperandSpec {
             case Bfp b -> "bfp-fast";
             case LlmInt8 l -> "llm-int8 (outliers >= " + l.threshold() + " in float)";
             case Gptq g -> "gptq-w" + g.bits() + "/g" + g.group();
-            case LlmFp4 l -> "llm-fp4 (w" + l.weightBits() + "a" + l.activationBits() + ", searched formats)";
+            case LlmFp4 l -> "llm-fp4 (w" + l.weightBits() + "a" + l.activationBits() + ", searched formats"
+                    + (l.preShift() ? ", pre-shifted exponent bias)" : ", no pre-shift)");
             case BitSwitch b -> b.bits() == b.storedBits() ? "rtn-w" + b.bits() : "switch-w" + b.bits() + " (from " + b.storedBits() + "-bit codes)";
             case Format f -> f.format().name() + (f.tensorScale() ? "/tensor-scaled" : "") + (f.stochastic() ? "/sr" : "");
         };

@@ -85,7 +85,7 @@ public final class Presets {
         m.put("bfp-fast", "FAST-style block floating point (16-blocks, stochastic rounding), mantissa 2 -> 4 -> 6 bits over training");
         m.put("llm-int8", "LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8, on the linears (inference only)");
         m.put("gptq-w4", "GPTQ 4-bit weights (groups of 128) calibrated on built-in text, fp32 activations (inference only)");
-        m.put("llm-fp4", "LLM-FP4 W4A4 on the linears: FP4 format (E1M2/E2M1/E3M0) and max value searched per tensor, weights per channel, inputs with pre-shifted per-channel exponent bias, calibrated on built-in text (inference only)");
+        m.put("llm-fp4", "LLM-FP4 W4A4 on the linears: FP4 format (E1M2/E2M1/E3M0) and max value searched per tensor, weights per channel, inputs with pre-shifted per-channel exponent bias, calibrated on built-in text; llm-fp4:no-shift without the pre-shift (inference only)");
         m.put("llm-fp4-w4a8", "llm-fp4 with 8-bit FP inputs (E2M5/E3M4/E4M3/E5M2 searched) (inference only)");
         m.put("switch", "switch:B (B = 2..8, default 4): weights stored once as 8-bit absmax codes per channel, served at B bits from their most significant bits; fp32 activations (inference only)");
         m.put("rtn-w", "rtn-w:B (B = 2..8, default 4): weights quantized directly to B-bit absmax codes per channel (switch's baseline); fp32 activations (inference only)");
@@ -151,6 +151,14 @@ public final class Presets {
             int b = widthOf(name, colon);
             return linearsOnly(name, GemmSpec.fake(OperandSpec.FP32,
                     new OperandSpec.BitSwitch(b, base.equals("switch") ? SWITCH_STORED_BITS : b)));
+        }
+        if (base.equals("llm-fp4") || base.equals("llm-fp4-w4a8")) {
+            if (colon >= 0 && !name.substring(colon + 1).equals("no-shift")) {
+                throw new LowbitException("policy '" + name + "': " + base + " takes only ':no-shift' (the ablation without "
+                        + "pre-shifted exponent biases)");
+            }
+            OperandSpec fp4 = new OperandSpec.LlmFp4(4, base.equals("llm-fp4") ? 4 : 8, colon < 0);
+            return linearsOnly(name, GemmSpec.fake(fp4, fp4));
         }
         QuantParams fwdParams = forwardParams(name, base);
         OperandSpec fwd = new OperandSpec.Rtn(fwdParams);
@@ -225,8 +233,6 @@ public final class Presets {
             }
             case "llm-int8" -> linearsOnly(name, GemmSpec.fake(new OperandSpec.LlmInt8(OperandSpec.LlmInt8.THRESHOLD),
                     new OperandSpec.LlmInt8(OperandSpec.LlmInt8.THRESHOLD)));
-            case "llm-fp4" -> linearsOnly(name, GemmSpec.fake(new OperandSpec.LlmFp4(4, 4), new OperandSpec.LlmFp4(4, 4)));
-            case "llm-fp4-w4a8" -> linearsOnly(name, GemmSpec.fake(new OperandSpec.LlmFp4(4, 8), new OperandSpec.LlmFp4(4, 8)));
             case "gptq-w4" -> linearsOnly(name, GemmSpec.fake(OperandSpec.FP32, new OperandSpec.Gptq(4, OperandSpec.Gptq.GROUP)));
             default -> throw new LowbitException("unknown policy '" + name + "' (available: " + String.join(", ", describe().keySet()) + ")");
         };

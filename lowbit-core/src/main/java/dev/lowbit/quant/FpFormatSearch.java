@@ -25,8 +25,9 @@ import java.util.List;
  * gets the integer shift {@code c_j = ⌊log2(M/m_j)⌋ ≥ 0} ({@code M = max_j m_j}; 0 for an all-zero channel): its
  * per-channel exponent bias is the tensor's real bias ρ plus the integer {@code c_j}, which is the same as quantizing
  * {@code x_tj·2^c_j} with the one tensor-wise bias. The factor {@code 2^−c_j} is reparameterized into column j of the
- * weight before the weight is quantized, so the GEMM is {@code Q_a(X·diag(2^c))·Q_w(W·diag(2^−c))ᵀ}. After the shift
- * every channel's range lies in (M/2, M].
+ * <em>quantized</em> weight as an exponent bias (each quantized weight keeps its mantissa, its exponent moves by
+ * {@code −c_j}: exact), so the GEMM is {@code Q_a(X·diag(2^c))·(Q_w(W)·diag(2^−c))ᵀ} — per-channel activation scales
+ * at no cost in weight error. After the shift every channel's calibration range lies in (M/2, M].
  *
  * <p>Evaluation uses a table of the format's non-negative values and their midpoints ({@link Grid}), bit for bit
  * equal to {@link MiniFloat#round(double, Rounding, long, boolean)} (tested); the search is deterministic.

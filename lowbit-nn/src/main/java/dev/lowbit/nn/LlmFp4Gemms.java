@@ -21,12 +21,14 @@ import java.util.List;
  *   <li>pre-shifts {@code c_j} of the input channels from their calibration ranges ({@link FpFormatSearch#preShifts});
  *   <li>activation quantizer: format (FP4: E1M2/E2M1/E3M0; FP8: E2M5/E3M4/E4M3/E5M2) and one static maxval searched on
  *       the shifted calibration inputs {@code X·diag(2^c)} ({@link FpFormatSearch#searchTensor});
- *   <li>weight: {@code W·diag(2^−c)} (the shifts reparameterized into the weight), FP4 format searched per tensor and
- *       maxval per output channel ({@link FpFormatSearch#searchRows}).
+ *   <li>weight: FP4 format searched per tensor and maxval per output channel ({@link FpFormatSearch#searchRows}), then
+ *       the shifts reparameterized into the quantized weight as exponent biases: {@code Q_w(W)·diag(2^−c)} (each
+ *       quantized weight keeps its mantissa; only its exponent moves, exactly).
  * </ol>
  * At inference the input is shifted (exact powers of two), rounded with the static activation quantizer (so a
  * sentence's result never depends on its batch-mates) and multiplied by the dequantized weight on the backend's float32
- * GEMM. Q, K and V share their input and with it the shifts and the activation quantizer.
+ * GEMM. Q, K and V share their input and with it the shifts and the activation quantizer. {@code llm-fp4:no-shift}
+ * (and {@code llm-fp4-w4a8:no-shift}) leaves every shift at 0: the ablation without the pre-shifted exponent bias.
  */
 public final class LlmFp4Gemms implements PrecisionGemms {
     private final GemmBackend backend;
@@ -60,7 +62,7 @@ public final class LlmFp4Gemms implements PrecisionGemms {
                 }
                 boolean shared = r == GemmRole.Q || r == GemmRole.K || r == GemmRole.V;
                 Activation a = shared && qkv != null ? qkv
-                        : activation(inputs[l][r.ordinal()], FpFormatSearch.formats(spec.activationBits()), threads);
+                        : activation(inputs[l][r.ordinal()], FpFormatSearch.formats(spec.activationBits()), spec.preShift(), threads);
                 if (shared) {
                     qkv = a;
                 }
@@ -73,24 +75,27 @@ public final class LlmFp4Gemms implements PrecisionGemms {
     /** Shifts and the searched activation quantizer of one input. */
     record Activation(int[] shifts, FpFormatSearch.TensorQuant quant) {}
 
-    static Activation activation(FloatMatrix x, List<MiniFloat> formats, int threads) {
+    static Activation activation(FloatMatrix x, List<MiniFloat> formats, boolean preShift, int threads) {
         float[] d = x.toArray();
-        int[] c = FpFormatSearch.preShifts(d, x.rows(), x.cols());
+        int[] c = preShift ? FpFormatSearch.preShifts(d, x.rows(), x.cols()) : new int[x.cols()];
         FpFormatSearch.shiftColumns(d, x.rows(), x.cols(), c, false);
         return new Activation(c, FpFormatSearch.searchTensor(d, formats, threads));
     }
 
-    /** The weight with the activation's shifts folded in, quantized with the searched format and per-channel maxvals. */
+    /**
+     * The weight quantized with the searched format and per-channel maxvals, then its columns' exponents pre-shifted by
+     * the activation's {@code −c_j} (exact powers of two: the quantization error of the weight is unchanged).
+     */
     static Layer layer(FloatMatrix weight, Activation a, List<MiniFloat> formats, int threads) {
         int n = weight.rows();
         int k = weight.cols();
         float[] wd = weight.toArray();
-        FpFormatSearch.shiftColumns(wd, n, k, a.shifts(), true);
         FpFormatSearch.RowQuant rq = FpFormatSearch.searchRows(wd, n, k, formats, threads);
         FpFormatSearch.Grid g = new FpFormatSearch.Grid(rq.format());
         for (int r = 0; r < n; r++) {
             FpFormatSearch.quantizeInPlace(wd, r * k, (r + 1) * k, g, FpFormatSearch.scale(new FpFormatSearch.Fit(rq.maxvals()[r], 0), g));
         }
+        FpFormatSearch.shiftColumns(wd, n, k, a.shifts(), true);
         FpFormatSearch.Grid ag = new FpFormatSearch.Grid(a.quant().format());
         double as = FpFormatSearch.scale(new FpFormatSearch.Fit(a.quant().maxval(), 0), ag);
         return new Layer(a.shifts(), ag, as, a.quant(), rq, FloatMatrix.wrap(wd, n, k));
@@ -152,10 +157,32 @@ public final class LlmFp4Gemms implements PrecisionGemms {
         return PrecisionGemms.arrayBytes(ly.dequantized().data(), ly.weight().maxvals(), ly.shifts());
     }
 
-    /** The weight as the GEMM sees it: {@code Q_w(W·diag(2^−c))} (the shifts folded in; multiply by a shifted input). */
+    /** The weight as the GEMM sees it: {@code Q_w(W)·diag(2^−c)} (the shifts folded in; multiply by a shifted input). */
     @Override
     public FloatMatrix effectiveWeight(int layer, GemmRole role) {
         return layers[layer][role.ordinal()].dequantized();
+    }
+
+    /**
+     * What the search chose for one linear: the weight and input formats (e.g. {@code e2m1}), the input's static maxval
+     * (of the shifted input) and the largest and mean pre-shift.
+     */
+    public record Choice(String weightFormat, String inputFormat, double inputMaxval, int maxShift, double meanShift) {}
+
+    public Choice choice(int layer, GemmRole role) {
+        Layer ly = layers[layer][role.ordinal()];
+        int max = 0;
+        long sum = 0;
+        for (int c : ly.shifts()) {
+            max = Math.max(max, c);
+            sum += c;
+        }
+        return new Choice(name(ly.weight().format()), name(ly.act().format()), ly.act().maxval(), max,
+                ly.shifts().length == 0 ? 0 : (double) sum / ly.shifts().length);
+    }
+
+    private static String name(MiniFloat f) {
+        return "e" + f.exponentBits() + "m" + f.mantissaBits();
     }
 
     /** The calibrated quantizers of one linear (for tests and reports). */

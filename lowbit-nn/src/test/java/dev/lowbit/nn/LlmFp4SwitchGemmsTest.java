@@ -56,13 +56,16 @@ class LlmFp4SwitchGemmsTest {
                     assertArrayEquals(c, ly.shifts(), name + " " + role);
                     assertThat(ly.act().format().bits()).isEqualTo(name.endsWith("a8") ? 8 : 4);
                     assertThat(ly.weight().format().bits()).isEqualTo(4);
-                    // the weight: Q_w(W·diag(2^−c)) per output channel, every entry through MiniFloat.round
+                    // the weight: Q_w(W)·diag(2^−c), Q_w per output channel, every entry through MiniFloat.round
                     FloatMatrix w = W.layers().get(1).linear(role).weight();
                     FloatMatrix ew = e.effectiveWeight(1, role);
+                    FpFormatSearch.RowQuant rq = FpFormatSearch.searchRows(w.toArray(), w.rows(), w.cols(), FpFormatSearch.FP4, 1);
+                    assertThat(ly.weight().format()).isEqualTo(rq.format()); // searched on the weight itself
+                    assertArrayEquals(rq.maxvals(), ly.weight().maxvals());
                     for (int i = 0; i < w.rows(); i++) {
                         for (int j = 0; j < w.cols(); j++) {
-                            double want = q(ly.weight().format(), ly.weight().maxvals()[i], Math.scalb(w.get(i, j), -c[j]));
-                            assertThat(ew.get(i, j)).as("%s %s w[%d,%d]", name, role, i, j).isEqualTo((float) want);
+                            float want = Math.scalb((float) q(ly.weight().format(), ly.weight().maxvals()[i], w.get(i, j)), -c[j]);
+                            assertThat(ew.get(i, j)).as("%s %s w[%d,%d]", name, role, i, j).isEqualTo(want);
                         }
                     }
                     // the GEMM: Q_a(x·diag(2^c)) · ew^T in float64, within float32 accumulation
@@ -87,6 +90,20 @@ class LlmFp4SwitchGemmsTest {
                     assertThat(Math.sqrt(err / norm)).as("%s %s relative error", name, role).isLessThan(0.3);
                 }
             }
+        }
+    }
+
+    @Test
+    void theNoShiftAblationLeavesEveryChannelUnshifted() {
+        List<int[]> calib = sequences(2, 4);
+        try (Bert bert = new Bert(W, Precision.parse("llm-fp4:no-shift", null), GemmBackends.scalar(), 1, false, calib);
+             Bert shifted = new Bert(W, Precision.parse("llm-fp4", null), GemmBackends.scalar(), 1, false, calib)) {
+            for (GemmRole r : GemmRole.LINEAR) {
+                LlmFp4Gemms.Choice c = ((LlmFp4Gemms) bert.executor()).choice(0, r);
+                assertThat(c.maxShift()).as(r.label()).isZero();
+            }
+            // the GELU output entering FFN2 has channels of very different ranges: the pre-shift moves them
+            assertThat(((LlmFp4Gemms) shifted.executor()).choice(0, GemmRole.FFN2).maxShift()).isPositive();
         }
     }
 
@@ -131,7 +148,8 @@ class LlmFp4SwitchGemmsTest {
                 .hasMessage("policy 'switch:9': the weight width must be an integer 2..8, got 9");
         assertThatThrownBy(() -> Precision.parse("rtn-w:x", null)).isInstanceOf(LowbitException.class)
                 .hasMessageContaining("got 'x'");
-        assertThatThrownBy(() -> Precision.parse("llm-fp4:3", null)).isInstanceOf(LowbitException.class);
+        assertThatThrownBy(() -> Precision.parse("llm-fp4:3", null)).isInstanceOf(LowbitException.class)
+                .hasMessageContaining("takes only ':no-shift'");
         assertThat(Precision.parse("switch", null).bits()).isEqualTo(4);
     }
 }
