@@ -21,6 +21,9 @@ import java.util.List;
  * value search): for each candidate format, every row (weights: output channel) or the whole tensor (activations)
  * gets its best maxval, and the format with the smallest total error is kept (ties to the earlier format in the list).
  *
+ * <p>On pre-shifted activations (below) the search minimises the error of the activation itself: the squared error of
+ * channel j in the shifted domain is weighted by {@code 4^−c_j}.
+ *
  * <p><b>Pre-shifted exponent bias.</b> Activation channel j (column) with calibration range {@code m_j = max_t |x_tj|}
  * gets the integer shift {@code c_j = ⌊log2(M/m_j)⌋ ≥ 0} ({@code M = max_j m_j}; 0 for an all-zero channel): its
  * per-channel exponent bias is the tensor's real bias ρ plus the integer {@code c_j}, which is the same as quantizing
@@ -140,11 +143,16 @@ public final class FpFormatSearch {
 
     /** Σ (x − Q(x))² over {@code x[from + i·stride]}, i &lt; count, with scale s. */
     static double sse(float[] x, int from, int count, int stride, Grid g, double s) {
+        return sse(x, from, count, stride, g, s, null, 1);
+    }
+
+    /** As above, each squared error times {@code w[i % cols]} (null: 1). */
+    static double sse(float[] x, int from, int count, int stride, Grid g, double s, double[] w, int cols) {
         double e = 0;
         for (int i = 0; i < count; i++) {
             double v = x[from + i * stride];
             double d = v - s * g.round(v / s);
-            e += d * d;
+            e += w == null ? d * d : w[i % cols] * (d * d);
         }
         return e;
     }
@@ -154,6 +162,11 @@ public final class FpFormatSearch {
 
     /** The best maxval for one format over the values {@code x[from + i·stride]} (class comment: coarse, then fine). */
     public static Fit fit(float[] x, int from, int count, int stride, Grid g) {
+        return fit(x, from, count, stride, g, null, 1);
+    }
+
+    /** As above with the squared errors weighted by {@code w[i % cols]} (null: unweighted). */
+    static Fit fit(float[] x, int from, int count, int stride, Grid g, double[] w, int cols) {
         double amax = amax(x, from, count, stride);
         if (amax == 0) {
             return new Fit(0, 0);
@@ -161,7 +174,7 @@ public final class FpFormatSearch {
         int bestA = -1;
         double best = Double.POSITIVE_INFINITY;
         for (int a : coarse()) {
-            double e = sse(x, from, count, stride, g, amax * a / 100.0 / g.max());
+            double e = sse(x, from, count, stride, g, amax * a / 100.0 / g.max(), w, cols);
             if (e < best) {
                 best = e;
                 bestA = a;
@@ -172,7 +185,7 @@ public final class FpFormatSearch {
             if (a == centre || (a - COARSE_FROM) % COARSE_STEP == 0 && a >= COARSE_FROM) {
                 continue; // already evaluated on the coarse grid
             }
-            double e = sse(x, from, count, stride, g, amax * a / 100.0 / g.max());
+            double e = sse(x, from, count, stride, g, amax * a / 100.0 / g.max(), w, cols);
             if (e < best) {
                 best = e;
                 bestA = a;
@@ -223,9 +236,18 @@ public final class FpFormatSearch {
 
     /** Searches the format and the one maxval of the whole tensor {@code x} (every entry). */
     public static TensorQuant searchTensor(float[] x, List<MiniFloat> formats, int threads) {
+        return searchTensor(x, 1, null, formats, threads);
+    }
+
+    /**
+     * Searches the format and the one maxval of the row-major tensor {@code x} of {@code cols} columns, the squared error
+     * of column j weighted by {@code colWeight[j]} (null: 1). With {@code colWeight[j] = 4^−c_j} on pre-shifted
+     * activations this is the error of the activation itself, {@code Σ (x − Q(x·2^c)·2^−c)²}.
+     */
+    public static TensorQuant searchTensor(float[] x, int cols, double[] colWeight, List<MiniFloat> formats, int threads) {
         List<Grid> grids = grids(formats);
         Fit[] fits = new Fit[grids.size()];
-        Parallel.forEach(Math.max(1, threads), grids.size(), f -> fits[f] = fit(x, 0, x.length, 1, grids.get(f)));
+        Parallel.forEach(Math.max(1, threads), grids.size(), f -> fits[f] = fit(x, 0, x.length, 1, grids.get(f), colWeight, cols));
         int bestF = 0;
         double[] sse = new double[grids.size()];
         for (int f = 0; f < grids.size(); f++) {

@@ -55,16 +55,24 @@ class FpFormatSearchTest {
 
     /** The reference: the same search written plainly, every evaluation through MiniFloat.round in float64. */
     static double refSse(float[] x, int from, int n, MiniFloat f, double maxval) {
+        return refSse(x, from, n, f, maxval, null, 1);
+    }
+
+    static double refSse(float[] x, int from, int n, MiniFloat f, double maxval, double[] w, int cols) {
         double s = maxval / f.maxFinite();
         double e = 0;
         for (int i = from; i < from + n; i++) {
             double d = x[i] - s * f.round(x[i] / s, Rounding.NEAREST_EVEN, 0, true);
-            e += d * d;
+            e += (w == null ? 1 : w[(i - from) % cols]) * d * d;
         }
         return e;
     }
 
     static double[] refFit(float[] x, int from, int n, MiniFloat f) {
+        return refFit(x, from, n, f, null, 1);
+    }
+
+    static double[] refFit(float[] x, int from, int n, MiniFloat f, double[] w, int cols) {
         double amax = 0;
         for (int i = from; i < from + n; i++) {
             amax = Math.max(amax, Math.abs(x[i]));
@@ -79,7 +87,7 @@ class FpFormatSearchTest {
         int bestA = -1;
         double best = Double.POSITIVE_INFINITY;
         for (int a : order) {
-            double e = refSse(x, from, n, f, amax * a / 100.0);
+            double e = refSse(x, from, n, f, amax * a / 100.0, w, cols);
             if (e < best) {
                 best = e;
                 bestA = a;
@@ -88,7 +96,7 @@ class FpFormatSearchTest {
         int c = bestA;
         for (int a = c - 4; a <= Math.min(100, c + 4); a++) {
             if (!order.contains(a)) {
-                double e = refSse(x, from, n, f, amax * a / 100.0);
+                double e = refSse(x, from, n, f, amax * a / 100.0, w, cols);
                 if (e < best) {
                     best = e;
                     bestA = a;
@@ -176,6 +184,33 @@ class FpFormatSearchTest {
         double[] ref = refFit(heavy, 0, heavy.length, h.format());
         assertThat(h.maxval()).isEqualTo(ref[0]);
         assertThat(h.sse()).isCloseTo(ref[1], org.assertj.core.data.Offset.offset(1e-9 * ref[1]));
+    }
+
+    @Test
+    void weightedTensorSearchMatchesTheReference() {
+        SplittableRandom r = new SplittableRandom(5);
+        int rows = 50;
+        int cols = 12;
+        float[] x = heavyTailed(r, rows * cols);
+        double[] w = new double[cols];
+        for (int j = 0; j < cols; j++) {
+            w[j] = Math.scalb(1.0, -2 * (j % 4)); // 4^−c for shifts 0..3
+        }
+        for (List<MiniFloat> fs : List.of(FpFormatSearch.FP4, FpFormatSearch.FP8)) {
+            FpFormatSearch.TensorQuant t = FpFormatSearch.searchTensor(x, cols, w, fs, 2);
+            int best = 0;
+            double[] fits = new double[fs.size()];
+            double[] maxes = new double[fs.size()];
+            for (int f = 0; f < fs.size(); f++) {
+                double[] fit = refFit(x, 0, x.length, fs.get(f), w, cols);
+                maxes[f] = fit[0];
+                fits[f] = fit[1];
+                best = fits[f] < fits[best] ? f : best;
+            }
+            assertThat(t.format()).isEqualTo(fs.get(best));
+            assertThat(t.maxval()).isEqualTo(maxes[best]);
+            assertArrayEquals(fits, t.formatSse(), 1e-9 * fits[best]);
+        }
     }
 
     @Test

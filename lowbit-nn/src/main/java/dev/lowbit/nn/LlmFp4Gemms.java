@@ -20,7 +20,8 @@ import java.util.List;
  * <ol>
  *   <li>pre-shifts {@code c_j} of the input channels from their calibration ranges ({@link FpFormatSearch#preShifts});
  *   <li>activation quantizer: format (FP4: E1M2/E2M1/E3M0; FP8: E2M5/E3M4/E4M3/E5M2) and one static maxval searched on
- *       the shifted calibration inputs {@code X·diag(2^c)} ({@link FpFormatSearch#searchTensor});
+ *       the shifted calibration inputs {@code X·diag(2^c)}, minimising the error of X itself, {@code Σ (X − Q(X·2^c)·2^−c)²}
+ *       ({@link FpFormatSearch#searchTensor});
  *   <li>weight: FP4 format searched per tensor and maxval per output channel ({@link FpFormatSearch#searchRows}), then
  *       the shifts reparameterized into the quantized weight as exponent biases: {@code Q_w(W)·diag(2^−c)} (each
  *       quantized weight keeps its mantissa; only its exponent moves, exactly).
@@ -79,7 +80,16 @@ public final class LlmFp4Gemms implements PrecisionGemms {
         float[] d = x.toArray();
         int[] c = preShift ? FpFormatSearch.preShifts(d, x.rows(), x.cols()) : new int[x.cols()];
         FpFormatSearch.shiftColumns(d, x.rows(), x.cols(), c, false);
-        return new Activation(c, FpFormatSearch.searchTensor(d, formats, threads));
+        return new Activation(c, FpFormatSearch.searchTensor(d, x.cols(), errorWeights(c), formats, threads));
+    }
+
+    /** {@code 4^−c_j}: the shifted-domain squared error of channel j is the activation's error times {@code 4^c_j}. */
+    static double[] errorWeights(int[] shifts) {
+        double[] w = new double[shifts.length];
+        for (int j = 0; j < w.length; j++) {
+            w[j] = Math.scalb(1.0, -2 * shifts[j]);
+        }
+        return w;
     }
 
     /**

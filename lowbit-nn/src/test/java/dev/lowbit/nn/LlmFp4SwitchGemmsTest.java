@@ -54,6 +54,17 @@ class LlmFp4SwitchGemmsTest {
                     FloatMatrix xc = inputs[1][role.ordinal()];
                     int[] c = FpFormatSearch.preShifts(xc.toArray(), xc.rows(), xc.cols());
                     assertArrayEquals(c, ly.shifts(), name + " " + role);
+                    // the activation quantizer: searched on the shifted inputs, minimising the error of the inputs themselves
+                    float[] shifted = xc.toArray();
+                    FpFormatSearch.shiftColumns(shifted, xc.rows(), xc.cols(), c, false);
+                    double[] weights = new double[c.length];
+                    for (int j = 0; j < c.length; j++) {
+                        weights[j] = 1.0 / ((double) (1L << c[j]) * (1L << c[j]));
+                    }
+                    FpFormatSearch.TensorQuant tq = FpFormatSearch.searchTensor(shifted, xc.cols(), weights,
+                            FpFormatSearch.formats(name.endsWith("a8") ? 8 : 4), 1);
+                    assertThat(ly.act().format()).isEqualTo(tq.format());
+                    assertThat(ly.act().maxval()).isEqualTo(tq.maxval());
                     assertThat(ly.act().format().bits()).isEqualTo(name.endsWith("a8") ? 8 : 4);
                     assertThat(ly.weight().format().bits()).isEqualTo(4);
                     // the weight: Q_w(W)·diag(2^−c), Q_w per output channel, every entry through MiniFloat.round
