@@ -79,8 +79,9 @@ class BitSwitchTest {
         for (int b : new int[] {4, 6}) {
             double switched = sse(w, BitSwitch.derive(s8, b).dequantize());
             double direct = sse(w, BitSwitch.rtn(w, rows, cols, b).dequantize());
-            // double rounding costs a little at 6 bits; at 4 bits the wider step's full two's-complement range pays for it
-            assertThat(switched / direct).as("b=%d", b).isBetween(0.7, 1.25);
+            // double rounding costs a little at 6 bits (1.14×); at 4 bits the finer step on the full two's-complement
+            // range more than pays for it (0.80×)
+            assertThat(switched / direct).as("b=%d", b).isBetween(0.7, b == 4 ? 0.9 : 1.25);
         }
         // storage: one 8-bit store against three separately stored models
         long store = s8.packedBytes();
