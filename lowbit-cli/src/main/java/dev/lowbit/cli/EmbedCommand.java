@@ -65,6 +65,12 @@ import picocli.CommandLine.Spec;
             "  mxfp8     OCP MXFP8 (E4M3, E8M0 scale per 32 along k) on weights and activations",
             "  mxfp4     OCP MXFP4 (E2M1, E8M0 scale per 32 along k) on weights and activations",
             "  nvfp4     NVFP4 (E2M1, E4M3 scale per 16 along k, fp32 tensor scale) on weights and activations",
+            "  llm-fp4   LLM-FP4 W4A4 on the linears: FP4 format (E1M2/E2M1/E3M0) and max value searched per tensor",
+            "            to minimise the error, weights per output channel, inputs with per-channel pre-shifted",
+            "            exponent biases folded into the weights; calibrated on built-in text (llm-fp4-w4a8: FP8 inputs;",
+            "            llm-fp4:no-shift: the ablation without the pre-shift)",
+            "  switch:B  B-bit weights (B = 2..8) derived from one stored 8-bit absmax model by taking the most",
+            "            significant bits; fp32 activations; rtn-w:B quantizes to B bits directly (its baseline)",
             "Every training preset runs too (the same name means the same quantization as train --policy NAME; a",
             "per-tensor scale covers one sentence here, the batch in training): imunpack-fwd and imunpack:L run as",
             "imunpack (L levels), int8 exactly; imunpack-sim, rtn-clip, rtn-15, int4-hq, int4-hq-linear and",
@@ -89,7 +95,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "E.npy", description = "Output: float32 [N, 384].")
     Path out;
 
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P", description = "A precision preset: fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4, or any train --policy name (list below; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P", description = "A precision preset: fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4, llm-fp4, llm-fp4-w4a8, switch:B, rtn-w:B, or any train --policy name (list below; default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Option(names = "--bits", paramLabel = "B", description = "Operand width b of the low-bit GEMMs: 2..16, or auto (chosen per GEMM; the default).")
@@ -204,6 +210,19 @@ final class EmbedCommand implements Callable<Integer> {
                     all += st.lhsElements();
                 }
                 j.put("outlierFraction", all == 0 ? 0.0 : round((double) out / all)); // linear-input entries in outlier columns
+            } else if (e.bert().executor() instanceof dev.lowbit.nn.LlmFp4Gemms fp4) {
+                // per layer and linear: the searched weight / input formats and the input pre-shifts
+                java.util.List<Json> layers = new java.util.ArrayList<>();
+                for (int l = 0; l < weights.config().layers(); l++) {
+                    Json row = Json.object();
+                    for (dev.lowbit.nn.GemmRole r : dev.lowbit.nn.GemmRole.LINEAR) {
+                        dev.lowbit.nn.LlmFp4Gemms.Choice c = fp4.choice(l, r);
+                        row.put(r.label(), "w " + c.weightFormat() + ", x " + c.inputFormat() + " max " + round(c.inputMaxval())
+                                + ", shifts mean " + round(c.meanShift()) + " max " + c.maxShift());
+                    }
+                    layers.add(row);
+                }
+                j.put("searchedFormats", layers);
             }
         }
         if (p.quantized() && !noCompare) {

@@ -91,6 +91,23 @@ public sealed interface OperandSpec {
         public static final int GROUP = 128;
     }
 
+    /**
+     * LLM-FP4 (Liu et al. 2023) on a linear layer: {@code weightBits}-bit FP weights per output channel and
+     * {@code activationBits}-bit FP inputs per tensor, each with its exponent/mantissa split and maximum value searched to
+     * minimise the quantization error ({@link dev.lowbit.quant.FpFormatSearch}), the inputs with per-channel pre-shifted
+     * exponent biases reparameterized into the weight. Both operands carry this spec; inference only (the activation
+     * search needs calibration inputs): {@code nn.LlmFp4Gemms} calibrates and executes it. Without {@code preShift} every
+     * channel shift is 0 (the paper's FP-PTQ baseline: searched formats and maxvals, one activation bias per tensor).
+     */
+    record LlmFp4(int weightBits, int activationBits, boolean preShift) implements OperandSpec {}
+
+    /**
+     * Adaptive bit switching ({@link dev.lowbit.quant.BitSwitch}): the weight (right operand of a linear layer) stored
+     * once as {@code storedBits}-bit absmax codes per output channel, served at {@code bits} by taking the most
+     * significant bits; {@code storedBits == bits} is plain per-channel absmax RTN at that width.
+     */
+    record BitSwitch(int bits, int storedBits) implements OperandSpec {}
+
     OperandSpec FP32 = new Fp32();
 
     /** Where and when a GEMM runs: for messages and for counter-based randomness. */
@@ -113,6 +130,11 @@ public sealed interface OperandSpec {
             case LsqLearned l -> throw new LowbitException(ctx.what() + ": a learned LSQ step is quantized by the executor (GemmExecutor.forward)");
             case LlmInt8 l -> throw new LowbitException(ctx.what() + ": llm-int8 decomposes a pretrained model's linear GEMMs (inference only)");
             case Gptq g -> throw new LowbitException(ctx.what() + ": gptq quantizes a pretrained model's weights with calibration data (inference only)");
+            case LlmFp4 l -> throw new LowbitException(ctx.what() + ": llm-fp4 calibrates a pretrained model's activations (inference only)");
+            case BitSwitch b -> {
+                dev.lowbit.quant.BitSwitch.Codes stored = dev.lowbit.quant.BitSwitch.rtn(x.toArray(), x.rows(), x.cols(), b.storedBits());
+                yield FloatMatrix.wrap(dev.lowbit.quant.BitSwitch.derive(stored, b.bits()).dequantize(), x.rows(), x.cols());
+            }
             case Saved sv -> x;
             case BitSplitLss b -> {
                 FloatMatrix g = b.transposed() ? x.transpose() : x;
@@ -141,6 +163,9 @@ public sealed interface OperandSpec {
             case Bfp b -> "bfp-fast";
             case LlmInt8 l -> "llm-int8 (outliers >= " + l.threshold() + " in float)";
             case Gptq g -> "gptq-w" + g.bits() + "/g" + g.group();
+            case LlmFp4 l -> "llm-fp4 (w" + l.weightBits() + "a" + l.activationBits() + ", searched formats"
+                    + (l.preShift() ? ", pre-shifted exponent bias)" : ", no pre-shift)");
+            case BitSwitch b -> b.bits() == b.storedBits() ? "rtn-w" + b.bits() : "switch-w" + b.bits() + " (from " + b.storedBits() + "-bit codes)";
             case Format f -> f.format().name() + (f.tensorScale() ? "/tensor-scaled" : "") + (f.stochastic() ? "/sr" : "");
         };
     }

@@ -44,7 +44,10 @@ public final class Presets {
     public static final QuantParams INT8 = QuantParams.of(1.0, 254).withNonZeroAlpha(true);
 
     /** Presets that only a pretrained model can run (their forward operand specs need real activations or calibration). */
-    public static final Set<String> INFERENCE_ONLY = Set.of("llm-int8", "gptq-w4");
+    public static final Set<String> INFERENCE_ONLY = Set.of("llm-int8", "gptq-w4", "llm-fp4", "llm-fp4-w4a8", "switch", "rtn-w");
+
+    /** Bits of the stored codes of {@code switch:B} (every width B is derived from them). */
+    public static final int SWITCH_STORED_BITS = 8;
 
     private Presets() {}
 
@@ -82,6 +85,10 @@ public final class Presets {
         m.put("bfp-fast", "FAST-style block floating point (16-blocks, stochastic rounding), mantissa 2 -> 4 -> 6 bits over training");
         m.put("llm-int8", "LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8, on the linears (inference only)");
         m.put("gptq-w4", "GPTQ 4-bit weights (groups of 128) calibrated on built-in text, fp32 activations (inference only)");
+        m.put("llm-fp4", "LLM-FP4 W4A4 on the linears: FP4 format (E1M2/E2M1/E3M0) and max value searched per tensor, weights per channel, inputs with pre-shifted per-channel exponent bias, calibrated on built-in text; llm-fp4:no-shift without the pre-shift (inference only)");
+        m.put("llm-fp4-w4a8", "llm-fp4 with 8-bit FP inputs (E2M5/E3M4/E4M3/E5M2 searched) (inference only)");
+        m.put("switch", "switch:B (B = 2..8, default 4): weights stored once as 8-bit absmax codes per channel, served at B bits from their most significant bits; fp32 activations (inference only)");
+        m.put("rtn-w", "rtn-w:B (B = 2..8, default 4): weights quantized directly to B-bit absmax codes per channel (switch's baseline); fp32 activations (inference only)");
         return m;
     }
 
@@ -113,6 +120,24 @@ public final class Presets {
         return FWD.withLevels(n);
     }
 
+    /** The weight width B of {@code switch:B} / {@code rtn-w:B} (4 without {@code :B}), 2..8. */
+    private static int widthOf(String name, int colon) {
+        if (colon < 0) {
+            return 4;
+        }
+        String w = name.substring(colon + 1);
+        int b;
+        try {
+            b = Integer.parseInt(w);
+        } catch (NumberFormatException e) {
+            throw new LowbitException("policy '" + name + "': the weight width must be an integer 2.." + SWITCH_STORED_BITS + ", got '" + w + "'");
+        }
+        if (b < 2 || b > SWITCH_STORED_BITS) {
+            throw new LowbitException("policy '" + name + "': the weight width must be an integer 2.." + SWITCH_STORED_BITS + ", got " + b);
+        }
+        return b;
+    }
+
     /** The policy for a recipe name; {@code bits} is the IM-Unpack bit-width. */
     public static PrecisionPolicy byName(String name, int bits) {
         return byName(name, bits, 1, 1);
@@ -122,6 +147,19 @@ public final class Presets {
     public static PrecisionPolicy byName(String name, int bits, long steps, int layers) {
         int colon = name.indexOf(':');
         String base = colon < 0 ? name : name.substring(0, colon);
+        if (base.equals("switch") || base.equals("rtn-w")) {
+            int b = widthOf(name, colon);
+            return linearsOnly(name, GemmSpec.fake(OperandSpec.FP32,
+                    new OperandSpec.BitSwitch(b, base.equals("switch") ? SWITCH_STORED_BITS : b)));
+        }
+        if (base.equals("llm-fp4") || base.equals("llm-fp4-w4a8")) {
+            if (colon >= 0 && !name.substring(colon + 1).equals("no-shift")) {
+                throw new LowbitException("policy '" + name + "': " + base + " takes only ':no-shift' (the ablation without "
+                        + "pre-shifted exponent biases)");
+            }
+            OperandSpec fp4 = new OperandSpec.LlmFp4(4, base.equals("llm-fp4") ? 4 : 8, colon < 0);
+            return linearsOnly(name, GemmSpec.fake(fp4, fp4));
+        }
         QuantParams fwdParams = forwardParams(name, base);
         OperandSpec fwd = new OperandSpec.Rtn(fwdParams);
         OperandSpec bwd = new OperandSpec.Rtn(BWD);

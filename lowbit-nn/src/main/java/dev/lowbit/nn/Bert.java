@@ -97,6 +97,8 @@ public final class Bert implements AutoCloseable {
             case LLM_INT8 -> new LlmInt8Gemms(weights, precision, backend, stats, verifyExact, verified);
             case GPTQ_W4 -> GptqGemms.calibrate(weights, precision, backend, calibration, threads);
             case FP8, MXFP8, MXFP4, NVFP4 -> new FormatGemms(weights, precision, backend, threads);
+            case LLM_FP4 -> LlmFp4Gemms.calibrate(weights, precision, backend, calibration, threads);
+            case SWITCH -> new SwitchGemms(weights, precision, backend);
             case FAKE -> new PolicyGemms(weights, precision, backend);
         };
         this.threads = threads;

@@ -78,6 +78,8 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         MXFP8("mxfp8", "OCP MXFP8 (E4M3, E8M0 scale per 32 along k) on weights and activations"),
         MXFP4("mxfp4", "OCP MXFP4 (E2M1, E8M0 scale per 32 along k) on weights and activations"),
         NVFP4("nvfp4", "NVFP4 (E2M1, E4M3 scale per 16 along k, fp32 tensor scale) on weights and activations"),
+        LLM_FP4("llm-fp4", "LLM-FP4: searched FP4 formats, weights per channel, inputs with pre-shifted exponent bias (linears; also -w4a8)"),
+        SWITCH("switch", "switch:B / rtn-w:B: B-bit weights derived from one stored 8-bit model (or quantized directly), fp32 activations"),
         FAKE("fake", "any other preset: its forward operand specs simulated in float (fake quantization), float32 GEMMs");
 
         private final String label;
@@ -168,7 +170,7 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
         if (scope == null) {
             scope = Scope.ROW;
         }
-        if ((mode == Mode.LLM_INT8 || mode == Mode.GPTQ_W4) && (roles.contains(GemmRole.QK) || roles.contains(GemmRole.PV))) {
+        if ((mode == Mode.LLM_INT8 || mode == Mode.GPTQ_W4 || mode == Mode.LLM_FP4 || mode == Mode.SWITCH) && (roles.contains(GemmRole.QK) || roles.contains(GemmRole.PV))) {
             throw new LowbitException(mode.label() + " quantizes the linear layers only, not the attention GEMMs qk and pv");
         }
         if (mode == Mode.FAKE && policy == null) {
@@ -310,9 +312,16 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
                 && g.bits() == GptqGemms.BITS && g.group() == GptqGemms.GROUP) {
             return new Precision(Mode.GPTQ_W4, none, none, 4, DEFAULT_STRATEGY, roles, none, Scope.ROW, policy);
         }
+        if (lin.lhs() instanceof OperandSpec.LlmFp4 l && lin.rhs() instanceof OperandSpec.LlmFp4 r && l.equals(r) && linearsOnly
+                && !lin.hadamard()) {
+            return new Precision(Mode.LLM_FP4, none, none, l.weightBits(), DEFAULT_STRATEGY, roles, none, Scope.ROW, policy);
+        }
+        if (lin.lhs() instanceof OperandSpec.Fp32 && lin.rhs() instanceof OperandSpec.BitSwitch b && linearsOnly && !lin.hadamard()) {
+            return new Precision(Mode.SWITCH, none, none, b.bits(), DEFAULT_STRATEGY, roles, none, Scope.ROW, policy);
+        }
         for (GemmSpec s : active) {
             for (OperandSpec o : List.of(s.lhs(), s.rhs())) {
-                if (o instanceof OperandSpec.LlmInt8 || o instanceof OperandSpec.Gptq) {
+                if (o instanceof OperandSpec.LlmInt8 || o instanceof OperandSpec.Gptq || o instanceof OperandSpec.LlmFp4) {
                     throw new LowbitException("precision " + policy.name() + ": " + o.label()
                             + " runs on the forward pass of the linear layers only, with its own executor's settings");
                 }
@@ -455,6 +464,11 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
 
     public boolean quantized() {
         return mode != Mode.FP32;
+    }
+
+    /** Whether the executor calibrates on built-in text (the FP32 model's linear inputs): gptq-w4, llm-fp4. */
+    public boolean calibrated() {
+        return mode == Mode.GPTQ_W4 || mode == Mode.LLM_FP4;
     }
 
     /** Whether the GEMMs are integer GEMMs of RTN codes executed exactly through IM-Unpack. */

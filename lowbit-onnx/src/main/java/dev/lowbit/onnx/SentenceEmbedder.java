@@ -30,7 +30,7 @@ public final class SentenceEmbedder implements AutoCloseable {
         }
         this.tokenizer = tokenizer;
         this.bert = new Bert(weights, precision, backend, threads, false,
-                precision.mode() == Precision.Mode.GPTQ_W4 ? calibration(tokenizer) : null);
+                precision.calibrated() ? calibration(tokenizer) : null);
         this.batch = batch;
         this.maxLength = Math.min(maxLength, weights.config().maxPositions());
     }
