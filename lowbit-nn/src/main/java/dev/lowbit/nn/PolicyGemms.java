@@ -55,7 +55,7 @@ final class PolicyGemms implements PrecisionGemms {
     }
 
     /** {@code o.fakeQuantize(x)} with inference's reading of training-state specs (class comment). */
-    private static FloatMatrix quantize(OperandSpec o, FloatMatrix x, int layer, GemmRole role, String operand) {
+    static FloatMatrix quantize(OperandSpec o, FloatMatrix x, int layer, GemmRole role, String operand) {
         OperandSpec spec = o instanceof OperandSpec.LsqLearned ? new OperandSpec.Lsq4() : o;
         long stream = role.ordinal() * 2L + (operand.equals("weight") || operand.equals("right") ? 1 : 0);
         return spec.fakeQuantize(x, new OperandSpec.Context("layer " + layer + " " + role.label() + " " + operand, 0,
