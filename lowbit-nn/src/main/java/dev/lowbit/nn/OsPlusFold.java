@@ -1,6 +1,7 @@
 package dev.lowbit.nn;
 
 import dev.lowbit.LowbitException;
+import dev.lowbit.Parallel;
 import dev.lowbit.format.Granularity;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.OsPlus;
@@ -126,22 +127,25 @@ public final class OsPlusFold {
         int layers = w.config().layers();
         OsPlus.Transform[] qkv = new OsPlus.Transform[layers];
         OsPlus.Transform[] ffn1 = new OsPlus.Transform[layers];
-        for (int l = 0; l < layers; l++) {
+        // 2 sites per layer, searched independently (in parallel on `threads`; each result is the same on any count)
+        Parallel.forEach(Math.max(1, threads), 2 * layers, job -> {
+            int l = job / 2;
             BertLayerWeights lw = w.layers().get(l);
-            List<FloatMatrix> ws = new ArrayList<>();
-            for (GemmRole r : List.of(GemmRole.Q, GemmRole.K, GemmRole.V)) {
-                if (p.quantizes(r)) {
-                    ws.add(lw.linear(r).weight());
+            if (job % 2 == 0) {
+                List<FloatMatrix> ws = new ArrayList<>();
+                for (GemmRole r : List.of(GemmRole.Q, GemmRole.K, GemmRole.V)) {
+                    if (p.quantizes(r)) {
+                        ws.add(lw.linear(r).weight());
+                    }
                 }
-            }
-            if (!ws.isEmpty()) {
-                qkv[l] = OsPlus.search(inputs[l][GemmRole.Q.ordinal()], ws, qIn, qW, candidates, backend);
-            }
-            if (p.quantizes(GemmRole.FFN1)) {
+                if (!ws.isEmpty()) {
+                    qkv[l] = OsPlus.search(inputs[l][GemmRole.Q.ordinal()], ws, qIn, qW, candidates, backend);
+                }
+            } else if (p.quantizes(GemmRole.FFN1)) {
                 ffn1[l] = OsPlus.search(inputs[l][GemmRole.FFN1.ordinal()], List.of(lw.intermediate().weight()), qIn, qW,
                         candidates, backend);
             }
-        }
+        });
         return fold(w, qkv, ffn1);
     }
 
