@@ -133,7 +133,7 @@ final class EmbedCommand implements Callable<Integer> {
     boolean osPlus;
 
     @Option(names = "--os-plus-candidates", defaultValue = "20", paramLabel = "N",
-            description = "Outlier thresholds t tried per linear input by --os-plus (geometric grid from the largest to the smallest channel range; 1: shifting only; default: ${DEFAULT-VALUE}).")
+            description = "Outlier thresholds t tried per linear input by --os-plus (geometric grid from the largest to the median channel range; 1: shifting only; default: ${DEFAULT-VALUE}).")
     int osPlusCandidates;
 
     @Override
