@@ -125,11 +125,11 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--no-compare", description = "For low-bit precisions, skip the FP32 run that gives the cosine to fp32.")
     boolean noCompare;
 
-    @Option(names = "--os-plus", description = {"Outlier Suppression+ (Wei et al. 2023) before quantizing: per-channel shift z = (max+min)/2 and",
-        "scale s = max(1, |x - z|max / t) of every Q/K/V and FFN1 input, folded into the preceding LayerNorm and the",
-        "linear's weight (W diag(s)) and bias (b + W z), so the FP32 model is unchanged; t searched per input on the 64",
-        "built-in calibration sentences by the quantized output error under --precision. Needs a precision that",
-        "quantizes the linear inputs (int8, imunpack, imunpack:L, rtn-15, fp8, mxfp4 ...)."})
+    @Option(names = "--os-plus", description = "Outlier Suppression+ (Wei et al. 2023) before quantizing: per-channel shift z = (max+min)/2 and "
+        + "scale s = max(1, |x - z|max / t) of every Q/K/V and FFN1 input, folded into the preceding LayerNorm and the "
+        + "linear's weight (W diag(s)) and bias (b + W z), so the FP32 model is unchanged; t searched per input on the 64 "
+        + "built-in calibration sentences by the quantized output error under --precision. Needs a precision that "
+        + "quantizes the linear inputs (int8, imunpack, imunpack:L, rtn-15, fp8, mxfp4 ...).")
     boolean osPlus;
 
     @Option(names = "--os-plus-candidates", defaultValue = "20", paramLabel = "N",
