@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Outlier Suppression+ on the real all-MiniLM-L6-v2: the folded model computes the same embeddings in FP32 (rounding
- * only), and with OS+ int8 gets closer to FP32 than without (docs/reading-list.md section 1).
+ * only), and with OS+ int8 gets closer to FP32 than without (docs/reading-list.md section 1). Calibrated on half the built-in sentences with 6 thresholds, for test time.
  */
 class MiniLmOsPlusTest {
     static BertWeights weights;
@@ -36,12 +36,15 @@ class MiniLmOsPlusTest {
     static void load() {
         weights = MiniLm.weights();
         WordPieceTokenizer tok = MiniLm.tokenizer();
-        ids = TestSentences.handWritten().subList(0, 24).stream().map(s -> tok.encode(s).ids()).toList();
+        ids = TestSentences.handWritten().subList(0, 16).stream().map(s -> tok.encode(s).ids()).toList();
         calibration = SentenceEmbedder.calibration(tok).subList(0, 32); // half the built-in set: test time
         try (Bert b = new Bert(weights, Precision.fp32(), BACKEND, 2)) {
             fp32 = b.embed(ids);
         }
+        long t0 = System.nanoTime();
         int8Fold = OsPlusFold.calibrate(weights, Precision.int8(), BACKEND, calibration, 2, CANDIDATES);
+        System.out.printf("OS+ calibration (%d sentences, %d thresholds, 2 threads): %.1f s%n", calibration.size(), CANDIDATES,
+                (System.nanoTime() - t0) / 1e9);
     }
 
     /** max over sentences of ‖e' − e‖ / ‖e‖. */
@@ -112,15 +115,17 @@ class MiniLmOsPlusTest {
 
     @Test
     void int8WithOsPlusIsCloserToFp32() {
+        long t0 = System.nanoTime();
         double[] base = cosines(new Bert(weights, Precision.int8(), BACKEND, 2));
         double[] os = cosines(new Bert(int8Fold, Precision.int8(), BACKEND, 2, false, null));
-        System.out.printf("int8 on 24 sentences: min/mean cosine %.5f / %.5f, with OS+ %.5f / %.5f%n", base[0], base[1], os[0], os[1]);
+        System.out.printf("int8 on 16 sentences: min/mean cosine %.5f / %.5f, with OS+ %.5f / %.5f (%.1f s)%n", base[0], base[1], os[0],
+                os[1], (System.nanoTime() - t0) / 1e9);
         assertThat(os[0]).isGreaterThan(base[0]).isGreaterThan(0.99);
         assertThat(os[1]).isGreaterThan(base[1]);
         // the same bits on one thread as on two
         try (Bert one = new Bert(int8Fold, Precision.int8(), BACKEND, 1, false, null);
              Bert two = new Bert(int8Fold, Precision.int8(), BACKEND, 2, false, null)) {
-            assertArrayEquals(one.embed(ids.subList(0, 4))[3], two.embed(ids.subList(0, 4))[3]);
+            assertArrayEquals(one.embed(ids.subList(0, 2))[1], two.embed(ids.subList(0, 2))[1]);
         }
     }
 
