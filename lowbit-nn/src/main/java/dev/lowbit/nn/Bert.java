@@ -96,7 +96,15 @@ public final class Bert implements AutoCloseable {
      */
     public Bert(OsPlusFold osPlus, Precision precision, GemmBackend backend, int threads, boolean verifyExact,
                 List<int[]> calibration) {
-        this(osPlus.weights(), precision, backend, threads, verifyExact, calibration, osPlus);
+        this(osPlus.weights(), precision, backend, threads, verifyExact, calibration, checkOsPlus(osPlus, precision));
+    }
+
+    /** GPTQ calibrates on a plain FP32 model of the weights it is given, which for folded weights lacks the restore. */
+    private static OsPlusFold checkOsPlus(OsPlusFold f, Precision p) {
+        if (p.mode() == Precision.Mode.GPTQ_W4) {
+            throw new LowbitException("OS+ folded weights cannot be calibrated for gptq-w4");
+        }
+        return f;
     }
 
     private Bert(BertWeights weights, Precision precision, GemmBackend backend, int threads, boolean verifyExact,
