@@ -165,11 +165,8 @@ public final class OsPlusFold {
     /** The search's fake quantization of a linear input (rows = calibration tokens, sequences at {@code blocks}). */
     static UnaryOperator<FloatMatrix> inputQuantizer(Precision p, int[] blocks) {
         if (p.rtn()) {
-            if (p.scope().perRow(GemmRole.Q)) {
-                return x -> RtnQuantizer.quantize(x, p.activations().withGranularity(Granularity.ROW), "OS+ calibration input").dequantize();
-            }
-            return x -> perBlock(x, blocks,
-                    b -> RtnQuantizer.quantize(b, p.activations().withGranularity(Granularity.TENSOR), "OS+ calibration input").dequantize());
+            int[] cells = p.scope().perRow(GemmRole.Q) ? null : blocks;
+            return x -> rtnRows(x, p.activations(), cells, "OS+ calibration input");
         }
         GemmSpec spec = p.policy().spec(GemmSite.LINEAR, GemmPass.FORWARD);
         return x -> perBlock(x, blocks, b -> PolicyGemms.quantize(spec.lhs(), b, 0, GemmRole.Q, "input"));
@@ -178,10 +175,37 @@ public final class OsPlusFold {
     /** The search's fake quantization of a (folded) weight. */
     static UnaryOperator<FloatMatrix> weightQuantizer(Precision p) {
         if (p.rtn()) {
+            Granularity.Kind g = p.weights().granularity().kind();
+            if (g == Granularity.Kind.ROW || g == Granularity.Kind.TENSOR) {
+                return wt -> rtnRows(wt, p.weights(), g == Granularity.Kind.ROW ? null : new int[] {0, wt.rows()}, "OS+ folded weight");
+            }
             return wt -> RtnQuantizer.quantize(wt, p.weights(), "OS+ folded weight").dequantize();
         }
         GemmSpec spec = p.policy().spec(GemmSite.LINEAR, GemmPass.FORWARD);
         return wt -> PolicyGemms.quantize(spec.rhs(), wt, 0, GemmRole.Q, "weight");
+    }
+
+    /**
+     * RTN codes / scale as float32 with one scale per row ({@code cells} null) or per row block: the values of
+     * {@code RtnQuantizer.quantize(...).dequantize()} through the int32 fast path the executor uses (the general path
+     * when codes exceed it).
+     */
+    private static FloatMatrix rtnRows(FloatMatrix x, dev.lowbit.quant.QuantParams q, int[] cells, String what) {
+        RtnQuantizer.RowIntCodes c = RtnQuantizer.quantizeIntRows(x, q, cells, Long.MAX_VALUE, what);
+        if (c == null) {
+            return cells == null ? RtnQuantizer.quantize(x, q.withGranularity(Granularity.ROW), what).dequantize()
+                    : perBlock(x, cells, b -> RtnQuantizer.quantize(b, q.withGranularity(Granularity.TENSOR), what).dequantize());
+        }
+        int k = x.cols();
+        float[] out = new float[x.rows() * k];
+        int[] codes = c.codes();
+        for (int r = 0; r < x.rows(); r++) {
+            double s = c.scales()[r];
+            for (int j = 0; j < k; j++) {
+                out[r * k + j] = (float) (codes[r * k + j] / s);
+            }
+        }
+        return FloatMatrix.wrap(out, x.rows(), k);
     }
 
     private static FloatMatrix perBlock(FloatMatrix x, int[] blocks, UnaryOperator<FloatMatrix> q) {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Outlier Suppression+ on the real all-MiniLM-L6-v2: the folded model computes the same embeddings in FP32 (rounding
- * only), and with OS+ int8 gets closer to FP32 than without (docs/reading-list.md section 1). Calibrated on half the built-in sentences with 6 thresholds, for test time.
+ * only), and with OS+ int8 gets closer to FP32 than without (docs/reading-list.md section 1). Calibrated on a quarter of the built-in sentences with 6 thresholds, for test time.
  */
 class MiniLmOsPlusTest {
     static BertWeights weights;
@@ -37,7 +37,7 @@ class MiniLmOsPlusTest {
         weights = MiniLm.weights();
         WordPieceTokenizer tok = MiniLm.tokenizer();
         ids = TestSentences.handWritten().subList(0, 16).stream().map(s -> tok.encode(s).ids()).toList();
-        calibration = SentenceEmbedder.calibration(tok).subList(0, 32); // half the built-in set: test time
+        calibration = SentenceEmbedder.calibration(tok).subList(0, 16); // a quarter of the built-in set: test time
         try (Bert b = new Bert(weights, Precision.fp32(), BACKEND, 2)) {
             fp32 = b.embed(ids);
         }
@@ -143,11 +143,29 @@ class MiniLmOsPlusTest {
         }
     }
 
+    /** The search gives the same transforms on 1 and 2 threads (a small calibration: 8 sentences, 3 thresholds). */
+    @Test
+    void calibrationDoesNotDependOnTheThreadCount() {
+        List<int[]> few = calibration.subList(0, 8);
+        OsPlusFold one = OsPlusFold.calibrate(weights, Precision.int8(), BACKEND, few, 1, 3);
+        OsPlusFold two = OsPlusFold.calibrate(weights, Precision.int8(), BACKEND, few, 2, 3);
+        for (int l = 0; l < weights.config().layers(); l++) {
+            for (OsPlus.Transform[] t : List.of(new OsPlus.Transform[] {one.qkv(l), two.qkv(l)}, new OsPlus.Transform[] {one.ffn1(l), two.ffn1(l)})) {
+                assertArrayEquals(t[0].shift(), t[1].shift());
+                assertArrayEquals(t[0].scale(), t[1].scale());
+                assertThat(t[1].error()).isEqualTo(t[0].error());
+            }
+        }
+        assertArrayEquals(one.weights().layers().get(3).intermediate().bias(), two.weights().layers().get(3).intermediate().bias());
+    }
+
     @Test
     void precisionsWithoutQuantizedLinearInputsAreRejected() {
         for (String p : List.of("fp32", "gptq-w4", "llm-int8", "int4-hq")) {
             assertThatThrownBy(() -> OsPlusFold.checkSupported(Precision.parse(p, null)))
                     .isInstanceOf(LowbitException.class).hasMessageContaining("--os-plus needs").hasMessageContaining(p);
         }
+        assertThatThrownBy(() -> new Bert(int8Fold, Precision.parse("gptq-w4", null), BACKEND, 1, false, calibration))
+                .isInstanceOf(LowbitException.class).hasMessageContaining("gptq-w4");
     }
 }
