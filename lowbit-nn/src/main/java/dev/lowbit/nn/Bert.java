@@ -6,6 +6,7 @@ import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.gemm.ImUnpackGemm;
+import dev.lowbit.gemm.OsPlus;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.policy.ScaleScope;
@@ -297,7 +298,7 @@ public final class Bert implements AutoCloseable {
      * with the transform of layer l's Q/K/V input ({@code ffn1} false) or FFN1 input ({@code ffn1} true).
      */
     private float[] restored(int l, boolean ffn1, float[] x, int rows) {
-        dev.lowbit.gemm.OsPlus.Transform t = osPlus == null ? null : ffn1 ? osPlus.ffn1(l) : osPlus.qkv(l);
+        OsPlus.Transform t = osPlus == null ? null : ffn1 ? osPlus.ffn1(l) : osPlus.qkv(l);
         if (t == null) {
             return x;
         }
