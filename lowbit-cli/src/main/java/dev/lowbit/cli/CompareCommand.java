@@ -25,7 +25,10 @@ import picocli.CommandLine.Spec;
             "",
             "For each method: the output's relative error vs float64, the SQNR of each operand (null = kept in",
             "float32), and storage bits per element including scales, outlier copies and unpacked digits.",
-            "Methods: imunpack, rtn-clip, int8, llm-int8, gptq, rtn-weight, hadamard, bfp.", ""},
+            "Methods: imunpack, rtn-clip, int8, llm-int8, gptq, rtn-weight, hadamard, bfp, rtn-absmax, os+.",
+            "os+ (Outlier Suppression+): per-column shift z = (max+min)/2 and scale s = max(1, |x - z|max / t) of X, t",
+            "searched on --calib by the quantized output error; folded into W (W diag(s)) and a bias (W z); then",
+            "rtn-absmax (b-bit symmetric absmax RTN, X per tensor, W per output row), its baseline.", ""},
         footer = {"", "Examples:",
             "  ./lowbit compare --lhs X.npy --rhs W.npy --table",
             "  ./lowbit compare --lhs X.npy --rhs W.npy --calib Xc.npy --methods gptq,rtn-weight --bits 3",
@@ -43,14 +46,14 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--rhs", required = true, paramLabel = "W.npy", description = "Weight W, n×k.")
     Path rhs;
 
-    @Option(names = "--calib", paramLabel = "Xc.npy", description = "Calibration inputs for GPTQ, t×k (default: X).")
+    @Option(names = "--calib", paramLabel = "Xc.npy", description = "Calibration inputs for GPTQ and os+, t×k (default: X).")
     Path calib;
 
     @Option(names = "--methods", defaultValue = "all", paramLabel = "all|m1,m2", description = "Methods to run (default: ${DEFAULT-VALUE}).")
     String methods;
 
     @Option(names = "--bits", defaultValue = "4", paramLabel = "B",
-            description = "Bits for gptq/rtn-weight weights, bfp elements and imunpack's unpacked GEMMs (default: ${DEFAULT-VALUE}).")
+            description = "Bits for gptq/rtn-weight weights, bfp elements, rtn-absmax/os+ operands and imunpack's unpacked GEMMs (default: ${DEFAULT-VALUE}).")
     int bits;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed for stochastic rounding (default: ${DEFAULT-VALUE}).")

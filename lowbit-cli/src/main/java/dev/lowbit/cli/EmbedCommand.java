@@ -11,6 +11,8 @@ import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.GemmRole;
 import dev.lowbit.nn.GemmSiteStats;
+import dev.lowbit.nn.OsPlusFold;
+import dev.lowbit.gemm.OsPlus;
 import dev.lowbit.nn.Precision;
 import dev.lowbit.onnx.MiniLm;
 import dev.lowbit.onnx.SentenceEmbedder;
@@ -49,6 +51,7 @@ import picocli.CommandLine.Spec;
             "  ./lowbit embed --in sentences.txt --out E.npy",
             "  ./lowbit embed --in sentences.txt --out E.npy --precision imunpack --batch 32 --threads 2",
             "  ./lowbit embed --in sentences.txt --out E.npy --precision imunpack --levels 15 --bits 4   # the paper's setting",
+            "  ./lowbit embed --in sentences.txt --out E.npy --precision int8 --os-plus   # Outlier Suppression+ first",
             "", "Input: a trailing newline does not add a line; CRLF and a UTF-8 BOM are accepted. An empty line is",
             "embedded as the empty text ([CLS] [SEP]), so that row i is always line i. A line longer than 256 word",
             "pieces (including [CLS] and [SEP]) is truncated, as sentence-transformers does; 'truncated' counts them.",
@@ -128,6 +131,17 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--no-compare", description = "For low-bit precisions, skip the FP32 run that gives the cosine to fp32.")
     boolean noCompare;
 
+    @Option(names = "--os-plus", description = "Outlier Suppression+ (Wei et al. 2023) before quantizing: per-channel shift z = (max+min)/2 and "
+        + "scale s = max(1, |x - z|max / t) of every Q/K/V and FFN1 input, folded into the preceding LayerNorm and the "
+        + "linear's weight (W diag(s)) and bias (b + W z), so the FP32 model is unchanged; t searched per input on the 64 "
+        + "built-in calibration sentences by the quantized output error under --precision. Needs a precision that "
+        + "quantizes the linear inputs (int8, imunpack, imunpack:L, rtn-15, fp8, mxfp4 ...).")
+    boolean osPlus;
+
+    @Option(names = "--os-plus-candidates", defaultValue = "20", paramLabel = "N",
+            description = "Outlier thresholds t tried per linear input by --os-plus (geometric grid from the largest to the median channel range; 1: shifting only; default: ${DEFAULT-VALUE}).")
+    int osPlusCandidates;
+
     @Override
     public Integer call() {
         Inputs.checkOutput(out, "--out");
@@ -170,6 +184,12 @@ final class EmbedCommand implements Callable<Integer> {
         } else if (bits != null) {
             throw new LowbitException("--bits applies to the RTN presets (imunpack, int8 ...) only, not " + p.label());
         }
+        if (osPlusCandidates < 1) {
+            throw new LowbitException("--os-plus-candidates must be >= 1, got " + osPlusCandidates);
+        }
+        if (osPlus) {
+            OsPlusFold.checkSupported(p);
+        }
         Lines lines = readLines(in);
         if (lines.text.isEmpty()) {
             throw new LowbitException(in + ": no sentences (the file is empty)");
@@ -184,7 +204,10 @@ final class EmbedCommand implements Callable<Integer> {
         float[][] emb;
         double seconds;
         Json j = Json.object();
-        try (SentenceEmbedder e = new SentenceEmbedder(tokenizer, weights, p, backend, t, batch, WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
+        long t2 = System.nanoTime();
+        try (SentenceEmbedder e = new SentenceEmbedder(tokenizer, weights, p, backend, t, batch, WordPieceTokenizer.DEFAULT_MAX_LENGTH,
+                osPlus ? osPlusCandidates : 0)) {
+            Json osJson = osPlus ? osPlusJson(e.osPlus(), osPlusCandidates, (System.nanoTime() - t2) / 1e9) : null;
             long t1 = System.nanoTime();
             emb = e.embed(lines.text, done -> progress.step());
             seconds = (System.nanoTime() - t1) / 1e9;
@@ -196,6 +219,9 @@ final class EmbedCommand implements Callable<Integer> {
                     .put("loadSeconds", round(loadSeconds));
             j.put("linearWeightBytes", e.bert().linearWeightBytes()).put("residentWeightBytes", e.bert().residentLinearWeightBytes())
                     .put("executor", p.mode().label()).put("scaleScope", Bert.SCALE_SCOPE.label());
+            if (osJson != null) {
+                j.put("osPlus", osJson);
+            }
             if (p.rtn()) {
                 j.put("bits", p.autoBits() ? "auto" : p.bits()).put("heavyHitterBits", p.statBits()).put("strategy", p.strategy().label())
                         .put("weightQuant", p.weights().label())
@@ -250,6 +276,22 @@ final class EmbedCommand implements Callable<Integer> {
         pw.println(j);
         pw.flush();
         return 0;
+    }
+
+    /** Per site: threshold, scaled channels, and the calibration output error (sum of squares) plain / shifted / OS+. */
+    static Json osPlusJson(OsPlusFold f, int candidates, double seconds) {
+        List<Object> sites = new ArrayList<>();
+        for (int l = 0; l < f.weights().config().layers(); l++) {
+            for (boolean ffn : new boolean[] {false, true}) {
+                OsPlus.Transform tr = ffn ? f.ffn1(l) : f.qkv(l);
+                if (tr != null) {
+                    sites.add(Json.object().put("layer", l).put("input", ffn ? "ffn1" : "qkv").put("threshold", round(tr.threshold()))
+                            .put("scaledChannels", tr.scaledChannels()).put("errorPlain", tr.plainError())
+                            .put("errorShiftOnly", tr.shiftOnlyError()).put("errorOsPlus", tr.error()));
+                }
+            }
+        }
+        return Json.object().put("candidates", candidates).put("calibrationSeconds", round(seconds)).put("sites", sites);
     }
 
     static String scopeText(Precision.Scope s) {

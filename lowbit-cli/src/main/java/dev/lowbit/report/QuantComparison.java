@@ -8,11 +8,13 @@ import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.ImUnpackResult;
 import dev.lowbit.gemm.ImUnpackSpec;
 import dev.lowbit.gemm.LlmInt8Quantizer;
+import dev.lowbit.gemm.OsPlus;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.quant.GptqQuantizer;
 import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.QuantizedMatrix;
+import dev.lowbit.quant.RtnQuantizer;
 import dev.lowbit.quant.Sqnr;
 import dev.lowbit.tensor.FloatMatrix;
 import dev.lowbit.tensor.IntMatrix;
@@ -53,6 +55,8 @@ public final class QuantComparison {
         METHODS.put("rtn-weight", "round-to-nearest weight-only on GPTQ's grid (the baseline GPTQ must beat)");
         METHODS.put("hadamard", "Hadamard transform + LSQ-initialized INT4 on both operands (INT4 training forward)");
         METHODS.put("bfp", "block floating point, b-bit sign+mantissa per value, 8-bit exponent per 16, stochastic rounding");
+        METHODS.put("rtn-absmax", "symmetric b-bit absmax RTN, X per tensor, W per output row (OS+'s baseline)");
+        METHODS.put("os+", "Outlier Suppression+: X's columns shifted and scaled (threshold searched on --calib), folded into W and a bias, then rtn-absmax");
     }
 
     /** Parses {@code all} or a comma list of method names. */
@@ -114,6 +118,7 @@ public final class QuantComparison {
                     yield new MethodResult(m, METHODS.get(m), Sqnr.relativeError(y, ref), Sqnr.db(xd, xq), Sqnr.db(wd, wq),
                             in.bits() + 8 / 16.0, in.bits() + 8 / 16.0, null);
                 }
+                case "rtn-absmax", "os+" -> osPlus(m, in, ref, m.equals("os+"));
                 default -> throw new LowbitException("unknown method '" + m + "'");
             });
         }
@@ -144,6 +149,61 @@ public final class QuantComparison {
                 Sqnr.relativeError(r.outF64(), ref), Sqnr.db(Sqnr.toDouble(in.x()), deq.apply(r.lhsQuant())),
                 Sqnr.db(Sqnr.toDouble(in.w()), deq.apply(r.rhsQuant())), lhsBits, rhsBits,
                 name.startsWith("imunpack") ? st.ratio() : null);
+    }
+
+    /** b-bit symmetric absmax RTN: 2^b − 2 levels, so that codes lie in [−(2^(b−1) − 1), 2^(b−1) − 1] (int8: ±127). */
+    static QuantParams absmax(int bits, Granularity g) {
+        return QuantParams.of(1.0, (1 << bits) - 2).withGranularity(g);
+    }
+
+    /**
+     * {@code rtn-absmax} and {@code os+}: X per tensor and W per output row, b-bit absmax RTN. With OS+ the shift z and
+     * scale s are searched on the calibration rows ({@link OsPlus#search}, {@value OsPlus#DEFAULT_CANDIDATES} thresholds,
+     * under the same quantizers), then Y ≈ Q((X − z)/s)·Q(W·diag(s))ᵀ + W·z. The operand SQNRs are of what the method
+     * reconstructs: Q(X̃)⊙s + z against X and Q(W̃)/s against W. z and s cost no storage (folded into the preceding
+     * op and into W); the bias W·z is n float32 values.
+     */
+    private static MethodResult osPlus(String name, Inputs in, double[] ref, boolean os) {
+        int m = in.x().rows();
+        int n = in.w().rows();
+        int k = in.x().cols();
+        if (in.calib().cols() != k) {
+            throw new LowbitException("--calib has " + in.calib().cols() + " columns, X has " + k);
+        }
+        Function<FloatMatrix, FloatMatrix> qx = x -> RtnQuantizer.quantize(x, absmax(in.bits(), Granularity.TENSOR), "X").dequantize();
+        Function<FloatMatrix, FloatMatrix> qw = w -> RtnQuantizer.quantize(w, absmax(in.bits(), Granularity.ROW), "W").dequantize();
+        float[] z = new float[k];
+        float[] s = new float[k];
+        java.util.Arrays.fill(s, 1f);
+        String detail = "";
+        if (os) {
+            OsPlus.Transform t = OsPlus.search(in.calib(), List.of(in.w()), qx::apply, qw::apply, OsPlus.DEFAULT_CANDIDATES, in.backend());
+            z = t.shift();
+            s = t.scale();
+            detail = String.format(Locale.ROOT, " (t = %.4g, %d of %d channels scaled)", t.threshold(), t.scaledChannels(), k);
+        }
+        double[] xq = Sqnr.toDouble(qx.apply(OsPlus.transformInput(in.x(), z, s)));
+        double[] wq = Sqnr.toDouble(qw.apply(OsPlus.foldWeight(in.w(), s)));
+        double[] y = ScalarGemm.f64(xq, wq, m, n, k);
+        float[] bias = OsPlus.foldBias(in.w(), null, z);
+        double[] xr = new double[m * k];
+        double[] wr = new double[n * k];
+        for (int i = 0; i < m; i++) {
+            for (int o = 0; o < n; o++) {
+                y[i * n + o] += bias[o];
+            }
+            for (int j = 0; j < k; j++) {
+                xr[i * k + j] = xq[i * k + j] * s[j] + z[j];
+            }
+        }
+        for (int o = 0; o < n; o++) {
+            for (int j = 0; j < k; j++) {
+                wr[o * k + j] = wq[o * k + j] / s[j];
+            }
+        }
+        return new MethodResult(name, METHODS.get(name) + " at b = " + in.bits() + detail, Sqnr.relativeError(y, ref),
+                Sqnr.db(Sqnr.toDouble(in.x()), xr), Sqnr.db(Sqnr.toDouble(in.w()), wr), in.bits() + 32.0 / Math.max(1, (double) m * k),
+                in.bits() + 32.0 / Math.max(1, k) + (os ? 32.0 / Math.max(1, k) : 0), null);
     }
 
     private static double[] dequantRows(IntMatrix codes, double[] scales, double[] original, int[] floatCols) {

@@ -176,6 +176,8 @@ class BadInputMatrixTest {
                 cell("embed", "--threads 0", "--threads must be >= 1, got 0", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--threads", "0"),
                 cell("embed", "unknown --strategy", "diag", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "imunpack", "--strategy", "diag"),
                 cell("embed", "unknown --scope", "unknown --scope 'global'", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "imunpack", "--scope", "global"),
+                cell("embed", "--os-plus with fp32", "--os-plus needs a precision that quantizes the linear inputs", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--os-plus"),
+                cell("embed", "--os-plus-candidates 0", "--os-plus-candidates must be >= 1, got 0", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "int8", "--os-plus", "--os-plus-candidates", "0"),
                 cell("embed", "--out in a missing directory", "does not exist", "embed", "--in", "@sentences.txt", "--out", "@nodir/E.npy"),
                 cell("embed", "--out under a regular file", "notes.txt is not a directory", "embed", "--in", "@sentences.txt", "--out", "@notes.txt/E.npy"),
                 // ---- minilm-gemm (every cell fails before the model loads)

@@ -31,4 +31,27 @@ class QuantComparisonTest {
         assertThatThrownBy(() -> QuantComparison.parseMethods("gptq,nope")).isInstanceOf(LowbitException.class).hasMessageContaining("nope");
     }
 
+    /** OS+ against its own baseline (the same absmax RTN without the transform) on asymmetric outlier channels. */
+    @Test
+    void osPlusBeatsItsBaselineOnAsymmetricOutlierChannels() {
+        FloatMatrix x = RandomMatrices.gaussian(48, 64, 11);
+        FloatMatrix calib = RandomMatrices.gaussian(64, 64, 12);
+        for (FloatMatrix m : List.of(x, calib)) {
+            for (int c : new int[] {5, 30}) {
+                for (int i = 0; i < m.rows(); i++) {
+                    m.set(i, c, 12 + 6 * m.get(i, c)); // an offset channel with a wide spread, as LayerNorm outputs have
+                }
+            }
+        }
+        FloatMatrix w = RandomMatrices.gaussian(24, 64, 13);
+        for (int bits : new int[] {8, 4}) {
+            var rs = QuantComparison.run(new QuantComparison.Inputs(x, w, calib, bits, 1, new ScalarGemmBackend()),
+                    QuantComparison.parseMethods("rtn-absmax,os+"));
+            System.out.printf("b = %d: rtn-absmax %.4g, os+ %.4g (%s)%n", bits, rs.get(0).relErrorVsFp32(), rs.get(1).relErrorVsFp32(),
+                    rs.get(1).description());
+            assertThat(rs.get(1).relErrorVsFp32()).isLessThan(rs.get(0).relErrorVsFp32() / 2);
+            assertThat(rs.get(1).lhsSqnrDb()).isGreaterThan(rs.get(0).lhsSqnrDb());
+        }
+    }
+
 }

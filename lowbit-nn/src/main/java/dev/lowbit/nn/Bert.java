@@ -6,6 +6,7 @@ import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.gemm.ImUnpackGemm;
+import dev.lowbit.gemm.OsPlus;
 import dev.lowbit.gemm.ScalarGemm;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.policy.ScaleScope;
@@ -58,6 +59,8 @@ public final class Bert implements AutoCloseable {
     private LinearCapture capture;
     private final boolean verifyExact;
     private final AtomicLong verified = new AtomicLong();
+    /** OS+ transforms folded into {@link #w} (null: none): the residual connections restore x from x̃. */
+    private final OsPlusFold osPlus;
     /** Softmax, GELU, LayerNorm, bias/residual adds and the FP32 attention products (same bits on every implementation). */
     private final VectorMath vm = VectorMaths.preferred();
 
@@ -82,6 +85,32 @@ public final class Bert implements AutoCloseable {
      */
     public Bert(BertWeights weights, Precision precision, GemmBackend backend, int threads, boolean verifyExact,
                 List<int[]> calibration) {
+        this(weights, precision, backend, threads, verifyExact, calibration, null);
+    }
+
+    /**
+     * A model whose Q/K/V and FFN1 inputs carry Outlier Suppression+ transforms ({@link OsPlusFold}): the precision runs
+     * on {@code osPlus.weights()} (the folded LayerNorms and linears), and the residual connections see the LayerNorm
+     * outputs restored, {@code x = x̃ ⊙ s + z}, so the model computes the same function as the unfolded one.
+     *
+     * @param osPlus the folded model (from {@link OsPlusFold#calibrate} or {@link OsPlusFold#fold})
+     */
+    public Bert(OsPlusFold osPlus, Precision precision, GemmBackend backend, int threads, boolean verifyExact,
+                List<int[]> calibration) {
+        this(osPlus.weights(), precision, backend, threads, verifyExact, calibration, checkOsPlus(osPlus, precision));
+    }
+
+    /** GPTQ and LLM-FP4 calibrate on a plain FP32 model of the weights they are given, which for folded weights lacks the restore. */
+    private static OsPlusFold checkOsPlus(OsPlusFold f, Precision p) {
+        if (p.calibrated()) {
+            throw new LowbitException("OS+ folded weights cannot be calibrated for " + p.label());
+        }
+        return f;
+    }
+
+    private Bert(BertWeights weights, Precision precision, GemmBackend backend, int threads, boolean verifyExact,
+                 List<int[]> calibration, OsPlusFold osPlus) {
+        this.osPlus = osPlus;
         this.verifyExact = verifyExact;
         this.w = weights;
         this.c = weights.config();
@@ -216,6 +245,7 @@ public final class Bert implements AutoCloseable {
             }
         }
         layerNorm(w.embeddingNorm(), x, total);
+        float[] skip = restored(0, false, x, total); // x as the residual sees it (x̃ restored under OS+)
         int[] blocks = new int[b + 1]; // row ranges of the sequences: activation quantization blocks
         for (int i = 0; i < b; i++) {
             blocks[i] = start[i];
@@ -230,14 +260,16 @@ public final class Bert implements AutoCloseable {
             float[] v = qkv[2];
             float[] ctx = attention(l, q, k, v, start, length, total);
             float[] a = linear(l, GemmRole.O, ctx, total, blocks);
-            residualNorm(lw.attentionNorm(), a, x, total);
+            residualNorm(lw.attentionNorm(), a, skip, total);
+            float[] aSkip = restored(l, true, a, total);
             float[] h = linear(l, GemmRole.FFN1, a, total, blocks);
             int width = c.intermediate();
             float[] hh = h;
             forRows(total, (r0, r1) -> vm.gelu(hh, r0 * width, hh, r0 * width, (r1 - r0) * width));
             float[] y = linear(l, GemmRole.FFN2, h, total, blocks);
-            residualNorm(lw.outputNorm(), y, a, total);
+            residualNorm(lw.outputNorm(), y, aSkip, total);
             x = y;
+            skip = l + 1 < c.layers() ? restored(l + 1, false, x, total) : x;
         }
 
         float[][] emb = new float[b][d];
@@ -261,6 +293,20 @@ public final class Bert implements AutoCloseable {
             }
         }
         return new Output(emb, FloatMatrix.wrap(x, total, d), start, length);
+    }
+
+    /**
+     * The LayerNorm output {@code x} as the residual connection needs it: x itself without OS+, else {@code x̃ ⊙ s + z}
+     * with the transform of layer l's Q/K/V input ({@code ffn1} false) or FFN1 input ({@code ffn1} true).
+     */
+    private float[] restored(int l, boolean ffn1, float[] x, int rows) {
+        OsPlus.Transform t = osPlus == null ? null : ffn1 ? osPlus.ffn1(l) : osPlus.qkv(l);
+        if (t == null) {
+            return x;
+        }
+        float[] out = new float[x.length];
+        forRows(rows, (r0, r1) -> OsPlusFold.restore(t, x, out, r0, r1));
+        return out;
     }
 
     /** {@code x = LN(x + skip)} row by row, in parallel over row chunks. */

@@ -55,7 +55,7 @@ final class PolicyGemms implements PrecisionGemms {
     }
 
     /** Which operand of a GEMM is quantized: its label in messages, and whether it is the right one (its random stream). */
-    private enum Side {
+    enum Side {
         INPUT("input", false), WEIGHT("weight", true), LEFT("left", false), RIGHT("right", true);
 
         final String label;
@@ -68,7 +68,7 @@ final class PolicyGemms implements PrecisionGemms {
     }
 
     /** {@code o.fakeQuantize(x)} with inference's reading of training-state specs (class comment). */
-    private static FloatMatrix quantize(OperandSpec o, FloatMatrix x, int layer, GemmRole role, Side side) {
+    static FloatMatrix quantize(OperandSpec o, FloatMatrix x, int layer, GemmRole role, Side side) {
         OperandSpec spec = o instanceof OperandSpec.LsqLearned ? new OperandSpec.Lsq4() : o;
         long stream = role.ordinal() * 2L + (side.right ? 1 : 0);
         return spec.fakeQuantize(x, new OperandSpec.Context("layer " + layer + " " + role.label() + " " + side.label, 0,

@@ -5,6 +5,7 @@ import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.GptqGemms;
+import dev.lowbit.nn.OsPlusFold;
 import dev.lowbit.nn.Precision;
 import dev.lowbit.text.WordPieceTokenizer;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.function.IntConsumer;
 public final class SentenceEmbedder implements AutoCloseable {
     private final WordPieceTokenizer tokenizer;
     private final Bert bert;
+    private final OsPlusFold osPlus;
     private final int batch;
     private final int maxLength;
     private long tokens;
@@ -25,12 +27,29 @@ public final class SentenceEmbedder implements AutoCloseable {
 
     public SentenceEmbedder(WordPieceTokenizer tokenizer, BertWeights weights, Precision precision, GemmBackend backend,
                             int threads, int batch, int maxLength) {
+        this(tokenizer, weights, precision, backend, threads, batch, maxLength, 0);
+    }
+
+    /**
+     * @param osPlusCandidates 0: no OS+; otherwise Outlier Suppression+ ({@link OsPlusFold#calibrate}) on the built-in
+     *     calibration sentences with this many outlier thresholds tried per linear input, folded before the precision
+     *     quantizes the weights
+     */
+    public SentenceEmbedder(WordPieceTokenizer tokenizer, BertWeights weights, Precision precision, GemmBackend backend,
+                            int threads, int batch, int maxLength, int osPlusCandidates) {
         if (batch < 1) {
             throw new LowbitException("batch must be >= 1, got " + batch);
         }
         this.tokenizer = tokenizer;
-        this.bert = new Bert(weights, precision, backend, threads, false,
-                precision.calibrated() ? calibration(tokenizer) : null);
+        List<int[]> calib = precision.calibrated() || osPlusCandidates > 0 ? calibration(tokenizer) : null;
+        if (osPlusCandidates > 0) {
+            OsPlusFold.checkSupported(precision);
+            this.osPlus = OsPlusFold.calibrate(weights, precision, backend, calib, threads, osPlusCandidates);
+            this.bert = new Bert(osPlus, precision, backend, threads, false, precision.calibrated() ? calib : null);
+        } else {
+            this.osPlus = null;
+            this.bert = new Bert(weights, precision, backend, threads, false, precision.calibrated() ? calib : null);
+        }
         this.batch = batch;
         this.maxLength = Math.min(maxLength, weights.config().maxPositions());
     }
@@ -63,6 +82,11 @@ public final class SentenceEmbedder implements AutoCloseable {
 
     public Bert bert() {
         return bert;
+    }
+
+    /** The OS+ fold the model runs on, or null without OS+. */
+    public OsPlusFold osPlus() {
+        return osPlus;
     }
 
     /** Tokens encoded so far ([CLS]/[SEP] included). */
