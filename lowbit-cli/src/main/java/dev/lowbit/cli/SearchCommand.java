@@ -1,0 +1,341 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.gemm.GemmBackend;
+import dev.lowbit.io.AtomicFiles;
+import dev.lowbit.nn.BertWeights;
+import dev.lowbit.nn.GptqGemms;
+import dev.lowbit.nn.MixedPrecision;
+import dev.lowbit.nn.PrecisionSearch;
+import dev.lowbit.onnx.MiniLm;
+import dev.lowbit.report.Json;
+import dev.lowbit.report.Plots;
+import dev.lowbit.text.WordPieceTokenizer;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code lowbit search}: FLIQS-style mixed-precision search over the GEMM groups of all-MiniLM-L6-v2. */
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = {"Mixed-precision search (FLIQS-style, Dotzel et al. 2023) on all-MiniLM-L6-v2: one precision per layer and",
+            "GEMM group (qkv: Q, K, V; attn: Q·Kᵀ and P·V; o; ffn1; ffn2) that minimises the cost subject to a minimum",
+            "cosine to fp32 on calibration sentences. Cost = Σ over GEMMs of b_lhs · b_rhs · MACs (bit operations) at a",
+            "reference sequence length, b = storage bits per element (element + block-scale bits: fp32 32, int8/fp8 8,",
+            "mxfp8 8.25, nvfp4 4.5, mxfp4 4.25, imunpack:L ⌈log2 L⌉ — heavy hitters beyond the grid not counted).",
+            "Steps: per-group sensitivity (each group alone in each candidate, the rest fp32); exact multiple-choice",
+            "knapsack on the summed sensitivities; the knapsack's policy re-evaluated for real, its internal budget",
+            "rescaled/bisected until feasible; greedy single-group downgrades, each re-evaluated. Prints one JSON object:",
+            "the uniform candidates and the searched policies with cost, effective bits and min/mean cosine (calibration,",
+            "and --eval sentences); progress on stderr."},
+        footer = {"", "Examples:",
+            "  ./lowbit search --budget 0.99 --out policy.txt --plot pareto.png",
+            "  ./lowbit search --budget 0.99 --eval sentences.txt --calib 16 --threads 1 --out policy.txt",
+            "  ./lowbit embed --in sentences.txt --out E.npy --precision policy.txt     # run the searched policy",
+            "", "The policy is text: '*=fp8,0.attn=int8,5.ffn2=fp32' (LAYERS.GROUP=PRECISION, later entries override;",
+            "LAYERS: *, N or N-M; unnamed groups run fp32), accepted by embed --precision as a string or a file."})
+final class SearchCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    BackendOption backendOption;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--budget", defaultValue = "0.99", paramLabel = "COS",
+            description = "Target min cosine to fp32 on the calibration sentences for the --out policy, in (0, 1] (default: ${DEFAULT-VALUE}).")
+    double budget;
+
+    @Option(names = "--sweep", defaultValue = "0.9,0.95,0.98,0.995", paramLabel = "C1,C2,…",
+            description = "More targets, searched for the Pareto front ('none': only --budget; default: ${DEFAULT-VALUE}).")
+    String sweep;
+
+    @Option(names = "--candidates", defaultValue = "int8,fp8,mxfp8,nvfp4,mxfp4,imunpack:15", paramLabel = "P1,P2,…",
+            description = "Precisions a group may take besides fp32: fp32, int8, llm-int8, fp8, mxfp8, mxfp4, nvfp4, imunpack[:L], rtn-15, rtn-clip[:L] (default: ${DEFAULT-VALUE}).")
+    String candidates;
+
+    @Option(names = "--calib", defaultValue = "16", paramLabel = "N",
+            description = "Calibration sentences: N of the 64 built-in ones, evenly spaced (default: ${DEFAULT-VALUE}).")
+    int calib;
+
+    @Option(names = "--calib-file", paramLabel = "FILE", description = "Calibration sentences from a file (one per line) instead of the built-in ones.")
+    Path calibFile;
+
+    @Option(names = "--eval", paramLabel = "FILE", description = "Held-out sentences (one per line): every uniform candidate and searched policy is also evaluated on them (the plot then shows these).")
+    Path eval;
+
+    @Option(names = "--ref-length", defaultValue = "128", paramLabel = "L", description = "Sequence length at which MACs are counted (default: ${DEFAULT-VALUE}).")
+    int refLength;
+
+    @Option(names = "--refine", defaultValue = "6", paramLabel = "N", description = "Greedy downgrade evaluations per target (default: ${DEFAULT-VALUE}).")
+    int refine;
+
+    @Option(names = "--out", paramLabel = "policy.txt", description = "Write the --budget policy (comment header + one assignment per line).")
+    Path out;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Pareto plot: cost vs min cosine of uniform and searched policies.")
+    Path plot;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "T", description = "Worker threads (default: ${DEFAULT-VALUE}; results do not depend on it).")
+    int threads;
+
+    record Row(String kind, String name, PrecisionSearch.Evaluation calib, PrecisionSearch.Evaluation eval, double effBits) {}
+
+    @Override
+    public Integer call() {
+        Inputs.checkOutput(out, "--out");
+        Inputs.checkOutput(plot, "--plot");
+        if (plot != null && !plot.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
+            throw new LowbitException("--plot " + plot + ": plots are written as PNG; use a .png file name");
+        }
+        checkTarget(budget, "--budget");
+        List<Double> targets = new ArrayList<>();
+        if (!sweep.strip().equalsIgnoreCase("none") && !sweep.isBlank()) {
+            for (String s : sweep.split(",")) {
+                double t;
+                try {
+                    t = Double.parseDouble(s.strip());
+                } catch (NumberFormatException e) {
+                    throw new LowbitException("--sweep: '" + s.strip() + "' is not a number (use e.g. 0.95,0.98 or none)");
+                }
+                checkTarget(t, "--sweep");
+                if (!targets.contains(t)) {
+                    targets.add(t);
+                }
+            }
+        }
+        if (!targets.contains(budget)) {
+            targets.add(budget);
+        }
+        targets.sort(Double::compare);
+        if (threads < 1) {
+            throw new LowbitException("--threads must be >= 1, got " + threads);
+        }
+        if (refine < 0) {
+            throw new LowbitException("--refine must be >= 0, got " + refine);
+        }
+        if (refLength < 1) {
+            throw new LowbitException("--ref-length must be >= 1, got " + refLength);
+        }
+        List<String> cands = new ArrayList<>();
+        for (String s : candidates.split(",")) {
+            if (s.isBlank()) {
+                throw new LowbitException("--candidates: empty name in '" + candidates + "'");
+            }
+            String k = s.strip().toLowerCase(Locale.ROOT);
+            if (k.equals("gptq-w4")) {
+                throw new LowbitException("--candidates: gptq-w4 needs calibration of the whole model and cannot be mixed");
+            }
+            try {
+                PrecisionSearch.bitsPerElement(k);
+            } catch (LowbitException e) {
+                throw new LowbitException("--candidates: " + e.getMessage());
+            }
+            MixedPrecision.parse("*=" + k, 1); // unknown names fail here, one line
+            cands.add(k);
+        }
+        List<String> calibText;
+        if (calibFile != null) {
+            calibText = EmbedCommand.readLines(calibFile).text();
+            if (calibText.isEmpty()) {
+                throw new LowbitException("--calib-file " + calibFile + ": no sentences (the file is empty)");
+            }
+        } else {
+            List<String> all = GptqGemms.calibrationSentences();
+            if (calib < 1 || calib > all.size()) {
+                throw new LowbitException("--calib must be in 1.." + all.size() + ", got " + calib);
+            }
+            calibText = new ArrayList<>();
+            for (int i = 0; i < calib; i++) {
+                calibText.add(all.get((int) ((long) i * all.size() / calib)));
+            }
+        }
+        List<String> evalText = null;
+        if (eval != null) {
+            evalText = EmbedCommand.readLines(eval).text();
+            if (evalText.isEmpty()) {
+                throw new LowbitException("--eval " + eval + ": no sentences (the file is empty)");
+            }
+        }
+        System.setProperty("lowbit.threads", Integer.toString(threads));
+        GemmBackend backend = backendOption.backend();
+        long t0 = System.nanoTime();
+        BertWeights weights = MiniLm.weights();
+        WordPieceTokenizer tok = MiniLm.tokenizer();
+        int layers = weights.config().layers();
+        PrintWriter err = spec.commandLine().getErr();
+        int sensitivityRuns = layers * MixedPrecision.Group.values().length * cands.size();
+        double macs = costOf(weights).totalMacs();
+        int[] sensitivityDone = {0};
+        PrecisionSearch.Listener log = (n, phase, e) -> {
+            String what = phase.equals("sensitivity") ? "sensitivity " + (++sensitivityDone[0]) + "/" + sensitivityRuns : phase;
+            err.println(String.format(Locale.ROOT, "search: %4d  %-22s min cos %.5f  bits %5.2f  %5.0fs  %s", n, what,
+                    e.minCosine(), Math.sqrt(e.cost() / macs), (System.nanoTime() - t0) / 1e9, e.policy()));
+            err.flush();
+        };
+        PrecisionSearch search = new PrecisionSearch(weights, ids(tok, calibText), cands, costOf(weights), backend, threads, log);
+        PrecisionSearch.Evaluator evaluator = evalText == null ? null : search.evaluator(ids(tok, evalText));
+        PrecisionSearch.CostModel cm = search.costModel();
+
+        List<Row> uniform = new ArrayList<>();
+        for (String c : search.candidates()) {
+            MixedPrecision m = MixedPrecision.uniform(c, layers);
+            uniform.add(new Row("uniform", c, search.calibration().evaluate(m, "uniform"),
+                    evaluator == null ? null : evaluator.evaluate(m, "uniform (eval)"), cm.effectiveBits(m)));
+        }
+        search.sensitivity();
+        List<Row> searched = new ArrayList<>();
+        Map<Double, PrecisionSearch.Result> results = new LinkedHashMap<>();
+        for (double t : targets) {
+            PrecisionSearch.Result r = search.search(t, refine);
+            results.put(t, r);
+            MixedPrecision m = r.best().policy();
+            searched.add(new Row("searched", String.format(Locale.ROOT, "min cos >= %s", t), r.best(),
+                    evaluator == null ? null : evaluator.evaluate(m, "searched (eval)"), cm.effectiveBits(m)));
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        Json j = Json.object().put("model", "all-MiniLM-L6-v2").put("calibrationSentences", search.calibration().size())
+                .put("evalSentences", evaluator == null ? null : evaluator.size()).put("refLength", refLength)
+                .put("costUnit", "bit operations: sum over GEMMs of b_lhs * b_rhs * MACs at refLength")
+                .put("totalMacs", cm.totalMacs()).put("candidates", search.candidates().stream()
+                        .map(c -> Json.object().put("name", c).put("bitsPerElement", PrecisionSearch.bitsPerElement(c))).toList());
+        j.put("uniform", uniform.stream().map(SearchCommand::rowJson).toList());
+        List<Json> sr = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            PrecisionSearch.Result r = results.get(targets.get(i));
+            Row row = searched.get(i);
+            Json o = rowJson(row).put("target", r.target()).put("feasible", r.feasible()).put("evaluations", r.evaluations())
+                    .put("predictedError", search.predictedError(r.best().policy()));
+            List<String> dominates = new ArrayList<>();
+            for (Row u : uniform) {
+                if (dominates(row, u)) {
+                    dominates.add(u.name());
+                }
+            }
+            o.put("dominatesUniform", dominates);
+            sr.add(o);
+        }
+        j.put("searched", sr);
+        Json sens = Json.object();
+        for (Map.Entry<String, double[][]> e : search.sensitivityByCandidate().entrySet()) {
+            List<Json> rows = new ArrayList<>();
+            for (int l = 0; l < layers; l++) {
+                Json r = Json.object().put("layer", l);
+                for (MixedPrecision.Group g : MixedPrecision.Group.values()) {
+                    r.put(g.label(), e.getValue()[l][g.ordinal()]);
+                }
+                rows.add(r);
+            }
+            sens.put(e.getKey(), rows);
+        }
+        j.put("sensitivity", sens).put("sensitivityMetric", "1 - min cosine, one group in the candidate, the rest fp32 (calibration)");
+        PrecisionSearch.Result main = results.get(budget);
+        j.put("policy", main.best().policy().toString()).put("policyFeasible", main.feasible())
+                .put("evaluations", search.evaluations()).put("seconds", Math.round(seconds * 10) / 10.0).put("threads", threads)
+                .put("backend", backend.name());
+        if (out != null) {
+            j.put("out", out.toString());
+            writePolicy(out, main, cm, budget, search.calibration().size(), evaluator == null ? null : searched.get(targets.indexOf(budget)).eval());
+        }
+        if (plot != null) {
+            Plots.savePng(plot, List.of(chart(uniform, searched, evaluator != null, cm.totalMacs())));
+            j.put("plot", plot.toString());
+        }
+        PrintWriter pw = spec.commandLine().getOut();
+        pw.println(j);
+        pw.flush();
+        return 0;
+    }
+
+    private PrecisionSearch.CostModel costOf(BertWeights w) {
+        return new PrecisionSearch.CostModel(w.config(), refLength);
+    }
+
+    private static void checkTarget(double t, String option) {
+        if (!(t > 0 && t <= 1)) {
+            throw new LowbitException(option + " must be a min cosine in (0, 1], got " + t);
+        }
+    }
+
+    private static List<int[]> ids(WordPieceTokenizer tok, List<String> text) {
+        return text.stream().map(s -> tok.encode(s, WordPieceTokenizer.DEFAULT_MAX_LENGTH).ids()).toList();
+    }
+
+    /** The accuracy a row is judged by: the held-out evaluation when there is one, else calibration. */
+    private static PrecisionSearch.Evaluation judged(Row r) {
+        return r.eval() != null ? r.eval() : r.calib();
+    }
+
+    /** Strictly better: lower cost at an equal or higher min cosine. */
+    static boolean dominates(Row a, Row b) {
+        return judged(a).cost() < judged(b).cost() && judged(a).minCosine() >= judged(b).minCosine();
+    }
+
+    private static Json rowJson(Row r) {
+        Json o = Json.object().put("kind", r.kind()).put("name", r.name()).put("policy", r.calib().policy().toString())
+                .put("cost", r.calib().cost()).put("effectiveBits", round(r.effBits()))
+                .put("calibMinCosine", r.calib().minCosine()).put("calibMeanCosine", r.calib().meanCosine());
+        if (r.eval() != null) {
+            o.put("evalMinCosine", r.eval().minCosine()).put("evalMeanCosine", r.eval().meanCosine());
+        }
+        return o;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+
+    private static void writePolicy(Path file, PrecisionSearch.Result r, PrecisionSearch.CostModel cm, double budget, int calibN,
+                                    PrecisionSearch.Evaluation eval) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "# lowbit search: all-MiniLM-L6-v2, target min cosine %s on %d calibration sentences%s%n",
+                budget, calibN, r.feasible() ? "" : " (NOT reached: the most accurate policy found)"));
+        sb.append(String.format(Locale.ROOT, "# calibration min cosine %.6f, mean %.6f%s%n", r.best().minCosine(), r.best().meanCosine(),
+                eval == null ? "" : String.format(Locale.ROOT, "; held-out min cosine %.6f, mean %.6f", eval.minCosine(), eval.meanCosine())));
+        sb.append(String.format(Locale.ROOT, "# cost %.4g bit operations at L = %d (effective bits %.3f)%n", r.best().cost(), cm.refLength(),
+                cm.effectiveBits(r.best().policy())));
+        sb.append("# use: ./lowbit embed --in sentences.txt --out E.npy --precision ").append(file.getFileName()).append('\n');
+        for (String entry : r.best().policy().toString().split(",")) {
+            sb.append(entry).append('\n');
+        }
+        byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, o -> o.write(bytes));
+    }
+
+    private static XYChart chart(List<Row> uniform, List<Row> searched, boolean held, double macs) {
+        XYChart ch = new XYChartBuilder().width(900).height(560)
+                .title("all-MiniLM-L6-v2: cost vs min cosine to fp32 (" + (held ? "held-out" : "calibration") + " sentences)")
+                .xAxisTitle("effective bits sqrt(bit operations / MACs)").yAxisTitle("min cosine to fp32").build();
+        ch.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        ch.getStyler().setMarkerSize(10);
+        for (Row u : uniform) {
+            if (u.name().equals("fp32")) {
+                continue; // cosine 1 at 32 bits: off the scale of the rest
+            }
+            XYSeries s = ch.addSeries("uniform " + u.name(), new double[] {Math.sqrt(judged(u).cost() / macs)},
+                    new double[] {judged(u).minCosine()});
+            s.setMarker(SeriesMarkers.SQUARE);
+        }
+        List<Row> sorted = new ArrayList<>(searched);
+        sorted.sort((a, b) -> Double.compare(judged(a).cost(), judged(b).cost()));
+        double[] x = sorted.stream().mapToDouble(r -> Math.sqrt(judged(r).cost() / macs)).toArray();
+        double[] y = sorted.stream().mapToDouble(r -> judged(r).minCosine()).toArray();
+        XYSeries s = ch.addSeries("searched (mixed)", x, y);
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        s.setMarker(SeriesMarkers.CIRCLE);
+        return ch;
+    }
+}
