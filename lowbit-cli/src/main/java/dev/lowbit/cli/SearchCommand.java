@@ -139,11 +139,11 @@ final class SearchCommand implements Callable<Integer> {
                 throw new LowbitException("--candidates: gptq-w4 needs calibration of the whole model and cannot be mixed");
             }
             try {
+                MixedPrecision.parse("*=" + k, 1); // unknown names fail here
                 PrecisionSearch.bitsPerElement(k);
             } catch (LowbitException e) {
                 throw new LowbitException("--candidates: " + e.getMessage());
             }
-            MixedPrecision.parse("*=" + k, 1); // unknown names fail here, one line
             cands.add(k);
         }
         List<String> calibText;
