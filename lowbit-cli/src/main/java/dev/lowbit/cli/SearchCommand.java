@@ -13,6 +13,7 @@ import dev.lowbit.report.Plots;
 import dev.lowbit.text.WordPieceTokenizer;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,9 +59,12 @@ final class SearchCommand implements Callable<Integer> {
             description = "Target min cosine to fp32 on the calibration sentences for the --out policy, in (0, 1] (default: ${DEFAULT-VALUE}).")
     double budget;
 
-    @Option(names = "--sweep", defaultValue = "0.9,0.95,0.98,0.995", paramLabel = "C1,C2,…",
-            description = "More targets, searched for the Pareto front ('none': only --budget; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sweep", defaultValue = "uniform,0.95,0.98,0.995", paramLabel = "C1,C2,…",
+            description = "More targets, searched for the Pareto front; 'uniform' adds each uniform candidate's calibration min cosine (a policy at least as accurate as that format, on calibration); 'none': only --budget (default: ${DEFAULT-VALUE}).")
     String sweep;
+
+    @Option(names = "--cache", paramLabel = "FILE", description = "Sensitivity cache: read if it exists and was written for the same calibration sentences, (re)written after the sensitivity step.")
+    Path cache;
 
     @Option(names = "--candidates", defaultValue = "int8,fp8,mxfp8,nvfp4,mxfp4,imunpack:15", paramLabel = "P1,P2,…",
             description = "Precisions a group may take besides fp32: fp32, int8, llm-int8, fp8, mxfp8, mxfp4, nvfp4, imunpack[:L], rtn-15, rtn-clip[:L] (default: ${DEFAULT-VALUE}).")
@@ -102,13 +106,18 @@ final class SearchCommand implements Callable<Integer> {
         }
         checkTarget(budget, "--budget");
         List<Double> targets = new ArrayList<>();
+        boolean matchUniform = false;
         if (!sweep.strip().equalsIgnoreCase("none") && !sweep.isBlank()) {
             for (String s : sweep.split(",")) {
+                if (s.strip().equalsIgnoreCase("uniform")) {
+                    matchUniform = true;
+                    continue;
+                }
                 double t;
                 try {
                     t = Double.parseDouble(s.strip());
                 } catch (NumberFormatException e) {
-                    throw new LowbitException("--sweep: '" + s.strip() + "' is not a number (use e.g. 0.95,0.98 or none)");
+                    throw new LowbitException("--sweep: '" + s.strip() + "' is not a number (use e.g. 0.95,0.98, uniform or none)");
                 }
                 checkTarget(t, "--sweep");
                 if (!targets.contains(t)) {
@@ -119,7 +128,7 @@ final class SearchCommand implements Callable<Integer> {
         if (!targets.contains(budget)) {
             targets.add(budget);
         }
-        targets.sort(Double::compare);
+        Inputs.checkOutput(cache, "--cache");
         if (threads < 1) {
             throw new LowbitException("--threads must be >= 1, got " + threads);
         }
@@ -195,14 +204,41 @@ final class SearchCommand implements Callable<Integer> {
             uniform.add(new Row("uniform", c, search.calibration().evaluate(m, "uniform"),
                     evaluator == null ? null : evaluator.evaluate(m, "uniform (eval)"), cm.effectiveBits(m)));
         }
+        Map<Double, String> labels = new LinkedHashMap<>();
+        if (matchUniform) {
+            for (Row u : uniform) {
+                double t = u.calib().minCosine();
+                if (t < 1 && t > 0 && !targets.contains(t)) {
+                    targets.add(t);
+                    labels.put(t, String.format(Locale.ROOT, "as accurate as %s (calibration min cos %.5f)", u.name(), t));
+                }
+            }
+        }
+        targets.sort(Double::compare);
+        String key = search.calibrationKey();
+        Map<String, Double> known = null;
+        if (cache != null && Files.isRegularFile(cache)) {
+            known = readCache(cache, key);
+            if (known == null) {
+                err.println("search: " + cache + " was written for other calibration sentences; recomputing");
+            } else {
+                search.knownSensitivity(known);
+                err.println("search: " + known.size() + " sensitivities from " + cache);
+            }
+        }
         search.sensitivity();
+        if (cache != null) {
+            Map<String, Double> all = new LinkedHashMap<>(known == null ? Map.of() : known);
+            all.putAll(search.sensitivityEntries());
+            writeCache(cache, key, all);
+        }
         List<Row> searched = new ArrayList<>();
         Map<Double, PrecisionSearch.Result> results = new LinkedHashMap<>();
         for (double t : targets) {
             PrecisionSearch.Result r = search.search(t, refine);
             results.put(t, r);
             MixedPrecision m = r.best().policy();
-            searched.add(new Row("searched", String.format(Locale.ROOT, "min cos >= %s", t), r.best(),
+            searched.add(new Row("searched", labels.getOrDefault(t, String.format(Locale.ROOT, "min cos >= %s", t)), r.best(),
                     evaluator == null ? null : evaluator.evaluate(m, "searched (eval)"), cm.effectiveBits(m)));
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -258,6 +294,40 @@ final class SearchCommand implements Callable<Integer> {
         pw.println(j);
         pw.flush();
         return 0;
+    }
+
+    private static final String CACHE_HEADER = "# lowbit search sensitivity cache: 1 - min cosine, one group in the candidate, the rest fp32";
+
+    /** The cached sensitivities for calibration key {@code key}, or null if the file is for other sentences. */
+    static Map<String, Double> readCache(Path file, String key) {
+        List<String> lines = EmbedCommand.readLines(file).text();
+        if (lines.size() < 2 || !lines.get(0).equals(CACHE_HEADER)) {
+            throw new LowbitException("--cache " + file + ": not a sensitivity cache written by lowbit search");
+        }
+        if (!lines.get(1).equals("calibration " + key)) {
+            return null;
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String l : lines.subList(2, lines.size())) {
+            int sp = l.lastIndexOf(' ');
+            try {
+                double v = Double.parseDouble(l.substring(sp + 1));
+                if (sp < 0 || !(v >= 0 && v <= 2)) {
+                    throw new NumberFormatException();
+                }
+                out.put(l.substring(0, sp), v);
+            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                throw new LowbitException("--cache " + file + ": bad line '" + l + "'");
+            }
+        }
+        return out;
+    }
+
+    static void writeCache(Path file, String key, Map<String, Double> entries) {
+        StringBuilder sb = new StringBuilder(CACHE_HEADER).append('\n').append("calibration ").append(key).append('\n');
+        entries.forEach((k, v) -> sb.append(k).append(' ').append(v).append('\n'));
+        byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, o -> o.write(bytes));
     }
 
     private PrecisionSearch.CostModel costOf(BertWeights w) {

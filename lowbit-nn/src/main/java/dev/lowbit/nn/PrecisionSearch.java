@@ -196,6 +196,8 @@ public final class PrecisionSearch {
     /** e(l, g, candidate) and cost(l, g, candidate); null until {@link #sensitivity()} ran. */
     private double[][][] error;
     private double[][][] groupCost;
+    /** Sensitivities known beforehand ({@link #knownSensitivity}), by {@link #sensitivityKey}. */
+    private final Map<String, Double> known = new HashMap<>();
 
     /**
      * @param candidates preset names a group may take (fp32 is always one of them)
@@ -278,13 +280,57 @@ public final class PrecisionSearch {
                 for (int f = 0; f < candidates.size(); f++) {
                     MixedPrecision m = fp32.with(l, g, candidates.get(f));
                     c[l][g.ordinal()][f] = cost.groupCost(g, candidates.get(f), m.at(l, g));
-                    e[l][g.ordinal()][f] = f == 0 ? 0 : Math.max(0, calibration.evaluate(m, "sensitivity").error());
+                    Double k = known.get(sensitivityKey(l, g, candidates.get(f)));
+                    e[l][g.ordinal()][f] = f == 0 ? 0 : k != null ? k : Math.max(0, calibration.evaluate(m, "sensitivity").error());
                 }
             }
         }
         this.groupCost = c;
         this.error = e;
         return e;
+    }
+
+    /** The key of e(l, g, f) in {@link #knownSensitivity} and {@link #sensitivityEntries}: {@code l.group=name}. */
+    public static String sensitivityKey(int layer, MixedPrecision.Group g, String candidate) {
+        return layer + "." + g.label() + "=" + candidate;
+    }
+
+    /**
+     * Sensitivities measured before on the same calibration sentences (same {@link #calibrationKey}), to skip their
+     * evaluations; call before {@link #sensitivity()}.
+     */
+    public void knownSensitivity(Map<String, Double> errors) {
+        known.putAll(errors);
+    }
+
+    /** Every sensitivity e(l, g, f), f ≠ fp32, by {@link #sensitivityKey}. */
+    public Map<String, Double> sensitivityEntries() {
+        sensitivity();
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int l = 0; l < layers; l++) {
+            for (MixedPrecision.Group g : MixedPrecision.Group.values()) {
+                for (int f = 1; f < candidates.size(); f++) {
+                    out.put(sensitivityKey(l, g, candidates.get(f)), error[l][g.ordinal()][f]);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A hash (SHA-256, hex) of the calibration token ids: sensitivities are reusable only for the same key. */
+    public String calibrationKey() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (int[] s : calibration.sentences) {
+                md.update((byte) 0x7f);
+                for (int id : s) {
+                    md.update(new byte[] {(byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id});
+                }
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The errors the additive model predicts for {@code m}: Σ e(l, g, f). */
