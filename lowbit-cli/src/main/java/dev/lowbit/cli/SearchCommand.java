@@ -287,7 +287,7 @@ final class SearchCommand implements Callable<Integer> {
             writePolicy(out, main, cm, budget, search.calibration().size(), evaluator == null ? null : searched.get(targets.indexOf(budget)).eval());
         }
         if (plot != null) {
-            Plots.savePng(plot, List.of(chart(uniform, searched, evaluator != null, cm.totalMacs())));
+            Plots.savePng(plot, charts(uniform, searched, evaluator != null, cm.totalMacs()));
             j.put("plot", plot.toString());
         }
         PrintWriter pw = spec.commandLine().getOut();
@@ -385,27 +385,62 @@ final class SearchCommand implements Callable<Integer> {
         AtomicFiles.write(file, o -> o.write(bytes));
     }
 
-    private static XYChart chart(List<Row> uniform, List<Row> searched, boolean held, double macs) {
-        XYChart ch = new XYChartBuilder().width(900).height(560)
-                .title("all-MiniLM-L6-v2: cost vs min cosine to fp32 (" + (held ? "held-out" : "calibration") + " sentences)")
-                .xAxisTitle("effective bits sqrt(bit operations / MACs)").yAxisTitle("min cosine to fp32").build();
-        ch.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        ch.getStyler().setMarkerSize(10);
+    private static List<XYChart> charts(List<Row> uniform, List<Row> searched, boolean held, double macs) {
+        List<XYChart> out = new ArrayList<>();
+        out.add(chart(uniform, searched, held, macs, 0, Double.POSITIVE_INFINITY, "all policies"));
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
         for (Row u : uniform) {
-            if (u.name().equals("fp32")) {
-                continue; // cosine 1 at 32 bits: off the scale of the rest
+            if (!u.name().equals("fp32") && u.effBits() >= 6) { // the 8-bit formats: zoom on them
+                lo = Math.min(lo, u.effBits() - 1.5);
+                hi = Math.max(hi, u.effBits() + 0.5);
             }
-            XYSeries s = ch.addSeries("uniform " + u.name(), new double[] {Math.sqrt(judged(u).cost() / macs)},
-                    new double[] {judged(u).minCosine()});
+        }
+        if (hi > 0) {
+            out.add(chart(uniform, searched, held, macs, lo, hi, "zoom on the 8-bit region"));
+        }
+        return out;
+    }
+
+    /** The points with effective bits in [lo, hi]: uniform formats as squares, searched policies and their Pareto front. */
+    private static XYChart chart(List<Row> uniform, List<Row> searched, boolean held, double macs, double lo, double hi, String what) {
+        XYChart ch = new XYChartBuilder().width(720).height(560)
+                .title("MiniLM, " + (held ? "held-out" : "calibration") + " sentences: " + what)
+                .xAxisTitle("effective bits = sqrt(bit operations / MACs)").yAxisTitle("min cosine to fp32").build();
+        ch.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        ch.getStyler().setMarkerSize(9);
+        ch.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
+        List<Row> in = new ArrayList<>();
+        for (Row r : searched) {
+            double b = Math.sqrt(judged(r).cost() / macs);
+            if (b >= lo && b <= hi && !in.stream().anyMatch(o -> o.calib().policy().equals(r.calib().policy()))) {
+                in.add(r);
+            }
+        }
+        in.sort((a, b) -> Double.compare(judged(a).cost(), judged(b).cost()));
+        if (!in.isEmpty()) {
+            List<Row> front = new ArrayList<>();
+            for (Row r : in) {
+                if (front.isEmpty() || judged(r).minCosine() > judged(front.getLast()).minCosine()) {
+                    front.add(r);
+                }
+            }
+            XYSeries f = ch.addSeries("searched: Pareto front", front.stream().mapToDouble(r -> Math.sqrt(judged(r).cost() / macs)).toArray(),
+                    front.stream().mapToDouble(r -> judged(r).minCosine()).toArray());
+            f.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            f.setMarker(SeriesMarkers.NONE);
+            XYSeries s = ch.addSeries("searched (mixed)", in.stream().mapToDouble(r -> Math.sqrt(judged(r).cost() / macs)).toArray(),
+                    in.stream().mapToDouble(r -> judged(r).minCosine()).toArray());
+            s.setMarker(SeriesMarkers.CIRCLE);
+        }
+        for (Row u : uniform) {
+            double b = Math.sqrt(judged(u).cost() / macs);
+            if (u.name().equals("fp32") || b < lo || b > hi) {
+                continue; // fp32: cosine 1 at 32 bits, off the scale of the rest
+            }
+            XYSeries s = ch.addSeries("uniform " + u.name(), new double[] {b}, new double[] {judged(u).minCosine()});
             s.setMarker(SeriesMarkers.SQUARE);
         }
-        List<Row> sorted = new ArrayList<>(searched);
-        sorted.sort((a, b) -> Double.compare(judged(a).cost(), judged(b).cost()));
-        double[] x = sorted.stream().mapToDouble(r -> Math.sqrt(judged(r).cost() / macs)).toArray();
-        double[] y = sorted.stream().mapToDouble(r -> judged(r).minCosine()).toArray();
-        XYSeries s = ch.addSeries("searched (mixed)", x, y);
-        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-        s.setMarker(SeriesMarkers.CIRCLE);
         return ch;
     }
 }
