@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
             "and --eval sentences); progress on stderr."},
         footer = {"", "Examples:",
             "  ./lowbit search --budget 0.99 --out policy.txt --plot pareto.png",
-            "  ./lowbit search --budget 0.99 --eval sentences.txt --calib 16 --threads 1 --out policy.txt",
+            "  ./lowbit search --budget 0.993 --eval sentences.txt --cache sens.txt --out policy.txt   # 2nd run: cached sensitivities",
             "  ./lowbit embed --in sentences.txt --out E.npy --precision policy.txt     # run the searched policy",
             "", "The policy is text: '*=fp8,0.attn=int8,5.ffn2=fp32' (LAYERS.GROUP=PRECISION, later entries override;",
             "LAYERS: *, N or N-M; unnamed groups run fp32), accepted by embed --precision as a string or a file."})
@@ -70,8 +70,8 @@ final class SearchCommand implements Callable<Integer> {
             description = "Precisions a group may take besides fp32: fp32, int8, llm-int8, fp8, mxfp8, mxfp4, nvfp4, imunpack[:L], rtn-15, rtn-clip[:L] (default: ${DEFAULT-VALUE}).")
     String candidates;
 
-    @Option(names = "--calib", defaultValue = "16", paramLabel = "N",
-            description = "Calibration sentences: N of the 64 built-in ones, evenly spaced (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--calib", defaultValue = "64", paramLabel = "N",
+            description = "Calibration sentences: N of the 64 built-in ones, evenly spaced (default: ${DEFAULT-VALUE}; fewer run faster but generalize worse).")
     int calib;
 
     @Option(names = "--calib-file", paramLabel = "FILE", description = "Calibration sentences from a file (one per line) instead of the built-in ones.")
