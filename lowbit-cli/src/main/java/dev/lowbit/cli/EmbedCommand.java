@@ -11,11 +11,13 @@ import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.GemmRole;
 import dev.lowbit.nn.GemmSiteStats;
+import dev.lowbit.nn.MixedPrecision;
 import dev.lowbit.nn.OsPlusFold;
 import dev.lowbit.gemm.OsPlus;
 import dev.lowbit.nn.Precision;
 import dev.lowbit.onnx.MiniLm;
 import dev.lowbit.onnx.SentenceEmbedder;
+import dev.lowbit.policy.Presets;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.report.Json;
 import dev.lowbit.text.WordPieceTokenizer;
@@ -84,7 +86,12 @@ import picocli.CommandLine.Spec;
             "The embeddings do not depend on --bits or --strategy (every integer GEMM is exact); they change only the",
             "unpacked work. By default b and the unpacking (none, row or column) are chosen per GEMM by estimated cost;",
             "heavy-hitter fractions count |code| >= 2^(b-1) at the smallest b that holds the grid (b = 4 for 15 levels,",
-            "8 for 254/255), or at --bits when given. --strategy both runs the paper's greedy planner (slower path)."})
+            "8 for 254/255), or at --bits when given. --strategy both runs the paper's greedy planner (slower path).",
+            "", "Mixed precisions (--precision TEXT or FILE): one preset per layer and GEMM group, e.g.",
+            "'*=fp8,0-1.attn=int8,5.ffn2=fp32' (LAYERS.GROUP=PRESET; LAYERS *, N or N-M; GROUP *, qkv, attn (Q·Kᵀ and P·V),",
+            "o, ffn1 or ffn2; later entries override, unnamed groups run fp32; '#' starts a comment; in a file, one entry",
+            "per line or comma-separated). Each group runs exactly as its preset alone (as above, without the options",
+            "--bits ... --levels, which apply to one preset). ./lowbit search finds such policies."})
 final class EmbedCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     BackendOption backendOption;
@@ -98,7 +105,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "E.npy", description = "Output: float32 [N, 384].")
     Path out;
 
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P", description = "A precision preset: fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4, llm-fp4, llm-fp4-w4a8, switch:B, rtn-w:B, or any train --policy name (list below; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "P", description = "A precision preset: fp32, imunpack, int8, llm-int8, gptq-w4, fp8, mxfp8, mxfp4, nvfp4, llm-fp4, llm-fp4-w4a8, switch:B, rtn-w:B, or any train --policy name (list below; default: ${DEFAULT-VALUE}); or a mixed precision per layer and GEMM group, as text ('*=fp8,0.attn=int8,5.ffn2=fp32') or a file of it (./lowbit search --out writes one).")
     String precision;
 
     @Option(names = "--bits", paramLabel = "B", description = "Operand width b of the low-bit GEMMs: 2..16, or auto (chosen per GEMM; the default).")
@@ -153,6 +160,17 @@ final class EmbedCommand implements Callable<Integer> {
             throw new LowbitException("--threads must be >= 1, got " + t);
         }
         System.setProperty("lowbit.threads", Integer.toString(t));
+        MixedPrecision mixed = mixed(precision);
+        if (mixed != null) {
+            if (bits != null || beta != null || levels != null || scope != null || !strategy.strip().equalsIgnoreCase("auto")
+                    || !weightGranularity.strip().equalsIgnoreCase("row")) {
+                throw new LowbitException("--bits, --strategy, --weight-granularity, --scope, --beta and --levels apply to one preset, not to a mixed precision");
+            }
+            if (osPlus) {
+                throw new LowbitException("--os-plus applies to one preset (int8, imunpack, fp8 ...), not to a mixed precision");
+            }
+            return embedMixed(mixed, t);
+        }
         Precision p = Precision.parse(precision, bits == null ? null : Precision.parseBits(bits)).withStrategy(UnpackStrategy.parse(strategy));
         if (levels != null && levels < 2) {
             throw new LowbitException("--levels must be >= 2, got " + levels);
@@ -292,6 +310,95 @@ final class EmbedCommand implements Callable<Integer> {
             }
         }
         return Json.object().put("candidates", candidates).put("calibrationSeconds", round(seconds)).put("sites", sites);
+    }
+
+    /** Encoder layers of all-MiniLM-L6-v2 (a mixed precision names them before the model is loaded). */
+    static final int MINILM_LAYERS = 6;
+
+    /**
+     * The mixed precision that {@code --precision} names — text with '=' ({@code *=fp8,0.attn=int8}), or a file holding
+     * it (what {@code ./lowbit search --out} writes) — or null for a preset name.
+     */
+    static MixedPrecision mixed(String value) {
+        if (MixedPrecision.isMixed(value)) {
+            return MixedPrecision.parse(value, MINILM_LAYERS);
+        }
+        String key = value.strip().toLowerCase(Locale.ROOT);
+        int colon = key.indexOf(':');
+        if (Presets.describe().containsKey(colon < 0 ? key : key.substring(0, colon))) {
+            return null;
+        }
+        Path file = Path.of(value);
+        if (!Files.isRegularFile(file)) {
+            return null; // Precision.parse reports the unknown name
+        }
+        Lines lines = readLines(file);
+        try {
+            return MixedPrecision.parse(String.join("\n", lines.text()), MINILM_LAYERS);
+        } catch (LowbitException e) {
+            throw new LowbitException("--precision " + value + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code embed} with a mixed precision: the embeddings, and the cosines to fp32 unless --no-compare. */
+    private Integer embedMixed(MixedPrecision mixed, int t) {
+        Lines lines = readLines(in);
+        if (lines.text.isEmpty()) {
+            throw new LowbitException(in + ": no sentences (the file is empty)");
+        }
+        long t0 = System.nanoTime();
+        BertWeights weights = MiniLm.weights();
+        WordPieceTokenizer tokenizer = MiniLm.tokenizer();
+        double loadSeconds = (System.nanoTime() - t0) / 1e9;
+        GemmBackend backend = backendOption.backend();
+        Progress progress = Progress.stderr(spec, "embed", (lines.text.size() + batch - 1) / batch);
+        float[][] emb;
+        Json j = Json.object();
+        try (SentenceEmbedder e = new SentenceEmbedder(tokenizer, weights, mixed, backend, t, batch, WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
+            long t1 = System.nanoTime();
+            emb = e.embed(lines.text, done -> progress.step());
+            double seconds = (System.nanoTime() - t1) / 1e9;
+            progress.done();
+            j.put("count", emb.length).put("precision", mixed.toString()).put("seconds", round(seconds))
+                    .put("sentencesPerSecond", round(seconds > 0 ? emb.length / seconds : 0)).put("dim", MiniLm.DIM)
+                    .put("out", out.toString()).put("batch", batch).put("threads", t).put("backend", backend.name())
+                    .put("tokens", e.tokens()).put("truncated", e.truncated()).put("emptyLines", lines.empty)
+                    .put("loadSeconds", round(loadSeconds)).put("linearWeightBytes", e.bert().linearWeightBytes())
+                    .put("executor", "mixed").put("scaleScope", Bert.SCALE_SCOPE.label());
+        }
+        if (!mixed.distinctNames().equals(List.of("fp32")) && !noCompare) {
+            compare(j, emb, lines, tokenizer, weights, backend, t);
+        }
+        write(emb, j);
+        return 0;
+    }
+
+    private void compare(Json j, float[][] emb, Lines lines, WordPieceTokenizer tokenizer, BertWeights weights, GemmBackend backend, int t) {
+        try (SentenceEmbedder f = new SentenceEmbedder(tokenizer, weights, Precision.fp32(), backend, t, batch,
+                WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
+            float[][] ref = f.embed(lines.text, null);
+            double min = 1;
+            double sum = 0;
+            for (int i = 0; i < emb.length; i++) {
+                double c = cosine(emb[i], ref[i]);
+                min = Math.min(min, c);
+                sum += c;
+            }
+            j.put("minCosineToFp32", emb.length == 0 ? null : min).put("meanCosineToFp32", emb.length == 0 ? null : sum / emb.length);
+        }
+    }
+
+    private void write(float[][] emb, Json j) {
+        double[] flat = new double[emb.length * MiniLm.DIM];
+        for (int i = 0; i < emb.length; i++) {
+            for (int c = 0; c < MiniLm.DIM; c++) {
+                flat[i * MiniLm.DIM + c] = emb[i][c];
+            }
+        }
+        Npy.write(out, NpyArray.ofFloats(DType.F32, new int[] {emb.length, MiniLm.DIM}, flat));
+        PrintWriter pw = spec.commandLine().getOut();
+        pw.println(j);
+        pw.flush();
     }
 
     static String scopeText(Precision.Scope s) {

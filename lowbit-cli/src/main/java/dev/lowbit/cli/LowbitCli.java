@@ -27,6 +27,7 @@ public final class LowbitCli implements Runnable {
         DemoCommand.class,
         UnpackCommand.class,
         EmbedCommand.class,
+        SearchCommand.class,
         CompareCommand.class,
         MiniLmGemmCommand.class,
         TrainCommand.class,

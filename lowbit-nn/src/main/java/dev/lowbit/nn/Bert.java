@@ -12,7 +12,9 @@ import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.policy.ScaleScope;
 import dev.lowbit.numeric.VectorMaths;
 import dev.lowbit.tensor.FloatMatrix;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -51,6 +53,10 @@ public final class Bert implements AutoCloseable {
     private final BertWeights w;
     private final BertConfig c;
     private final Precision precision;
+    /** The per-(layer, group) precision of a mixed model, or null. */
+    private final MixedPrecision mixed;
+    /** A mixed model's executors, [layer][group] (null where the group runs in FP32). */
+    private final PrecisionGemms[][] mixedExecutors;
     private final GemmBackend backend;
     /** Threads of the attention heads and the row-wise steps ({@link Parallel}'s shared pool). */
     private final int threads;
@@ -120,17 +126,82 @@ public final class Bert implements AutoCloseable {
             throw new LowbitException("threads must be >= 1, got " + threads);
         }
         this.stats = new SiteStatsTable(c.layers());
-        this.executor = switch (precision.mode()) {
-            case FP32 -> null;
-            case IMUNPACK, INT8 -> new RtnGemms(weights, precision, backend, stats, verifyExact, verified, threads);
-            case LLM_INT8 -> new LlmInt8Gemms(weights, precision, backend, stats, verifyExact, verified);
-            case GPTQ_W4 -> GptqGemms.calibrate(weights, precision, backend, calibration, threads);
-            case FP8, MXFP8, MXFP4, NVFP4 -> new FormatGemms(weights, precision, backend, threads);
-            case LLM_FP4 -> LlmFp4Gemms.calibrate(weights, precision, backend, calibration, threads);
-            case SWITCH -> new SwitchGemms(weights, precision, backend);
-            case FAKE -> new PolicyGemms(weights, precision, backend);
-        };
+        this.mixed = null;
+        this.mixedExecutors = null;
+        this.executor = newExecutor(precision, calibration, threads);
         this.threads = threads;
+    }
+
+    /**
+     * A model whose GEMM groups run the precisions of {@code mixed}, each group through the executor of its preset (the
+     * same executor, the same bits, as a model in that precision alone): a mix whose every group is P gives P's
+     * embeddings bit for bit.
+     *
+     * @param shared executors by preset name, reused across models of the same weights and backend (a search builds each
+     *     preset's quantized weights once), or null; executors built here are added to it. Per-site statistics of
+     *     executors built by another model accumulate in that model's {@link #stats()}.
+     */
+    public Bert(BertWeights weights, MixedPrecision mixed, GemmBackend backend, int threads, Map<String, PrecisionGemms> shared) {
+        this.verifyExact = false;
+        this.w = weights;
+        this.c = weights.config();
+        this.backend = backend;
+        if (threads < 1) {
+            throw new LowbitException("threads must be >= 1, got " + threads);
+        }
+        if (mixed.layers() != c.layers()) {
+            throw new LowbitException("mixed precision for " + mixed.layers() + " layers, the model has " + c.layers());
+        }
+        this.stats = new SiteStatsTable(c.layers());
+        this.threads = threads;
+        this.precision = null;
+        this.executor = null;
+        this.osPlus = null;
+        this.mixed = mixed;
+        Map<String, PrecisionGemms> byName = shared != null ? shared : new HashMap<>();
+        this.mixedExecutors = new PrecisionGemms[c.layers()][MixedPrecision.Group.values().length];
+        for (int l = 0; l < c.layers(); l++) {
+            for (MixedPrecision.Group g : MixedPrecision.Group.values()) {
+                Precision p = mixed.at(l, g);
+                if (p.quantized()) {
+                    String name = mixed.name(l, g);
+                    PrecisionGemms e = byName.get(name);
+                    if (e == null) {
+                        e = newExecutor(p, null, threads);
+                        byName.put(name, e);
+                    }
+                    mixedExecutors[l][g.ordinal()] = e;
+                }
+            }
+        }
+    }
+
+    private PrecisionGemms newExecutor(Precision p, List<int[]> calibration, int threads) {
+        return switch (p.mode()) {
+            case FP32 -> null;
+            case IMUNPACK, INT8 -> new RtnGemms(w, p, backend, stats, verifyExact, verified, threads);
+            case LLM_INT8 -> new LlmInt8Gemms(w, p, backend, stats, verifyExact, verified);
+            case GPTQ_W4 -> GptqGemms.calibrate(w, p, backend, calibration, threads);
+            case FP8, MXFP8, MXFP4, NVFP4 -> new FormatGemms(w, p, backend, threads);
+            case LLM_FP4 -> LlmFp4Gemms.calibrate(w, p, backend, calibration, threads);
+            case SWITCH -> new SwitchGemms(w, p, backend);
+            case FAKE -> new PolicyGemms(w, p, backend);
+        };
+    }
+
+    /** The precision of GEMM {@code role} of layer {@code l}. */
+    private Precision precisionAt(int l, GemmRole role) {
+        return mixed == null ? precision : mixed.at(l, role);
+    }
+
+    /** The executor of GEMM {@code role} of layer {@code l} (null in FP32). */
+    private PrecisionGemms executorAt(int l, GemmRole role) {
+        return mixed == null ? executor : mixedExecutors[l][MixedPrecision.Group.of(role).ordinal()];
+    }
+
+    /** Whether GEMM {@code role} of layer {@code l} runs in low bits. */
+    private boolean quantizes(int l, GemmRole role) {
+        return precisionAt(l, role).quantizes(role);
     }
 
     /** Receives the input of every linear layer (used to calibrate GPTQ on the FP32 model). */
@@ -143,7 +214,7 @@ public final class Bert implements AutoCloseable {
         this.capture = c;
     }
 
-    /** The executor of the low-bit GEMMs (null in FP32). */
+    /** The executor of the low-bit GEMMs (null in FP32 and for a mixed model). */
     public PrecisionGemms executor() {
         return executor;
     }
@@ -157,8 +228,14 @@ public final class Bert implements AutoCloseable {
         return c;
     }
 
+    /** The precision of every GEMM, or null for a mixed model ({@link #mixed()}). */
     public Precision precision() {
         return precision;
+    }
+
+    /** The per-(layer, group) precision of a mixed model, or null. */
+    public MixedPrecision mixed() {
+        return mixed;
     }
 
     public GemmBackend backend() {
@@ -344,8 +421,8 @@ public final class Bert implements AutoCloseable {
         if (capture != null) {
             capture.accept(l, role, a);
         }
-        if (precision.quantizes(role)) {
-            out = executor.linear(l, role, a, blocks);
+        if (quantizes(l, role)) {
+            out = executorAt(l, role).linear(l, role, a, blocks);
         } else {
             out = new float[rows * n];
             if (rows > 0) {
@@ -366,11 +443,12 @@ public final class Bert implements AutoCloseable {
 
     /** Q, K and V of layer l: through {@link PrecisionGemms#linears} (x quantized once) when the precision covers all three. */
     private float[][] qkv(int l, float[] x, int rows, int[] blocks) {
-        if (capture != null || !QKV.stream().allMatch(precision::quantizes)) {
+        PrecisionGemms e = executorAt(l, GemmRole.Q);
+        if (capture != null || !QKV.stream().allMatch(r -> quantizes(l, r) && executorAt(l, r) == e)) {
             return new float[][] {linear(l, GemmRole.Q, x, rows, blocks), linear(l, GemmRole.K, x, rows, blocks),
                 linear(l, GemmRole.V, x, rows, blocks)};
         }
-        float[][] out = executor.linears(l, QKV, FloatMatrix.wrap(x, rows, c.hidden()), blocks);
+        float[][] out = e.linears(l, QKV, FloatMatrix.wrap(x, rows, c.hidden()), blocks);
         for (int i = 0; i < out.length; i++) {
             float[] res = out[i];
             float[] bias = w.layers().get(l).linear(QKV.get(i)).bias();
@@ -386,8 +464,8 @@ public final class Bert implements AutoCloseable {
 
     /** {@code a·bᵀ} of two activations in the model's precision. */
     private float[] product(int l, GemmRole role, FloatMatrix a, FloatMatrix b) {
-        if (precision.quantizes(role)) {
-            return executor.product(l, role, a, b);
+        if (quantizes(l, role)) {
+            return executorAt(l, role).product(l, role, a, b);
         }
         float[] out = new float[a.rows() * b.rows()];
         Gemm.f32(a, b, FloatMatrix.wrap(out, a.rows(), b.rows()), backend);
@@ -400,7 +478,7 @@ public final class Bert implements AutoCloseable {
         int hd = c.headDim();
         int heads = c.heads();
         float invScale = (float) (1 / Math.sqrt(hd));
-        boolean fp32 = !precision.quantizes(GemmRole.QK) && !precision.quantizes(GemmRole.PV);
+        boolean fp32 = !quantizes(l, GemmRole.QK) && !quantizes(l, GemmRole.PV);
         float[] ctx = new float[total * d];
         int jobs = start.length * heads;
         Parallel.forEach(threads, jobs, job -> {
@@ -483,7 +561,7 @@ public final class Bert implements AutoCloseable {
         for (int l = 0; l < c.layers(); l++) {
             for (GemmRole r : GemmRole.LINEAR) {
                 LinearWeights lw = w.layers().get(l).linear(r);
-                bytes += precision.quantizes(r) ? executor.weightBytes(l, r) : 4L * lw.weight().size();
+                bytes += quantizes(l, r) ? executorAt(l, r).weightBytes(l, r) : 4L * lw.weight().size();
             }
         }
         return bytes;
@@ -500,8 +578,8 @@ public final class Bert implements AutoCloseable {
         for (int l = 0; l < c.layers(); l++) {
             for (GemmRole r : GemmRole.LINEAR) {
                 bytes += PrecisionGemms.arrayBytes(w.layers().get(l).linear(r).weight().data());
-                if (precision.quantizes(r)) {
-                    bytes += executor.residentWeightBytes(l, r);
+                if (quantizes(l, r)) {
+                    bytes += executorAt(l, r).residentWeightBytes(l, r);
                 }
             }
         }

@@ -5,6 +5,7 @@ import dev.lowbit.gemm.GemmBackend;
 import dev.lowbit.nn.Bert;
 import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.GptqGemms;
+import dev.lowbit.nn.MixedPrecision;
 import dev.lowbit.nn.OsPlusFold;
 import dev.lowbit.nn.Precision;
 import dev.lowbit.text.WordPieceTokenizer;
@@ -50,6 +51,19 @@ public final class SentenceEmbedder implements AutoCloseable {
             this.osPlus = null;
             this.bert = new Bert(weights, precision, backend, threads, false, precision.calibrated() ? calib : null);
         }
+        this.batch = batch;
+        this.maxLength = Math.min(maxLength, weights.config().maxPositions());
+    }
+
+    /** The same with a per-(layer, GEMM group) precision ({@link Bert}'s mixed constructor). */
+    public SentenceEmbedder(WordPieceTokenizer tokenizer, BertWeights weights, MixedPrecision mixed, GemmBackend backend,
+                            int threads, int batch, int maxLength) {
+        if (batch < 1) {
+            throw new LowbitException("batch must be >= 1, got " + batch);
+        }
+        this.tokenizer = tokenizer;
+        this.osPlus = null;
+        this.bert = new Bert(weights, mixed, backend, threads, null);
         this.batch = batch;
         this.maxLength = Math.min(maxLength, weights.config().maxPositions());
     }
