@@ -53,6 +53,13 @@ public final class Presets {
         return new PrecisionPolicy(name, Map.of(GemmKey.of(GemmSite.LINEAR, GemmPass.FORWARD), spec));
     }
 
+    /** Whether {@code name}'s family is a preset: a {@link #describe()} name, {@code NAME:L}, or {@code fp:eXmY}. */
+    public static boolean known(String name) {
+        int colon = name.indexOf(':');
+        String base = colon < 0 ? name : name.substring(0, colon);
+        return describe().containsKey(base) || describe().containsKey(name) || (colon >= 0 && base.equals("fp"));
+    }
+
     /** Whether {@code name} (with or without {@code :L}) is an inference-only preset. */
     public static boolean inferenceOnly(String name) {
         int colon = name.indexOf(':');
