@@ -13,7 +13,7 @@ import dev.lowbit.quant.DfpQuantizer.Dfp;
  * float32 accumulator (the paper's partial INT32 → FP32 conversion), and the result is scaled by the two shared
  * exponents, {@code 2^(Ea + Eb)} (an exact power-of-two scaling of the float32 sum).
  *
- * <p>The bound {@code c} is taken per output element from the maxima of its two rows ({@link #safeChunk}), so rows
+ * <p>The bound {@code c} is taken per row of A from that row's largest code and B's ({@link #safeChunk}), so rows
  * without large codes accumulate longer runs in int32. Every int32 partial sum is exact, so the result differs from the
  * exact (int64) dot product only by the float32 additions of the partial sums; {@link #partialSumsExact} flushes the same
  * int32 chunks into int64 instead, which is exact and is what the tests compare with a long reference.
@@ -40,24 +40,12 @@ public final class DfpGemm {
     }
 
     /**
-     * One int32 chunk: {@code Σ a[ao+l]·b[bo+l]} for {@code l < len}, accumulated in int32 exactly as a hardware
-     * int16 → int32 multiply-accumulate would (a sum beyond int32 wraps around; callers keep {@code len} within
-     * {@link #safeChunk}).
-     */
-    static int chunkDot(short[] a, int ao, short[] b, int bo, int len) {
-        int acc = 0;
-        for (int l = 0; l < len; l++) {
-            acc += a[ao + l] * b[bo + l];
-        }
-        return acc;
-    }
-
-    /**
      * {@code C = A·Bᵀ} in float32 (A m×k, B n×k as DFP tensors, C m×n row-major in {@code out}): bounded int32 chunks
-     * of at most {@code chunk} products ({@link #AUTO_CHUNK}: the safe bound per output element; an explicit chunk is
-     * checked against the safe bound of the two tensors' maxima), each converted to float32 and summed in float32, then
-     * scaled by {@code 2^(Ea+Eb)}. Rows are shared out over {@code threads}; every element is computed the same way
-     * whatever the thread count.
+     * of at most {@code chunk} products ({@link #AUTO_CHUNK}: per row i of A, {@code safeChunk(max|A_i|, max|B|, k)};
+     * an explicit chunk is checked against the safe bound of the two tensors' maxima), each converted to float32 and
+     * summed in float32, then scaled by {@code 2^(Ea+Eb)}. The int32 accumulators of one row of C run side by side
+     * (k-outer, j-inner: a vectorizable multiply-add per k), flushed to float32 together at each chunk's end. Rows are
+     * shared out over {@code threads}; every element is computed the same way whatever the thread count.
      */
     public static void multiply(Dfp a, Dfp b, int chunk, float[] out, int threads) {
         int m = a.rows();
@@ -65,23 +53,47 @@ public final class DfpGemm {
         int k = a.cols();
         check(a, b, chunk, out.length);
         int[] rowA = rowMaxima(a);
-        int[] rowB = rowMaxima(b);
+        int maxB = b.maxAbs();
         int scale = a.exponent() + b.exponent();
         short[] ca = a.codes();
-        short[] cb = b.codes();
+        short[] bt = transpose(b); // k×n: B's column l is row l here
         int parts = Parallel.parts(threads, m, (long) n * k);
         Parallel.forRanges(parts, m, (t, from, to) -> {
+            int[] acc = new int[n];
+            float[] facc = new float[n];
             for (int i = from; i < to; i++) {
-                for (int j = 0; j < n; j++) {
-                    int c = chunk == AUTO_CHUNK ? safeChunk(rowA[i], rowB[j], k) : chunk;
-                    float acc = 0;
-                    for (int l0 = 0; l0 < k; l0 += c) {
-                        acc += (float) chunkDot(ca, i * k + l0, cb, j * k + l0, Math.min(c, k - l0));
+                int c = chunk == AUTO_CHUNK ? safeChunk(rowA[i], maxB, k) : chunk;
+                java.util.Arrays.fill(facc, 0f);
+                for (int l0 = 0; l0 < k; l0 += c) {
+                    chunkRow(ca, i * k, bt, n, l0, Math.min(k, l0 + c), acc);
+                    for (int j = 0; j < n; j++) {
+                        facc[j] += (float) acc[j];
                     }
-                    out[i * n + j] = (float) Math.scalb((double) acc, scale);
+                }
+                for (int j = 0; j < n; j++) {
+                    out[i * n + j] = (float) Math.scalb((double) facc[j], scale);
                 }
             }
         });
+    }
+
+    /**
+     * One int32 chunk of a whole row of C: {@code acc[j] = Σ_{l0 ≤ l < l1} a[ao+l]·bt[l·n+j]}, accumulated in int32
+     * exactly as a hardware int16 → int32 multiply-accumulate would (a sum beyond int32 wraps around; callers keep the
+     * chunk within {@link #safeChunk}).
+     */
+    static void chunkRow(short[] a, int ao, short[] bt, int n, int l0, int l1, int[] acc) {
+        java.util.Arrays.fill(acc, 0);
+        for (int l = l0; l < l1; l++) {
+            int x = a[ao + l];
+            if (x == 0) {
+                continue;
+            }
+            int base = l * n;
+            for (int j = 0; j < n; j++) {
+                acc[j] += x * bt[base + j];
+            }
+        }
     }
 
     /**
@@ -98,19 +110,32 @@ public final class DfpGemm {
             throw new LowbitException("DFP GEMM: inner dimensions differ (" + a.cols() + " vs " + b.cols() + ")");
         }
         int[] rowA = rowMaxima(a);
-        int[] rowB = rowMaxima(b);
+        short[] bt = transpose(b);
         long[] out = new long[m * n];
+        int[] acc = new int[n];
         for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                int c = chunk == AUTO_CHUNK ? safeChunk(rowA[i], rowB[j], k) : chunk;
-                long acc = 0;
-                for (int l0 = 0; l0 < k; l0 += c) {
-                    acc += chunkDot(a.codes(), i * k + l0, b.codes(), j * k + l0, Math.min(c, k - l0));
+            int c = chunk == AUTO_CHUNK ? safeChunk(rowA[i], b.maxAbs(), k) : chunk;
+            for (int l0 = 0; l0 < k; l0 += c) {
+                chunkRow(a.codes(), i * k, bt, n, l0, Math.min(k, l0 + c), acc);
+                for (int j = 0; j < n; j++) {
+                    out[i * n + j] += acc[j];
                 }
-                out[i * n + j] = acc;
             }
         }
         return out;
+    }
+
+    private static short[] transpose(Dfp b) {
+        int n = b.rows();
+        int k = b.cols();
+        short[] src = b.codes();
+        short[] t = new short[k * n];
+        for (int j = 0; j < n; j++) {
+            for (int l = 0; l < k; l++) {
+                t[l * n + j] = src[j * k + l];
+            }
+        }
+        return t;
     }
 
     private static void check(Dfp a, Dfp b, int chunk, int outLength) {
