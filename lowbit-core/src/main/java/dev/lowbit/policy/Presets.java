@@ -231,7 +231,8 @@ public final class Presets {
             case "llm-int8" -> linearsOnly(name, GemmSpec.fake(new OperandSpec.LlmInt8(OperandSpec.LlmInt8.THRESHOLD),
                     new OperandSpec.LlmInt8(OperandSpec.LlmInt8.THRESHOLD)));
             case "gptq-w4" -> linearsOnly(name, GemmSpec.fake(OperandSpec.FP32, new OperandSpec.Gptq(4, OperandSpec.Gptq.GROUP)));
-            default -> throw new LowbitException("unknown policy '" + name + "' (available: " + String.join(", ", describe().keySet()) + ")");
+            default -> throw new LowbitException("unknown policy '" + name + "' (available: "
+                    + String.join(", ", describe().keySet()).replace(FP_EXAMPLE, "fp:eXmY") + ")");
         };
     }
 }
