@@ -221,6 +221,8 @@ class BadInputMatrixTest {
                 cell("train", "--clip -1", "--clip must be a finite number >= 0 (0: no clipping), got -1.0", trainArgs("--policy", "fp32", "--clip", "-1")),
                 cell("train", "--warmup 0", "--warmup must be >= 1, got 0", trainArgs("--policy", "fp32", "--warmup", "0")),
                 cell("train", "inference-only preset", "policy 'gptq-w4' is inference-only", trainArgs("--policy", "gptq-w4")),
+                cell("train", "fp: with a block format", "policy 'fp:mxfp4': fp: takes a minifloat eXmY", trainArgs("--policy", "fp:mxfp4")),
+                cell("train", "fp: with an unknown format", "policy 'fp:e2x1': unknown format 'e2x1'", trainArgs("--policy", "fp:e2x1")),
                 cell("train", "--context 1", "--context must be >= 2, got 1", trainArgs("--policy", "fp32", "--context", "1")),
                 cell("train", "--dim not a multiple of --heads", "--dim 10 is not a multiple of --heads 4", trainArgs("--policy", "fp32", "--dim", "10", "--heads", "4")),
                 cell("train", "--lr -1", "--lr must be positive, got -1.0", trainArgs("--policy", "fp32", "--lr", "-1")),

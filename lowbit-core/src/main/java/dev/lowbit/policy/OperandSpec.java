@@ -5,6 +5,7 @@ import dev.lowbit.format.BlockFormat;
 import dev.lowbit.format.Formats;
 import dev.lowbit.format.NumberFormat;
 import dev.lowbit.quant.BitSplitSampler;
+import dev.lowbit.quant.DfpQuantizer;
 import dev.lowbit.quant.FastSchedule;
 import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.quant.QuantParams;
@@ -108,6 +109,17 @@ public sealed interface OperandSpec {
      */
     record BitSwitch(int bits, int storedBits) implements OperandSpec {}
 
+    /**
+     * Dynamic fixed point (Das et al., ICLR 2018; {@link DfpQuantizer}): {@code bits}-bit integer codes with one shared
+     * exponent per tensor ({@code E = E_fmax − (bits − 2)}), rounded to nearest even. With {@link GemmSpec.Exec#DFP} on
+     * both operands the GEMM runs on the codes (int16 × int16 → int32 in bounded chunks, {@code gemm.DfpGemm}).
+     */
+    record Dfp(int bits) implements OperandSpec {
+        public Dfp {
+            DfpQuantizer.checkBits(bits);
+        }
+    }
+
     OperandSpec FP32 = new Fp32();
 
     /** Where and when a GEMM runs: for messages and for counter-based randomness. */
@@ -143,6 +155,7 @@ public sealed interface OperandSpec {
                 FloatMatrix est = FloatMatrix.ofDoubles(BitSplitSampler.sample(split, g.rows(), g.cols(), null, ctx.stream() + 1), g.rows(), g.cols());
                 yield b.transposed() ? est.transpose() : est;
             }
+            case Dfp d -> DfpQuantizer.fakeQuantize(x, d.bits(), ctx.what());
             case Format f -> formatRound(f.format(), f.tensorScale(),
                     f.stochastic() ? new Rounding.Stochastic(ctx.stream()) : Rounding.NEAREST_EVEN, x);
             case Bfp b -> {
@@ -161,6 +174,7 @@ public sealed interface OperandSpec {
             case Saved sv -> "forward-quantized";
             case BitSplitLss b -> "bitsplit-lss";
             case Bfp b -> "bfp-fast";
+            case Dfp d -> "dfp" + d.bits() + " (shared exponent)";
             case LlmInt8 l -> "llm-int8 (outliers >= " + l.threshold() + " in float)";
             case Gptq g -> "gptq-w" + g.bits() + "/g" + g.group();
             case LlmFp4 l -> "llm-fp4 (w" + l.weightBits() + "a" + l.activationBits() + ", searched formats"

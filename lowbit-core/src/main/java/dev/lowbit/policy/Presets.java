@@ -56,6 +56,13 @@ public final class Presets {
         return new PrecisionPolicy(name, Map.of(GemmKey.of(GemmSite.LINEAR, GemmPass.FORWARD), spec));
     }
 
+    /** Whether {@code name}'s family is a preset: a {@link #describe()} name, {@code NAME:L}, or {@code fp:eXmY}. */
+    public static boolean known(String name) {
+        int colon = name.indexOf(':');
+        String base = colon < 0 ? name : name.substring(0, colon);
+        return describe().containsKey(base) || describe().containsKey(name) || (colon >= 0 && base.equals("fp"));
+    }
+
     /** Whether {@code name} (with or without {@code :L}) is an inference-only preset. */
     public static boolean inferenceOnly(String name) {
         int colon = name.indexOf(':');
@@ -83,6 +90,8 @@ public final class Presets {
         m.put("mxfp4", "OCP MXFP4 (E2M1) forward, MXFP8 E5M2 gradients");
         m.put("nvfp4", "NVFP4 (E2M1, 16-blocks, E4M3 block scale, FP32 tensor scale) everywhere; gradients stochastically rounded, Hadamard on grad-weight GEMMs");
         m.put("bfp-fast", "FAST-style block floating point (16-blocks, stochastic rounding), mantissa 2 -> 4 -> 6 bits over training");
+        m.put("dfp16", "INT16 dynamic fixed point (Das et al. 2018): one shared exponent per tensor, int16 codes, every GEMM forward and backward executed as int16 x int16 -> int32 in bounded chunks flushed to FP32");
+        m.put(FP_EXAMPLE, "any minifloat fp:eXmY (e.g. fp:e2m1, fp:e3m0, fp:e1m2, fp:e4m3, fp:e5m2, fp:e3m4): per-tensor scale (amax to the format's max), nearest-even, every GEMM forward and backward (the FP-quantization scaling-law sweep)");
         m.put("llm-int8", "LLM.int8(): outlier columns (|x| >= 6) in float, the rest int8, on the linears (inference only)");
         m.put("gptq-w4", "GPTQ 4-bit weights (groups of 128) calibrated on built-in text, fp32 activations (inference only)");
         m.put("llm-fp4", "LLM-FP4 W4A4 on the linears: FP4 format (E1M2/E2M1/E3M0) and max value searched per tensor, weights per channel, inputs with pre-shifted per-channel exponent bias, calibrated on built-in text; llm-fp4:no-shift without the pre-shift (inference only)");
@@ -91,6 +100,9 @@ public final class Presets {
         m.put("rtn-w", "rtn-w:B (B = 2..8, default 4): weights quantized directly to B-bit absmax codes per channel (switch's baseline); fp32 activations (inference only)");
         return m;
     }
+
+    /** The {@code fp:eXmY} family's entry in {@link #describe()}. */
+    public static final String FP_EXAMPLE = "fp:e2m1";
 
     /** Presets whose forward RTN levels {@code NAME:L} may set (15 by default). */
     public static final Set<String> LEVELS_RECIPES = Set.of("imunpack", "imunpack-sim", "imunpack-fwd", "rtn-clip");
@@ -138,6 +150,25 @@ public final class Presets {
         return b;
     }
 
+    /**
+     * {@code fp:eXmY}: every GEMM, forward and gradient passes, with both operands in the minifloat {@code eXmY} (any
+     * {@code ./lowbit formats} minifloat name, suffixes included) after a per-tensor scale that maps max|x| to the
+     * format's largest finite value, rounded to nearest even.
+     */
+    private static PrecisionPolicy minifloat(String name, String format) {
+        NumberFormat f;
+        try {
+            f = Formats.parse(format);
+        } catch (LowbitException e) {
+            throw new LowbitException("policy '" + name + "': " + e.getMessage());
+        }
+        if (!(f instanceof dev.lowbit.format.MiniFloat)) {
+            throw new LowbitException("policy '" + name + "': fp: takes a minifloat eXmY (e.g. fp:e2m1), got " + f.name());
+        }
+        OperandSpec o = fmt(f, true, false);
+        return PrecisionPolicy.uniform(name, GemmSpec.fake(o, o), GemmSpec.fake(o, o));
+    }
+
     /** The policy for a recipe name; {@code bits} is the IM-Unpack bit-width. */
     public static PrecisionPolicy byName(String name, int bits) {
         return byName(name, bits, 1, 1);
@@ -159,6 +190,9 @@ public final class Presets {
             }
             OperandSpec fp4 = new OperandSpec.LlmFp4(4, base.equals("llm-fp4") ? 4 : 8, colon < 0);
             return linearsOnly(name, GemmSpec.fake(fp4, fp4));
+        }
+        if (base.equals("fp") && colon >= 0) {
+            return minifloat(name, name.substring(colon + 1));
         }
         QuantParams fwdParams = forwardParams(name, base);
         OperandSpec fwd = new OperandSpec.Rtn(fwdParams);
@@ -231,10 +265,12 @@ public final class Presets {
                 OperandSpec bfp = new OperandSpec.Bfp(new FastSchedule(2, 6, 2, Math.max(1, steps), Math.max(1, layers), 1));
                 yield PrecisionPolicy.uniform(name, GemmSpec.fake(bfp, bfp), GemmSpec.fake(bfp, bfp));
             }
+            case "dfp16" -> PrecisionPolicy.uniform(name, GemmSpec.dfp(16), GemmSpec.dfp(16));
             case "llm-int8" -> linearsOnly(name, GemmSpec.fake(new OperandSpec.LlmInt8(OperandSpec.LlmInt8.THRESHOLD),
                     new OperandSpec.LlmInt8(OperandSpec.LlmInt8.THRESHOLD)));
             case "gptq-w4" -> linearsOnly(name, GemmSpec.fake(OperandSpec.FP32, new OperandSpec.Gptq(4, OperandSpec.Gptq.GROUP)));
-            default -> throw new LowbitException("unknown policy '" + name + "' (available: " + String.join(", ", describe().keySet()) + ")");
+            default -> throw new LowbitException("unknown policy '" + name + "' (available: "
+                    + String.join(", ", describe().keySet()).replace(FP_EXAMPLE, "fp:eXmY") + ")");
         };
     }
 }

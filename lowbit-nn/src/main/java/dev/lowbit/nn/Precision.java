@@ -251,8 +251,7 @@ public record Precision(Mode mode, QuantParams weights, QuantParams activations,
      */
     public static Precision parse(String name, Integer bits) {
         String key = name.strip().toLowerCase(Locale.ROOT);
-        int colon = key.indexOf(':');
-        if (!Presets.describe().containsKey(colon < 0 ? key : key.substring(0, colon))) {
+        if (!Presets.known(key)) {
             throw new LowbitException("unknown precision '" + name + "' (available: " + NAMES + ")");
         }
         Precision p = fromPolicy(Presets.byName(key, bits == null ? AUTO_BITS : bits, INFERENCE_STEPS, 1)).pretrained();

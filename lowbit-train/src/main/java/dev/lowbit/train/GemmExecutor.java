@@ -5,6 +5,7 @@ import dev.lowbit.Parallel;
 import dev.lowbit.autograd.Matmul;
 import dev.lowbit.autograd.Ops;
 import dev.lowbit.autograd.Tensor;
+import dev.lowbit.gemm.DfpGemm;
 import dev.lowbit.gemm.FastImUnpack;
 import dev.lowbit.gemm.Gemm;
 import dev.lowbit.gemm.GemmBackend;
@@ -17,6 +18,7 @@ import dev.lowbit.policy.GemmSpec;
 import dev.lowbit.policy.PrecisionPolicy;
 import dev.lowbit.policy.ScaleScope;
 import dev.lowbit.policy.OperandSpec;
+import dev.lowbit.quant.DfpQuantizer;
 import dev.lowbit.quant.HadamardQuantizer;
 import dev.lowbit.quant.QuantParams;
 import dev.lowbit.quant.RtnQuantizer;
@@ -254,6 +256,8 @@ public final class GemmExecutor implements Matmul {
     private void nt(GemmSpec spec, GemmKey role, String layer, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
         if (spec.exec() == GemmSpec.Exec.IMUNPACK) {
             imunpack(spec, layer + " " + role.label(), GemmLayout.NT, a, b, out, ph);
+        } else if (spec.exec() == GemmSpec.Exec.DFP) {
+            dfp(spec, layer + " " + role.label(), a, b, out, ph);
         } else {
             Quantized q = quantizeForward(spec, role, layer, a, b, ph);
             long t1 = System.nanoTime();
@@ -413,6 +417,21 @@ public final class GemmExecutor implements Matmul {
             probe(bwd, layer, lhsSide ? GemmLayout.NN : GemmLayout.TN, dC, lhsSide ? b : a, d);
             return d;
         }
+    }
+
+    /**
+     * A DFP GEMM {@code A·Bᵀ} (A m×k, B n×k): both operands encoded as dynamic fixed point tensors (one shared exponent
+     * each, int16 codes), then {@link DfpGemm#multiply} — int32 accumulation in bounded chunks, each flushed to float32.
+     */
+    private void dfp(GemmSpec spec, String what, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {
+        long t0 = System.nanoTime();
+        DfpQuantizer.Dfp qa = DfpQuantizer.encode(a, ((OperandSpec.Dfp) spec.lhs()).bits(), what + " lhs");
+        DfpQuantizer.Dfp qb = DfpQuantizer.encode(b, ((OperandSpec.Dfp) spec.rhs()).bits(), what + " rhs");
+        calls += 2;
+        long t1 = System.nanoTime();
+        ph.quantize += t1 - t0;
+        DfpGemm.multiply(qa, qb, DfpGemm.AUTO_CHUNK, out.data(), backend.threads());
+        ph.gemm += System.nanoTime() - t1;
     }
 
     private void imunpack(GemmSpec spec, String what, GemmLayout layout, FloatMatrix a, FloatMatrix b, FloatMatrix out, Phases ph) {

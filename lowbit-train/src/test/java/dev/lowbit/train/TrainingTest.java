@@ -56,6 +56,65 @@ class TrainingTest {
     }
 
     /**
+     * {@code dfp16}: every role, forward and backward, is the int16 × int16 product of the two tensors' shared-exponent
+     * codes, accumulated in int32 in bounded chunks — checked against the int64 product of the codes times
+     * 2^(Ea+Eb) (only the float32 additions of the int32 partial sums differ), in every layout.
+     */
+    @Test
+    void dfp16GemmsAreTheChunkedIntegerProductOfTheSharedExponentCodes() {
+        PrecisionPolicy p = Presets.byName("dfp16", 0);
+        GemmExecutor ex = new GemmExecutor(p, GemmBackends.preferred());
+        FloatMatrix a = RandomMatrices.outlierChannels(12, 40, 2, 30, 1);
+        FloatMatrix b = RandomMatrices.studentT(9, 40, 3, 2);
+        dev.lowbit.quant.DfpQuantizer.Dfp qa = dev.lowbit.quant.DfpQuantizer.encode(a, 16, "a");
+        dev.lowbit.quant.DfpQuantizer.Dfp qb = dev.lowbit.quant.DfpQuantizer.encode(b, 16, "b");
+        for (GemmKey role : GemmKey.ALL) {
+            assertThat(p.spec(role).exec()).as(role.label()).isEqualTo(GemmSpec.Exec.DFP);
+            float[] got = ex.gemm(role.site(), role.pass(), "t", a, b).data();
+            assertArrayEquals(got, ex.gemm(role.site(), role.pass(), "t", dev.lowbit.gemm.GemmLayout.NN, a,
+                    dev.lowbit.autograd.Ops.transpose(b)).data(), role.label() + " NN");
+            for (int i = 0; i < 12; i++) {
+                for (int j = 0; j < 9; j++) {
+                    long exact = 0;
+                    double mass = 0;
+                    for (int l = 0; l < 40; l++) {
+                        long prod = (long) qa.codes()[i * 40 + l] * qb.codes()[j * 40 + l];
+                        exact += prod;
+                        mass += Math.abs(prod);
+                    }
+                    double want = Math.scalb((double) exact, qa.exponent() + qb.exponent());
+                    double tol = Math.scalb(mass, qa.exponent() + qb.exponent()) * 21 * 0x1p-24 + Math.ulp((float) want);
+                    assertThat(Math.abs(got[i * 9 + j] - want)).as(role.label() + " (%d, %d)", i, j).isLessThanOrEqualTo(tol);
+                }
+            }
+        }
+    }
+
+    /** {@code fp:eXmY}: both operands of every GEMM in that minifloat with a per-tensor scale; non-minifloats are one-line errors. */
+    @Test
+    void anyMinifloatAfterFp() {
+        for (String f : new String[] {"e2m1", "e3m0", "e1m2", "e4m3", "e5m2", "e3m4"}) {
+            PrecisionPolicy p = Presets.byName("fp:" + f, 0);
+            for (GemmKey role : GemmKey.ALL) {
+                GemmSpec s = p.spec(role);
+                assertThat(s.lhs()).as(f).isEqualTo(s.rhs()).isInstanceOf(OperandSpec.Format.class);
+                OperandSpec.Format o = (OperandSpec.Format) s.lhs();
+                assertThat(o.format()).isEqualTo(dev.lowbit.format.Formats.parse(f));
+                assertThat(o.tensorScale()).isTrue();
+                assertThat(o.stochastic()).isFalse();
+            }
+        }
+        // per-tensor scale: max|x| lands on the format's largest value; e1m2 (bias 0) is the uniform grid 0, ±0.5 … ±3.5
+        FloatMatrix x = FloatMatrix.of(new float[] {3.5f, -1.0f, 0.4f, 0.05f});
+        FloatMatrix q = Presets.byName("fp:e1m2", 0).spec(GemmSite.LINEAR, GemmPass.FORWARD).lhs()
+                .fakeQuantize(x, new OperandSpec.Context("x", 0, 0, 0, 0));
+        assertThat(q.toArray()).containsExactly(3.5f, -1.0f, 0.5f, 0f);
+        assertThatThrownBy(() -> Presets.byName("fp:int8", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("minifloat");
+        assertThatThrownBy(() -> Presets.byName("fp:e9m9", 0)).isInstanceOf(LowbitException.class).hasMessageContaining("fp:e9m9");
+        assertThatThrownBy(() -> Presets.byName("fp:", 0)).isInstanceOf(LowbitException.class);
+    }
+
+    /**
      * Every layout gives the NT result on the transposed copies, bit for bit, for every recipe; IM-Unpack
      * reuses cached codes (second and later calls on the same operands), which must change nothing.
      */
