@@ -12,6 +12,7 @@ import dev.lowbit.nn.BertWeights;
 import dev.lowbit.nn.GemmRole;
 import dev.lowbit.nn.GemmSiteStats;
 import dev.lowbit.nn.Precision;
+import dev.lowbit.numeric.MathPrecision;
 import dev.lowbit.onnx.MiniLm;
 import dev.lowbit.onnx.SentenceEmbedder;
 import dev.lowbit.quant.QuantParams;
@@ -49,6 +50,7 @@ import picocli.CommandLine.Spec;
             "  ./lowbit embed --in sentences.txt --out E.npy",
             "  ./lowbit embed --in sentences.txt --out E.npy --precision imunpack --batch 32 --threads 2",
             "  ./lowbit embed --in sentences.txt --out E.npy --precision imunpack --levels 15 --bits 4   # the paper's setting",
+            "  ./lowbit embed --in sentences.txt --out E.npy --math bf16   # softmax/GELU with bf16 exp/erf",
             "", "Input: a trailing newline does not add a line; CRLF and a UTF-8 BOM are accepted. An empty line is",
             "embedded as the empty text ([CLS] [SEP]), so that row i is always line i. A line longer than 256 word",
             "pieces (including [CLS] and [SEP]) is truncated, as sentence-transformers does; 'truncated' counts them.",
@@ -119,8 +121,14 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "T", description = "Worker threads (default: the number of processors).")
     Integer threads;
 
-    @Option(names = "--no-compare", description = "For low-bit precisions, skip the FP32 run that gives the cosine to fp32.")
+    @Option(names = "--no-compare", description = "For low-bit precisions (or --math other than fp32), skip the FP32 run that gives the cosine to fp32.")
     boolean noCompare;
+
+    @Option(names = "--math", defaultValue = "fp32", paramLabel = "fp32|bf16|fp16|fp8",
+            description = {"Softmax and GELU with exp/erf designed for this output format and rounded to it: bf16, fp16 or fp8",
+                "(E4M3, saturating); each within 1 ulp of the exact value in that format for every input of the format,",
+                "with a shorter polynomial than float32's (exp degree 2/3/1 instead of 7). fp32: the float32 math (default: ${DEFAULT-VALUE})."})
+    String math;
 
     @Override
     public Integer call() {
@@ -133,6 +141,7 @@ final class EmbedCommand implements Callable<Integer> {
             throw new LowbitException("--threads must be >= 1, got " + t);
         }
         System.setProperty("lowbit.threads", Integer.toString(t));
+        MathPrecision mathPrecision = MathPrecision.parse(math);
         Precision p = Precision.parse(precision, bits == null ? null : Precision.parseBits(bits)).withStrategy(UnpackStrategy.parse(strategy));
         if (levels != null && levels < 2) {
             throw new LowbitException("--levels must be >= 2, got " + levels);
@@ -180,6 +189,7 @@ final class EmbedCommand implements Callable<Integer> {
         double seconds;
         Json j = Json.object();
         try (SentenceEmbedder e = new SentenceEmbedder(tokenizer, weights, p, backend, t, batch, WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
+            e.bert().math(mathPrecision);
             long t1 = System.nanoTime();
             emb = e.embed(lines.text, done -> progress.step());
             seconds = (System.nanoTime() - t1) / 1e9;
@@ -188,7 +198,7 @@ final class EmbedCommand implements Callable<Integer> {
                     .put("sentencesPerSecond", round(seconds > 0 ? emb.length / seconds : 0)).put("dim", MiniLm.DIM)
                     .put("out", out.toString()).put("batch", batch).put("threads", t).put("backend", backend.name())
                     .put("tokens", e.tokens()).put("truncated", e.truncated()).put("emptyLines", lines.empty)
-                    .put("loadSeconds", round(loadSeconds));
+                    .put("loadSeconds", round(loadSeconds)).put("math", mathPrecision.label());
             j.put("linearWeightBytes", e.bert().linearWeightBytes()).put("residentWeightBytes", e.bert().residentLinearWeightBytes())
                     .put("executor", p.mode().label()).put("scaleScope", Bert.SCALE_SCOPE.label());
             if (p.rtn()) {
@@ -207,7 +217,7 @@ final class EmbedCommand implements Callable<Integer> {
                 j.put("outlierFraction", all == 0 ? 0.0 : round((double) out / all)); // linear-input entries in outlier columns
             }
         }
-        if (p.quantized() && !noCompare) {
+        if ((p.quantized() || mathPrecision != MathPrecision.FP32) && !noCompare) {
             try (SentenceEmbedder f = new SentenceEmbedder(tokenizer, weights, Precision.fp32(), backend, t, batch,
                     WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
                 float[][] ref = f.embed(lines.text, null);
