@@ -16,23 +16,43 @@ public class LowPrecisionVectorMath implements VectorMath {
     protected final VectorMath base;
     protected final MathPrecision target;
     protected final LowPrecisionMath.Coefficients c;
+    /** Whether results are rounded to the target (false only in {@link #unrounded()}, to time the approximations alone). */
+    protected final boolean rounds;
 
     public LowPrecisionVectorMath(VectorMath base, MathPrecision target) {
+        this(base, target, true);
+    }
+
+    protected LowPrecisionVectorMath(VectorMath base, MathPrecision target, boolean rounds) {
         if (target == MathPrecision.FP32) {
             throw new IllegalArgumentException("fp32 is the base implementation itself");
         }
         this.base = base;
         this.target = target;
         this.c = LowPrecisionMath.coefficients(target);
+        this.rounds = rounds;
     }
 
     public MathPrecision target() {
         return target;
     }
 
+    /**
+     * The same approximations with the float32 results left unrounded (for benchmarks: the rounding to the target
+     * is a single conversion instruction in hardware with bf16/fp16/fp8 types, but several lane operations here).
+     */
+    public LowPrecisionVectorMath unrounded() {
+        return new LowPrecisionVectorMath(base, target, false);
+    }
+
+    /** The target's rounding, or the identity in {@link #unrounded()}. */
+    protected final float rnd(float x) {
+        return rounds ? LowPrecisionMath.round(x, target) : x;
+    }
+
     @Override
     public String name() {
-        return base.name() + "+" + target.label();
+        return base.name() + "+" + target.label() + (rounds ? "" : "-unrounded");
     }
 
     @Override
@@ -50,21 +70,21 @@ public class LowPrecisionVectorMath implements VectorMath {
     @Override
     public void exp(float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOff + i] = LowPrecisionMath.round(LowPrecisionMath.exp(x[xOff + i], c), target);
+            y[yOff + i] = rnd(LowPrecisionMath.exp(x[xOff + i], c));
         }
     }
 
     @Override
     public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOff + i] = LowPrecisionMath.round(LowPrecisionMath.gelu(x[xOff + i], c), target);
+            y[yOff + i] = rnd(LowPrecisionMath.gelu(x[xOff + i], c));
         }
     }
 
     /** {@code y_i = round(erf(x_i))} (not part of {@link VectorMath}; for tests and benchmarks). */
     public void erf(float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOff + i] = LowPrecisionMath.round(LowPrecisionMath.erf(x[xOff + i], c), target);
+            y[yOff + i] = rnd(LowPrecisionMath.erf(x[xOff + i], c));
         }
     }
 
@@ -78,14 +98,14 @@ public class LowPrecisionVectorMath implements VectorMath {
         float sm = scale * m;
         float[] part = new float[ScalarVectorMath.PARTIALS];
         for (int i = 0; i < n; i++) {
-            float e = LowPrecisionMath.round(LowPrecisionMath.exp(scale * x[xOff + i] - sm, c), target);
+            float e = rnd(LowPrecisionMath.exp(scale * x[xOff + i] - sm, c));
             y[yOff + i] = e;
             part[i & (ScalarVectorMath.PARTIALS - 1)] += e;
         }
         float s = ScalarVectorMath.reduce(part);
         float inv = 1f / s;
         for (int i = 0; i < n; i++) {
-            y[yOff + i] = LowPrecisionMath.round(y[yOff + i] * inv, target);
+            y[yOff + i] = rnd(y[yOff + i] * inv);
         }
         return (double) sm + Math.log(s);
     }

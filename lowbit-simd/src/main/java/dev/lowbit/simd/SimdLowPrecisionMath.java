@@ -30,17 +30,33 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     private static final int T_BF16 = 0;
     private static final int T_FP16 = 1;
     private static final int T_FP8 = 2;
+    /** No rounding ({@link #unrounded()}). */
+    private static final int T_NONE = 3;
     private static final int SIGN = 0x80000000;
     private final int kind;
 
     SimdLowPrecisionMath(SimdVectorMath base, MathPrecision target) {
-        super(base, target);
+        this(base, target, true);
+    }
+
+    private SimdLowPrecisionMath(SimdVectorMath base, MathPrecision target, boolean rounds) {
+        super(base, target, rounds);
         this.kind = switch (target) {
             case BF16 -> T_BF16;
             case FP16 -> T_FP16;
             case FP8 -> T_FP8;
             case FP32 -> throw new IllegalArgumentException("fp32");
         };
+    }
+
+    @Override
+    public LowPrecisionVectorMath unrounded() {
+        return new SimdLowPrecisionMath((SimdVectorMath) base, target, false);
+    }
+
+    /** The rounding kind of the loops: the target's, or none. */
+    private int roundKind() {
+        return rounds ? kind : T_NONE;
     }
 
     // ------------------------------------------------------------------ lanes (twins of LowPrecisionMath)
@@ -99,6 +115,9 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     }
 
     static FloatVector round(FloatVector x, int kind) {
+        if (kind == T_NONE) {
+            return x;
+        }
         FloatVector r;
         if (kind == T_BF16) {
             r = roundBits(x, 0x7FFF, 16, 0xFFFF0000);
@@ -142,10 +161,11 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     @Override
     public void exp(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
+        int rk = roundKind();
         switch (kind) {
-            case T_BF16 -> expLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_BF16, T_BF16);
-            case T_FP16 -> expLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP16, T_FP16);
-            default -> expLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP8, T_FP8);
+            case T_BF16 -> expLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_BF16, rk);
+            case T_FP16 -> expLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP16, rk);
+            default -> expLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP8, rk);
         }
         super.exp(x, xOff + v, y, yOff + v, n - v);
     }
@@ -153,10 +173,11 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     @Override
     public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
+        int rk = roundKind();
         switch (kind) {
-            case T_BF16 -> geluLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_BF16, LowPrecisionMath.K_BF16, LowPrecisionMath.G_BF16, T_BF16);
-            case T_FP16 -> geluLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP16, LowPrecisionMath.K_FP16, LowPrecisionMath.G_FP16, T_FP16);
-            default -> geluLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP8, LowPrecisionMath.K_FP8, LowPrecisionMath.G_FP8, T_FP8);
+            case T_BF16 -> geluLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_BF16, LowPrecisionMath.K_BF16, LowPrecisionMath.G_BF16, rk);
+            case T_FP16 -> geluLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP16, LowPrecisionMath.K_FP16, LowPrecisionMath.G_FP16, rk);
+            default -> geluLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP8, LowPrecisionMath.K_FP8, LowPrecisionMath.G_FP8, rk);
         }
         super.gelu(x, xOff + v, y, yOff + v, n - v);
     }
@@ -164,13 +185,14 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     @Override
     public void erf(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
+        int rk = roundKind();
         switch (kind) {
             case T_BF16 -> erfLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_BF16, LowPrecisionMath.K_BF16, LowPrecisionMath.G_BF16,
-                    LowPrecisionMath.ERF_BF16, T_BF16);
+                    LowPrecisionMath.ERF_BF16, rk);
             case T_FP16 -> erfLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP16, LowPrecisionMath.K_FP16, LowPrecisionMath.G_FP16,
-                    LowPrecisionMath.ERF_FP16, T_FP16);
+                    LowPrecisionMath.ERF_FP16, rk);
             default -> erfLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP8, LowPrecisionMath.K_FP8, LowPrecisionMath.G_FP8,
-                    LowPrecisionMath.ERF_FP8, T_FP8);
+                    LowPrecisionMath.ERF_FP8, rk);
         }
         super.erf(x, xOff + v, y, yOff + v, n - v);
     }
@@ -196,10 +218,10 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         float inv = 1f / s;
         i = 0;
         for (; i <= n - LF; i += LF) {
-            round(FloatVector.fromArray(F, y, yOff + i).mul(inv), kind).intoArray(y, yOff + i);
+            round(FloatVector.fromArray(F, y, yOff + i).mul(inv), roundKind()).intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
-            y[yOff + i] = LowPrecisionMath.round(y[yOff + i] * inv, target);
+            y[yOff + i] = rnd(y[yOff + i] * inv);
         }
         return (double) sm + Math.log(s);
     }
