@@ -114,47 +114,65 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         return (FloatVector) r.reinterpretAsFloats();
     }
 
-    static FloatVector round(FloatVector x, int kind) {
-        if (kind == T_NONE) {
-            return x;
-        }
-        FloatVector r;
+    static FloatVector roundBf16(FloatVector x) {
+        return roundBits(x, 0x7FFF, 16, 0xFFFF0000).blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    static FloatVector roundFp16(FloatVector x) {
+        FloatVector a = x.abs();
+        FloatVector rn = roundBits(a, 0xFFF, 13, ~0x1FFF);
+        FloatVector rs = a.add(0.5f).sub(0.5f);
+        FloatVector m = rn.blend(rs, a.compare(VectorOperators.LT, 0x1p-14f));
+        m = m.blend(Float.POSITIVE_INFINITY, m.compare(VectorOperators.GT, 65504f));
+        return copySign(m, x).blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    static FloatVector roundE4m3(FloatVector x) {
+        FloatVector a = x.abs();
+        FloatVector rn = roundBits(a, 0x7FFFF, 20, ~0xFFFFF);
+        FloatVector rs = a.add(16384f).sub(16384f);
+        FloatVector m = rn.blend(rs, a.compare(VectorOperators.LT, 0x1p-6f)).min(448f);
+        return copySign(m, x).blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** Rounds y[off, off + n) (n a multiple of LF) to the target in place; one loop per kind (nothing for T_NONE). */
+    private static void roundRange(float[] y, int off, int n, int kind) {
         if (kind == T_BF16) {
-            r = roundBits(x, 0x7FFF, 16, 0xFFFF0000);
+            for (int i = 0; i < n; i += LF) {
+                roundBf16(FloatVector.fromArray(F, y, off + i)).intoArray(y, off + i);
+            }
         } else if (kind == T_FP16) {
-            FloatVector a = x.abs();
-            FloatVector rn = roundBits(a, 0xFFF, 13, ~0x1FFF);
-            FloatVector rs = a.add(0.5f).sub(0.5f);
-            FloatVector m = rn.blend(rs, a.compare(VectorOperators.LT, 0x1p-14f));
-            m = m.blend(Float.POSITIVE_INFINITY, m.compare(VectorOperators.GT, 65504f));
-            r = copySign(m, x);
-        } else {
-            FloatVector a = x.abs();
-            FloatVector rn = roundBits(a, 0x7FFFF, 20, ~0xFFFFF);
-            FloatVector rs = a.add(16384f).sub(16384f);
-            FloatVector m = rn.blend(rs, a.compare(VectorOperators.LT, 0x1p-6f)).min(448f);
-            r = copySign(m, x);
-        }
-        return r.blend(x, x.test(VectorOperators.IS_NAN));
-    }
-
-    // ------------------------------------------------------------------ arrays
-
-    private static void expLoop(float[] x, int xOff, float[] y, int yOff, int n, float[] e2, int kind) {
-        for (int i = 0; i < n; i += LF) {
-            round(exp2(FloatVector.fromArray(F, x, xOff + i).mul(LOG2E), e2), kind).intoArray(y, yOff + i);
+            for (int i = 0; i < n; i += LF) {
+                roundFp16(FloatVector.fromArray(F, y, off + i)).intoArray(y, off + i);
+            }
+        } else if (kind == T_FP8) {
+            for (int i = 0; i < n; i += LF) {
+                roundE4m3(FloatVector.fromArray(F, y, off + i)).intoArray(y, off + i);
+            }
         }
     }
 
-    private static void geluLoop(float[] x, int xOff, float[] y, int yOff, int n, float[] e2, float k, float[] g, int kind) {
+    // ------------------------------------------------------------------ arrays: the approximation over a chunk, then
+    // its rounding (a second pass over the chunk while it is in L1; small loops inline and unroll better)
+
+    /** Elements per chunk (a multiple of every LF). */
+    private static final int CHUNK = 1024;
+
+    private static void expLoop(float[] x, int xOff, float[] y, int yOff, int n, float[] e2) {
         for (int i = 0; i < n; i += LF) {
-            round(gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g), kind).intoArray(y, yOff + i);
+            exp2(FloatVector.fromArray(F, x, xOff + i).mul(LOG2E), e2).intoArray(y, yOff + i);
         }
     }
 
-    private static void erfLoop(float[] x, int xOff, float[] y, int yOff, int n, float[] e2, float k, float[] g, float[] ec, int kind) {
+    private static void geluLoop(float[] x, int xOff, float[] y, int yOff, int n, float[] e2, float k, float[] g) {
         for (int i = 0; i < n; i += LF) {
-            round(erf(FloatVector.fromArray(F, x, xOff + i), e2, k, g, ec), kind).intoArray(y, yOff + i);
+            gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g).intoArray(y, yOff + i);
+        }
+    }
+
+    private static void erfLoop(float[] x, int xOff, float[] y, int yOff, int n, float[] e2, float k, float[] g, float[] ec) {
+        for (int i = 0; i < n; i += LF) {
+            erf(FloatVector.fromArray(F, x, xOff + i), e2, k, g, ec).intoArray(y, yOff + i);
         }
     }
 
@@ -162,10 +180,14 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     public void exp(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
         int rk = roundKind();
-        switch (kind) {
-            case T_BF16 -> expLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_BF16, rk);
-            case T_FP16 -> expLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP16, rk);
-            default -> expLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP8, rk);
+        for (int b = 0; b < v; b += CHUNK) {
+            int len = Math.min(CHUNK, v - b);
+            switch (kind) {
+                case T_BF16 -> expLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_BF16);
+                case T_FP16 -> expLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP16);
+                default -> expLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP8);
+            }
+            roundRange(y, yOff + b, len, rk);
         }
         super.exp(x, xOff + v, y, yOff + v, n - v);
     }
@@ -174,10 +196,14 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
         int rk = roundKind();
-        switch (kind) {
-            case T_BF16 -> geluLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_BF16, LowPrecisionMath.K_BF16, LowPrecisionMath.G_BF16, rk);
-            case T_FP16 -> geluLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP16, LowPrecisionMath.K_FP16, LowPrecisionMath.G_FP16, rk);
-            default -> geluLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP8, LowPrecisionMath.K_FP8, LowPrecisionMath.G_FP8, rk);
+        for (int b = 0; b < v; b += CHUNK) {
+            int len = Math.min(CHUNK, v - b);
+            switch (kind) {
+                case T_BF16 -> geluLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_BF16, LowPrecisionMath.K_BF16, LowPrecisionMath.G_BF16);
+                case T_FP16 -> geluLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP16, LowPrecisionMath.K_FP16, LowPrecisionMath.G_FP16);
+                default -> geluLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP8, LowPrecisionMath.K_FP8, LowPrecisionMath.G_FP8);
+            }
+            roundRange(y, yOff + b, len, rk);
         }
         super.gelu(x, xOff + v, y, yOff + v, n - v);
     }
@@ -186,13 +212,17 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     public void erf(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
         int rk = roundKind();
-        switch (kind) {
-            case T_BF16 -> erfLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_BF16, LowPrecisionMath.K_BF16, LowPrecisionMath.G_BF16,
-                    LowPrecisionMath.ERF_BF16, rk);
-            case T_FP16 -> erfLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP16, LowPrecisionMath.K_FP16, LowPrecisionMath.G_FP16,
-                    LowPrecisionMath.ERF_FP16, rk);
-            default -> erfLoop(x, xOff, y, yOff, v, LowPrecisionMath.EXP2_FP8, LowPrecisionMath.K_FP8, LowPrecisionMath.G_FP8,
-                    LowPrecisionMath.ERF_FP8, rk);
+        for (int b = 0; b < v; b += CHUNK) {
+            int len = Math.min(CHUNK, v - b);
+            switch (kind) {
+                case T_BF16 -> erfLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_BF16, LowPrecisionMath.K_BF16,
+                        LowPrecisionMath.G_BF16, LowPrecisionMath.ERF_BF16);
+                case T_FP16 -> erfLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP16, LowPrecisionMath.K_FP16,
+                        LowPrecisionMath.G_FP16, LowPrecisionMath.ERF_FP16);
+                default -> erfLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP8, LowPrecisionMath.K_FP8,
+                        LowPrecisionMath.G_FP8, LowPrecisionMath.ERF_FP8);
+            }
+            roundRange(y, yOff + b, len, rk);
         }
         super.erf(x, xOff + v, y, yOff + v, n - v);
     }
@@ -216,11 +246,12 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         exp(y, yOff, y, yOff, n);
         float s = base.sum(y, yOff, n);
         float inv = 1f / s;
-        i = 0;
-        for (; i <= n - LF; i += LF) {
-            round(FloatVector.fromArray(F, y, yOff + i).mul(inv), roundKind()).intoArray(y, yOff + i);
+        int v = n - n % LF;
+        for (i = 0; i < v; i += LF) {
+            FloatVector.fromArray(F, y, yOff + i).mul(inv).intoArray(y, yOff + i);
         }
-        for (; i < n; i++) {
+        roundRange(y, yOff, v, roundKind());
+        for (i = v; i < n; i++) {
             y[yOff + i] = rnd(y[yOff + i] * inv);
         }
         return (double) sm + Math.log(s);
