@@ -1,5 +1,6 @@
 package dev.lowbit.bench;
 
+import dev.lowbit.numeric.LowPrecisionVectorMath;
 import dev.lowbit.numeric.MathPrecision;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.numeric.VectorMaths;
@@ -19,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The low-precision transcendentals ({@code VectorMath.withMath}: exp, GELU and softmax designed for bf16, fp16 or
- * fp8 E4M3 and rounded to it) against the float32 ones ({@code math = fp32}), per implementation, at MiniLM's
+ * fp8 E4M3 and rounded to it; {@code -unrounded}: the approximation alone, whose rounding would be one conversion
+ * instruction with hardware low-precision types) against the float32 ones ({@code math = fp32}), per implementation, at MiniLM's
  * shapes: exp and GELU over a 128×1536 FFN activation (exp arguments ≤ 0, as in softmax), softmax of 128 rows of
  * 128 scores. Run:
  * {@code java --add-modules jdk.incubator.vector -jar lowbit-bench/target/lowbit-bench.jar LowPrecisionMathBench}
@@ -34,7 +36,8 @@ public class LowPrecisionMathBench {
     @Param({"simd", "scalar"})
     public String impl;
 
-    @Param({"fp32", "bf16", "fp16", "fp8"})
+    /** fp32 (the float32 VectorMath), a target (rounded to it), or TARGET-unrounded (the approximation alone). */
+    @Param({"fp32", "bf16", "bf16-unrounded", "fp16", "fp16-unrounded", "fp8", "fp8-unrounded"})
     public String math;
 
     static final int LEN = 128;
@@ -49,7 +52,11 @@ public class LowPrecisionMathBench {
 
     @Setup
     public void setup() {
-        vm = VectorMaths.byName(impl).withMath(MathPrecision.parse(math));
+        boolean unrounded = math.endsWith("-unrounded");
+        vm = VectorMaths.byName(impl).withMath(MathPrecision.parse(math.replace("-unrounded", "")));
+        if (unrounded) {
+            vm = ((LowPrecisionVectorMath) vm).unrounded();
+        }
         SplittableRandom r = new SplittableRandom(1);
         ffn = VectorMathBench.gaussian(r, LEN * FFN, 2);
         expArgs = new float[ffn.length];

@@ -23,17 +23,20 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * The Vector API twin of {@link LowPrecisionVectorMath}: exp, GELU, erf and softmax with the target's approximations
  * of {@link LowPrecisionMath}, lane by lane in the same float32 operation sequences (so the same bits at every
- * width); tails go through the scalar definitions, everything else is {@link SimdVectorMath}. The coefficient
- * arrays are passed as {@code static final} constants per target, so C2 sees the polynomial degrees.
+ * width); tails go through the scalar definitions, everything else is {@link SimdVectorMath}. One instance runs
+ * one target: its coefficients are fields and its rounding pass a {@code Rounder} (monomorphic in a run), so C2
+ * compiles small loops for that target only — inlining all three targets into one method hit C2's node limit
+ * and left vectors boxed (10× slower).
  */
 final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
-    private static final int T_BF16 = 0;
-    private static final int T_FP16 = 1;
-    private static final int T_FP8 = 2;
-    /** No rounding ({@link #unrounded()}). */
-    private static final int T_NONE = 3;
     private static final int SIGN = 0x80000000;
-    private final int kind;
+    /** This target's coefficients (one code path per instance: C2 compiles only the target in use). */
+    private final float[] e2;
+    private final float k;
+    private final float[] g;
+    private final float[] ec;
+    /** The rounding pass of this target (or none), a monomorphic call in any one run. */
+    private final Rounder rounder;
 
     SimdLowPrecisionMath(SimdVectorMath base, MathPrecision target) {
         this(base, target, true);
@@ -41,22 +44,21 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
 
     private SimdLowPrecisionMath(SimdVectorMath base, MathPrecision target, boolean rounds) {
         super(base, target, rounds);
-        this.kind = switch (target) {
-            case BF16 -> T_BF16;
-            case FP16 -> T_FP16;
-            case FP8 -> T_FP8;
-            case FP32 -> throw new IllegalArgumentException("fp32");
+        LowPrecisionMath.Coefficients co = LowPrecisionMath.coefficients(target);
+        this.e2 = co.exp2();
+        this.k = co.k();
+        this.g = co.g();
+        this.ec = co.erf();
+        this.rounder = !rounds ? new Rounder() : switch (target) {
+            case BF16 -> new Bf16Rounder();
+            case FP16 -> new Fp16Rounder();
+            default -> new E4m3Rounder();
         };
     }
 
     @Override
     public LowPrecisionVectorMath unrounded() {
         return new SimdLowPrecisionMath((SimdVectorMath) base, target, false);
-    }
-
-    /** The rounding kind of the loops: the target's, or none. */
-    private int roundKind() {
-        return rounds ? kind : T_NONE;
     }
 
     // ------------------------------------------------------------------ lanes (twins of LowPrecisionMath)
@@ -135,17 +137,32 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         return copySign(m, x).blend(x, x.test(VectorOperators.IS_NAN));
     }
 
-    /** Rounds y[off, off + n) (n a multiple of LF) to the target in place; one loop per kind (nothing for T_NONE). */
-    private static void roundRange(float[] y, int off, int n, int kind) {
-        if (kind == T_BF16) {
+    /** Rounds y[off, off + n) (n a multiple of LF) to the target in place; this base class: no rounding. */
+    private static class Rounder {
+        void round(float[] y, int off, int n) {}
+    }
+
+    private static final class Bf16Rounder extends Rounder {
+        @Override
+        void round(float[] y, int off, int n) {
             for (int i = 0; i < n; i += LF) {
                 roundBf16(FloatVector.fromArray(F, y, off + i)).intoArray(y, off + i);
             }
-        } else if (kind == T_FP16) {
+        }
+    }
+
+    private static final class Fp16Rounder extends Rounder {
+        @Override
+        void round(float[] y, int off, int n) {
             for (int i = 0; i < n; i += LF) {
                 roundFp16(FloatVector.fromArray(F, y, off + i)).intoArray(y, off + i);
             }
-        } else if (kind == T_FP8) {
+        }
+    }
+
+    private static final class E4m3Rounder extends Rounder {
+        @Override
+        void round(float[] y, int off, int n) {
             for (int i = 0; i < n; i += LF) {
                 roundE4m3(FloatVector.fromArray(F, y, off + i)).intoArray(y, off + i);
             }
@@ -179,15 +196,10 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     @Override
     public void exp(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
-        int rk = roundKind();
         for (int b = 0; b < v; b += CHUNK) {
             int len = Math.min(CHUNK, v - b);
-            switch (kind) {
-                case T_BF16 -> expLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_BF16);
-                case T_FP16 -> expLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP16);
-                default -> expLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP8);
-            }
-            roundRange(y, yOff + b, len, rk);
+            expLoop(x, xOff + b, y, yOff + b, len, e2);
+            rounder.round(y, yOff + b, len);
         }
         super.exp(x, xOff + v, y, yOff + v, n - v);
     }
@@ -195,15 +207,10 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     @Override
     public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
-        int rk = roundKind();
         for (int b = 0; b < v; b += CHUNK) {
             int len = Math.min(CHUNK, v - b);
-            switch (kind) {
-                case T_BF16 -> geluLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_BF16, LowPrecisionMath.K_BF16, LowPrecisionMath.G_BF16);
-                case T_FP16 -> geluLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP16, LowPrecisionMath.K_FP16, LowPrecisionMath.G_FP16);
-                default -> geluLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP8, LowPrecisionMath.K_FP8, LowPrecisionMath.G_FP8);
-            }
-            roundRange(y, yOff + b, len, rk);
+            geluLoop(x, xOff + b, y, yOff + b, len, e2, k, g);
+            rounder.round(y, yOff + b, len);
         }
         super.gelu(x, xOff + v, y, yOff + v, n - v);
     }
@@ -211,18 +218,10 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     @Override
     public void erf(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
-        int rk = roundKind();
         for (int b = 0; b < v; b += CHUNK) {
             int len = Math.min(CHUNK, v - b);
-            switch (kind) {
-                case T_BF16 -> erfLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_BF16, LowPrecisionMath.K_BF16,
-                        LowPrecisionMath.G_BF16, LowPrecisionMath.ERF_BF16);
-                case T_FP16 -> erfLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP16, LowPrecisionMath.K_FP16,
-                        LowPrecisionMath.G_FP16, LowPrecisionMath.ERF_FP16);
-                default -> erfLoop(x, xOff + b, y, yOff + b, len, LowPrecisionMath.EXP2_FP8, LowPrecisionMath.K_FP8,
-                        LowPrecisionMath.G_FP8, LowPrecisionMath.ERF_FP8);
-            }
-            roundRange(y, yOff + b, len, rk);
+            erfLoop(x, xOff + b, y, yOff + b, len, e2, k, g, ec);
+            rounder.round(y, yOff + b, len);
         }
         super.erf(x, xOff + v, y, yOff + v, n - v);
     }
@@ -250,7 +249,7 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         for (i = 0; i < v; i += LF) {
             FloatVector.fromArray(F, y, yOff + i).mul(inv).intoArray(y, yOff + i);
         }
-        roundRange(y, yOff, v, roundKind());
+        rounder.round(y, yOff, v);
         for (i = v; i < n; i++) {
             y[yOff + i] = rnd(y[yOff + i] * inv);
         }
