@@ -135,25 +135,27 @@ public final class LowPrecisionMath {
         return x != x ? x : r;
     }
 
-    /** fp16: normal range by rounding the float32 bits, subnormals (|x| &lt; 2^−14) on the 2^−24 grid of ½ + |x|. */
+    /**
+     * fp16: the normal range by rounding the float32 bits (the sign bit is never reached), the subnormals
+     * (|x| &lt; 2^−14) by a float32 multiply into float32's subnormal range, where the grid is 2^−24 once scaled back
+     * (sign and −0 kept); beyond 65504 → ±∞.
+     */
     public static float roundFp16(float x) {
-        float a = Math.abs(x);
-        int b = Float.floatToRawIntBits(a);
+        int b = Float.floatToRawIntBits(x);
         float rn = Float.intBitsToFloat((b + 0xFFF + ((b >>> 13) & 1)) & ~0x1FFF);
-        float rs = (a + 0.5f) - 0.5f;
-        float r = a < 0x1p-14f ? rs : rn;
-        r = r > 65504f ? Float.POSITIVE_INFINITY : r;
-        return x != x ? x : Math.copySign(r, x);
+        float rs = (x * 0x1p-125f) * 0x1p125f;
+        float r = Math.abs(x) < 0x1p-14f ? rs : rn;
+        r = Math.abs(r) > 65504f ? r * Float.POSITIVE_INFINITY : r;
+        return x != x ? x : r;
     }
 
-    /** E4M3: normal range by rounding the float32 bits, subnormals (|x| &lt; 2^−6) on the 2^−9 grid of 2^14 + |x|; saturating. */
+    /** E4M3 as fp16 (subnormals |x| &lt; 2^−6 on the 2^−9 grid via two multiplies by 2^−70), saturating at ±448. */
     public static float roundE4m3(float x) {
-        float a = Math.abs(x);
-        int b = Float.floatToRawIntBits(a);
+        int b = Float.floatToRawIntBits(x);
         float rn = Float.intBitsToFloat((b + 0x7FFFF + ((b >>> 20) & 1)) & ~0xFFFFF);
-        float rs = (a + 16384f) - 16384f;
-        float r = a < 0x1p-6f ? rs : rn;
-        r = Math.min(r, 448f);
-        return x != x ? x : Math.copySign(r, x);
+        float rs = (((x * 0x1p-70f) * 0x1p-70f) * 0x1p70f) * 0x1p70f;
+        float r = Math.abs(x) < 0x1p-6f ? rs : rn;
+        r = Math.min(Math.max(r, -448f), 448f);
+        return x != x ? x : r;
     }
 }

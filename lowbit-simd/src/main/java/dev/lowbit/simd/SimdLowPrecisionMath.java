@@ -24,19 +24,12 @@ import jdk.incubator.vector.VectorOperators;
  * The Vector API twin of {@link LowPrecisionVectorMath}: exp, GELU, erf and softmax with the target's approximations
  * of {@link LowPrecisionMath}, lane by lane in the same float32 operation sequences (so the same bits at every
  * width); tails go through the scalar definitions, everything else is {@link SimdVectorMath}. One instance runs
- * one target: its coefficients are fields and its rounding pass a {@code Rounder} (monomorphic in a run), so C2
- * compiles small loops for that target only — inlining all three targets into one method hit C2's node limit
- * and left vectors boxed (10× slower).
+ * one target with one {@link Kernel} (see there why).
  */
 final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     private static final int SIGN = 0x80000000;
-    /** This target's coefficients (one code path per instance: C2 compiles only the target in use). */
-    private final float[] e2;
-    private final float k;
-    private final float[] g;
-    private final float[] ec;
-    /** The rounding pass of this target (or none), a monomorphic call in any one run. */
-    private final Rounder rounder;
+    /** This target's loops (one rounding per instance). */
+    private final Kernel kernel;
 
     SimdLowPrecisionMath(SimdVectorMath base, MathPrecision target) {
         this(base, target, true);
@@ -44,15 +37,10 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
 
     private SimdLowPrecisionMath(SimdVectorMath base, MathPrecision target, boolean rounds) {
         super(base, target, rounds);
-        LowPrecisionMath.Coefficients co = LowPrecisionMath.coefficients(target);
-        this.e2 = co.exp2();
-        this.k = co.k();
-        this.g = co.g();
-        this.ec = co.erf();
-        this.rounder = !rounds ? new Rounder() : switch (target) {
-            case BF16 -> new Bf16Rounder();
-            case FP16 -> new Fp16Rounder();
-            default -> new E4m3Rounder();
+        this.kernel = !rounds ? new NoRoundKernel(c) : switch (target) {
+            case BF16 -> new Bf16Kernel(c);
+            case FP16 -> new Fp16Kernel(c);
+            default -> new E4m3Kernel(c);
         };
     }
 
@@ -121,108 +109,206 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     }
 
     static FloatVector roundFp16(FloatVector x) {
-        FloatVector a = x.abs();
-        FloatVector rn = roundBits(a, 0xFFF, 13, ~0x1FFF);
-        FloatVector rs = a.add(0.5f).sub(0.5f);
-        FloatVector m = rn.blend(rs, a.compare(VectorOperators.LT, 0x1p-14f));
-        m = m.blend(Float.POSITIVE_INFINITY, m.compare(VectorOperators.GT, 65504f));
-        return copySign(m, x).blend(x, x.test(VectorOperators.IS_NAN));
+        FloatVector rn = roundBits(x, 0xFFF, 13, ~0x1FFF);
+        FloatVector rs = x.mul(0x1p-125f).mul(0x1p125f);
+        FloatVector r = rn.blend(rs, x.abs().compare(VectorOperators.LT, 0x1p-14f));
+        r = r.blend(r.mul(Float.POSITIVE_INFINITY), r.abs().compare(VectorOperators.GT, 65504f));
+        return r.blend(x, x.test(VectorOperators.IS_NAN));
     }
 
     static FloatVector roundE4m3(FloatVector x) {
-        FloatVector a = x.abs();
-        FloatVector rn = roundBits(a, 0x7FFFF, 20, ~0xFFFFF);
-        FloatVector rs = a.add(16384f).sub(16384f);
-        FloatVector m = rn.blend(rs, a.compare(VectorOperators.LT, 0x1p-6f)).min(448f);
-        return copySign(m, x).blend(x, x.test(VectorOperators.IS_NAN));
+        FloatVector rn = roundBits(x, 0x7FFFF, 20, ~0xFFFFF);
+        FloatVector rs = x.mul(0x1p-70f).mul(0x1p-70f).mul(0x1p70f).mul(0x1p70f);
+        FloatVector r = rn.blend(rs, x.abs().compare(VectorOperators.LT, 0x1p-6f)).max(-448f).min(448f);
+        return r.blend(x, x.test(VectorOperators.IS_NAN));
     }
 
-    /** Rounds y[off, off + n) (n a multiple of LF) to the target in place; this base class: no rounding. */
-    private static class Rounder {
-        void round(float[] y, int off, int n) {}
+    /**
+     * The loops of one target and rounding: approximation and rounding in one lane chain. One concrete class per
+     * rounding (the loops are duplicated on purpose): the call from the array methods is monomorphic in a run and
+     * each loop stays small — a loop dispatching over the three roundings, or an approximation loop and a rounding loop
+     * inlined into one method, exceeded C2's inlining node limit and left vectors boxed (several times slower).
+     */
+    abstract static class Kernel {
+        final float[] e2;
+        final float k;
+        final float[] g;
+        final float[] ec;
+
+        Kernel(LowPrecisionMath.Coefficients c) {
+            e2 = c.exp2();
+            k = c.k();
+            g = c.g();
+            ec = c.erf();
+        }
+
+        /** y = round(e^x) over n (a multiple of LF) elements. */
+        abstract void exp(float[] x, int xOff, float[] y, int yOff, int n);
+
+        abstract void gelu(float[] x, int xOff, float[] y, int yOff, int n);
+
+        abstract void erf(float[] x, int xOff, float[] y, int yOff, int n);
+
+        /** y = round(y·s). */
+        abstract void scale(float[] y, int yOff, int n, float s);
     }
 
-    private static final class Bf16Rounder extends Rounder {
+    static final class NoRoundKernel extends Kernel {
+        NoRoundKernel(LowPrecisionMath.Coefficients c) {
+            super(c);
+        }
+
         @Override
-        void round(float[] y, int off, int n) {
+        void exp(float[] x, int xOff, float[] y, int yOff, int n) {
             for (int i = 0; i < n; i += LF) {
-                roundBf16(FloatVector.fromArray(F, y, off + i)).intoArray(y, off + i);
+                exp2(FloatVector.fromArray(F, x, xOff + i).mul(LOG2E), e2).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
+            for (int i = 0; i < n; i += LF) {
+                SimdLowPrecisionMath.gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void erf(float[] x, int xOff, float[] y, int yOff, int n) {
+            for (int i = 0; i < n; i += LF) {
+                SimdLowPrecisionMath.erf(FloatVector.fromArray(F, x, xOff + i), e2, k, g, ec).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void scale(float[] y, int yOff, int n, float s) {
+            for (int i = 0; i < n; i += LF) {
+                FloatVector.fromArray(F, y, yOff + i).mul(s).intoArray(y, yOff + i);
             }
         }
     }
 
-    private static final class Fp16Rounder extends Rounder {
+    static final class Bf16Kernel extends Kernel {
+        Bf16Kernel(LowPrecisionMath.Coefficients c) {
+            super(c);
+        }
+
         @Override
-        void round(float[] y, int off, int n) {
+        void exp(float[] x, int xOff, float[] y, int yOff, int n) {
             for (int i = 0; i < n; i += LF) {
-                roundFp16(FloatVector.fromArray(F, y, off + i)).intoArray(y, off + i);
+                roundBf16(exp2(FloatVector.fromArray(F, x, xOff + i).mul(LOG2E), e2)).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
+            for (int i = 0; i < n; i += LF) {
+                roundBf16(SimdLowPrecisionMath.gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g)).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void erf(float[] x, int xOff, float[] y, int yOff, int n) {
+            for (int i = 0; i < n; i += LF) {
+                roundBf16(SimdLowPrecisionMath.erf(FloatVector.fromArray(F, x, xOff + i), e2, k, g, ec)).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void scale(float[] y, int yOff, int n, float s) {
+            for (int i = 0; i < n; i += LF) {
+                roundBf16(FloatVector.fromArray(F, y, yOff + i).mul(s)).intoArray(y, yOff + i);
             }
         }
     }
 
-    private static final class E4m3Rounder extends Rounder {
+    static final class Fp16Kernel extends Kernel {
+        Fp16Kernel(LowPrecisionMath.Coefficients c) {
+            super(c);
+        }
+
         @Override
-        void round(float[] y, int off, int n) {
+        void exp(float[] x, int xOff, float[] y, int yOff, int n) {
             for (int i = 0; i < n; i += LF) {
-                roundE4m3(FloatVector.fromArray(F, y, off + i)).intoArray(y, off + i);
+                roundFp16(exp2(FloatVector.fromArray(F, x, xOff + i).mul(LOG2E), e2)).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
+            for (int i = 0; i < n; i += LF) {
+                roundFp16(SimdLowPrecisionMath.gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g)).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void erf(float[] x, int xOff, float[] y, int yOff, int n) {
+            for (int i = 0; i < n; i += LF) {
+                roundFp16(SimdLowPrecisionMath.erf(FloatVector.fromArray(F, x, xOff + i), e2, k, g, ec)).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void scale(float[] y, int yOff, int n, float s) {
+            for (int i = 0; i < n; i += LF) {
+                roundFp16(FloatVector.fromArray(F, y, yOff + i).mul(s)).intoArray(y, yOff + i);
             }
         }
     }
 
-    // ------------------------------------------------------------------ arrays: the approximation over a chunk, then
-    // its rounding (a second pass over the chunk while it is in L1; small loops inline and unroll better)
+    static final class E4m3Kernel extends Kernel {
+        E4m3Kernel(LowPrecisionMath.Coefficients c) {
+            super(c);
+        }
 
-    /** Elements per chunk (a multiple of every LF). */
-    private static final int CHUNK = 1024;
+        @Override
+        void exp(float[] x, int xOff, float[] y, int yOff, int n) {
+            for (int i = 0; i < n; i += LF) {
+                roundE4m3(exp2(FloatVector.fromArray(F, x, xOff + i).mul(LOG2E), e2)).intoArray(y, yOff + i);
+            }
+        }
 
-    private static void expLoop(float[] x, int xOff, float[] y, int yOff, int n, float[] e2) {
-        for (int i = 0; i < n; i += LF) {
-            exp2(FloatVector.fromArray(F, x, xOff + i).mul(LOG2E), e2).intoArray(y, yOff + i);
+        @Override
+        void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
+            for (int i = 0; i < n; i += LF) {
+                roundE4m3(SimdLowPrecisionMath.gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g)).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void erf(float[] x, int xOff, float[] y, int yOff, int n) {
+            for (int i = 0; i < n; i += LF) {
+                roundE4m3(SimdLowPrecisionMath.erf(FloatVector.fromArray(F, x, xOff + i), e2, k, g, ec)).intoArray(y, yOff + i);
+            }
+        }
+
+        @Override
+        void scale(float[] y, int yOff, int n, float s) {
+            for (int i = 0; i < n; i += LF) {
+                roundE4m3(FloatVector.fromArray(F, y, yOff + i).mul(s)).intoArray(y, yOff + i);
+            }
         }
     }
 
-    private static void geluLoop(float[] x, int xOff, float[] y, int yOff, int n, float[] e2, float k, float[] g) {
-        for (int i = 0; i < n; i += LF) {
-            gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g).intoArray(y, yOff + i);
-        }
-    }
-
-    private static void erfLoop(float[] x, int xOff, float[] y, int yOff, int n, float[] e2, float k, float[] g, float[] ec) {
-        for (int i = 0; i < n; i += LF) {
-            erf(FloatVector.fromArray(F, x, xOff + i), e2, k, g, ec).intoArray(y, yOff + i);
-        }
-    }
+    // ------------------------------------------------------------------ arrays
 
     @Override
     public void exp(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
-        for (int b = 0; b < v; b += CHUNK) {
-            int len = Math.min(CHUNK, v - b);
-            expLoop(x, xOff + b, y, yOff + b, len, e2);
-            rounder.round(y, yOff + b, len);
-        }
+        kernel.exp(x, xOff, y, yOff, v);
         super.exp(x, xOff + v, y, yOff + v, n - v);
     }
 
     @Override
     public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
-        for (int b = 0; b < v; b += CHUNK) {
-            int len = Math.min(CHUNK, v - b);
-            geluLoop(x, xOff + b, y, yOff + b, len, e2, k, g);
-            rounder.round(y, yOff + b, len);
-        }
+        kernel.gelu(x, xOff, y, yOff, v);
         super.gelu(x, xOff + v, y, yOff + v, n - v);
     }
 
     @Override
     public void erf(float[] x, int xOff, float[] y, int yOff, int n) {
         int v = n - n % LF;
-        for (int b = 0; b < v; b += CHUNK) {
-            int len = Math.min(CHUNK, v - b);
-            erfLoop(x, xOff + b, y, yOff + b, len, e2, k, g, ec);
-            rounder.round(y, yOff + b, len);
-        }
+        kernel.erf(x, xOff, y, yOff, v);
         super.erf(x, xOff + v, y, yOff + v, n - v);
     }
 
@@ -246,10 +332,7 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         float s = base.sum(y, yOff, n);
         float inv = 1f / s;
         int v = n - n % LF;
-        for (i = 0; i < v; i += LF) {
-            FloatVector.fromArray(F, y, yOff + i).mul(inv).intoArray(y, yOff + i);
-        }
-        rounder.round(y, yOff, v);
+        kernel.scale(y, yOff, v, inv);
         for (i = v; i < n; i++) {
             y[yOff + i] = rnd(y[yOff + i] * inv);
         }
