@@ -108,9 +108,15 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         return roundBits(x, 0x7FFF, 16, 0xFFFF0000).blend(x, x.test(VectorOperators.IS_NAN));
     }
 
+    /** v with x's sign bit OR-ed in. */
+    private static FloatVector orSign(FloatVector v, FloatVector x) {
+        IntVector s = ((IntVector) x.reinterpretAsInts()).and(SIGN);
+        return (FloatVector) ((IntVector) v.reinterpretAsInts()).or(s).reinterpretAsFloats();
+    }
+
     static FloatVector roundFp16(FloatVector x) {
         FloatVector rn = roundBits(x, 0xFFF, 13, ~0x1FFF);
-        FloatVector rs = x.mul(0x1p-125f).mul(0x1p125f);
+        FloatVector rs = orSign(x.add(0.75f).sub(0.75f), x);
         FloatVector r = rn.blend(rs, x.abs().compare(VectorOperators.LT, 0x1p-14f));
         r = r.blend(r.mul(Float.POSITIVE_INFINITY), r.abs().compare(VectorOperators.GT, 65504f));
         return r.blend(x, x.test(VectorOperators.IS_NAN));
@@ -118,7 +124,7 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
 
     static FloatVector roundE4m3(FloatVector x) {
         FloatVector rn = roundBits(x, 0x7FFFF, 20, ~0xFFFFF);
-        FloatVector rs = x.mul(0x1p-70f).mul(0x1p-70f).mul(0x1p70f).mul(0x1p70f);
+        FloatVector rs = orSign(x.add(24576f).sub(24576f), x);
         FloatVector r = rn.blend(rs, x.abs().compare(VectorOperators.LT, 0x1p-6f)).max(-448f).min(448f);
         return r.blend(x, x.test(VectorOperators.IS_NAN));
     }
