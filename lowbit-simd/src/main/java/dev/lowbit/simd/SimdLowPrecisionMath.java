@@ -96,7 +96,8 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         return large.blend(small, a.compare(VectorOperators.LT, ERF_SPLIT));
     }
 
-    // rounding to the target: LowPrecisionMath.roundBf16 / roundFp16 / roundE4m3
+    // rounding to the target: LowPrecisionMath.roundBf16 / roundFp16 / roundE4m3. Their NaN test is left out: the
+    // inputs here are results of float arithmetic, so any NaN is quiet, and the bit rounding keeps a quiet NaN a NaN
 
     private static FloatVector roundBits(FloatVector a, int half, int shift, int mask) {
         IntVector b = (IntVector) a.reinterpretAsInts();
@@ -105,7 +106,7 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     }
 
     static FloatVector roundBf16(FloatVector x) {
-        return roundBits(x, 0x7FFF, 16, 0xFFFF0000).blend(x, x.test(VectorOperators.IS_NAN));
+        return roundBits(x, 0x7FFF, 16, 0xFFFF0000);
     }
 
     /** v with x's sign bit OR-ed in. */
@@ -119,14 +120,14 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         FloatVector rs = orSign(x.add(0.75f).sub(0.75f), x);
         FloatVector r = rn.blend(rs, x.abs().compare(VectorOperators.LT, 0x1p-14f));
         r = r.blend(r.mul(Float.POSITIVE_INFINITY), r.abs().compare(VectorOperators.GT, 65504f));
-        return r.blend(x, x.test(VectorOperators.IS_NAN));
+        return r;
     }
 
     static FloatVector roundE4m3(FloatVector x) {
         FloatVector rn = roundBits(x, 0x7FFFF, 20, ~0xFFFFF);
         FloatVector rs = orSign(x.add(24576f).sub(24576f), x);
         FloatVector r = rn.blend(rs, x.abs().compare(VectorOperators.LT, 0x1p-6f)).max(-448f).min(448f);
-        return r.blend(x, x.test(VectorOperators.IS_NAN));
+        return r;
     }
 
     /**
