@@ -263,8 +263,12 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
 
         @Override
         void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
+            // two passes: the GELU chain and this rounding in one loop compiled several times slower (C2)
             for (int i = 0; i < n; i += LF) {
-                roundFp16(SimdLowPrecisionMath.gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g)).intoArray(y, yOff + i);
+                SimdLowPrecisionMath.gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g).intoArray(y, yOff + i);
+            }
+            for (int i = 0; i < n; i += LF) {
+                roundFp16(FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
             }
         }
 
@@ -297,8 +301,12 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
 
         @Override
         void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
+            // two passes: the GELU chain and this rounding in one loop compiled several times slower (C2)
             for (int i = 0; i < n; i += LF) {
-                roundE4m3(SimdLowPrecisionMath.gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g)).intoArray(y, yOff + i);
+                SimdLowPrecisionMath.gelu(FloatVector.fromArray(F, x, xOff + i), e2, k, g).intoArray(y, yOff + i);
+            }
+            for (int i = 0; i < n; i += LF) {
+                roundE4m3(FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
             }
         }
 
