@@ -117,8 +117,8 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         return large.blend(small, a.compare(VectorOperators.LT, ERF_SPLIT));
     }
 
-    // rounding to the target: LowPrecisionMath.roundBf16 / roundFp16 / roundE4m3. Their NaN test is left out: the
-    // inputs here are results of float arithmetic, so any NaN is quiet, and the bit rounding keeps a quiet NaN a NaN
+    // rounding to the target: LowPrecisionMath.roundBf16 / roundFp16 / roundE4m3 (the NaN blend is needed: a NaN
+    // whose payload has its top bits set carries into the sign under the bit rounding)
 
     private static FloatVector roundBits(FloatVector a, int half, int shift, int mask) {
         IntVector b = (IntVector) a.reinterpretAsInts();
@@ -127,7 +127,7 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
     }
 
     static FloatVector roundBf16(FloatVector x) {
-        return roundBits(x, 0x7FFF, 16, 0xFFFF0000);
+        return roundBits(x, 0x7FFF, 16, 0xFFFF0000).blend(x, x.test(VectorOperators.IS_NAN));
     }
 
     /** v with x's sign bit OR-ed in. */
@@ -141,14 +141,14 @@ final class SimdLowPrecisionMath extends LowPrecisionVectorMath {
         FloatVector rs = orSign(x.add(0.75f).sub(0.75f), x);
         FloatVector r = rn.blend(rs, x.abs().compare(VectorOperators.LT, 0x1p-14f));
         r = r.blend(r.mul(Float.POSITIVE_INFINITY), r.abs().compare(VectorOperators.GT, 65504f));
-        return r;
+        return r.blend(x, x.test(VectorOperators.IS_NAN));
     }
 
     static FloatVector roundE4m3(FloatVector x) {
         FloatVector rn = roundBits(x, 0x7FFFF, 20, ~0xFFFFF);
         FloatVector rs = orSign(x.add(24576f).sub(24576f), x);
         FloatVector r = rn.blend(rs, x.abs().compare(VectorOperators.LT, 0x1p-6f)).max(-448f).min(448f);
-        return r;
+        return r.blend(x, x.test(VectorOperators.IS_NAN));
     }
 
     /**
