@@ -125,9 +125,9 @@ final class EmbedCommand implements Callable<Integer> {
     boolean noCompare;
 
     @Option(names = "--math", defaultValue = "fp32", paramLabel = "fp32|bf16|fp16|fp8",
-            description = {"Softmax and GELU with exp/erf designed for this output format and rounded to it: bf16, fp16 or fp8",
-                "(E4M3, saturating); each within 1 ulp of the exact value in that format for every input of the format,",
-                "with a shorter polynomial than float32's (exp degree 2/3/1 instead of 7). fp32: the float32 math (default: ${DEFAULT-VALUE})."})
+            description = "Softmax and GELU with exp/erf designed for this output format and rounded to it: bf16, fp16 or fp8"
+                + " (E4M3, saturating); each within 1 ulp of the exact value in that format for every input of the format,"
+                + " with a shorter polynomial than float32's (exp degree 2/3/1 instead of 7). fp32: the float32 math (default: ${DEFAULT-VALUE}).")
     String math;
 
     @Override
