@@ -15,6 +15,7 @@ import dev.lowbit.nn.MixedPrecision;
 import dev.lowbit.nn.OsPlusFold;
 import dev.lowbit.gemm.OsPlus;
 import dev.lowbit.nn.Precision;
+import dev.lowbit.numeric.MathPrecision;
 import dev.lowbit.onnx.MiniLm;
 import dev.lowbit.onnx.SentenceEmbedder;
 import dev.lowbit.policy.Presets;
@@ -54,6 +55,7 @@ import picocli.CommandLine.Spec;
             "  ./lowbit embed --in sentences.txt --out E.npy --precision imunpack --batch 32 --threads 2",
             "  ./lowbit embed --in sentences.txt --out E.npy --precision imunpack --levels 15 --bits 4   # the paper's setting",
             "  ./lowbit embed --in sentences.txt --out E.npy --precision int8 --os-plus   # Outlier Suppression+ first",
+            "  ./lowbit embed --in sentences.txt --out E.npy --math bf16   # softmax/GELU with bf16 exp/erf",
             "", "Input: a trailing newline does not add a line; CRLF and a UTF-8 BOM are accepted. An empty line is",
             "embedded as the empty text ([CLS] [SEP]), so that row i is always line i. A line longer than 256 word",
             "pieces (including [CLS] and [SEP]) is truncated, as sentence-transformers does; 'truncated' counts them.",
@@ -135,7 +137,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "T", description = "Worker threads (default: the number of processors).")
     Integer threads;
 
-    @Option(names = "--no-compare", description = "For low-bit precisions, skip the FP32 run that gives the cosine to fp32.")
+    @Option(names = "--no-compare", description = "For low-bit precisions (or --math other than fp32), skip the FP32 run that gives the cosine to fp32.")
     boolean noCompare;
 
     @Option(names = "--os-plus", description = "Outlier Suppression+ (Wei et al. 2023) before quantizing: per-channel shift z = (max+min)/2 and "
@@ -149,6 +151,12 @@ final class EmbedCommand implements Callable<Integer> {
             description = "Outlier thresholds t tried per linear input by --os-plus (geometric grid from the largest to the median channel range; 1: shifting only; default: ${DEFAULT-VALUE}).")
     int osPlusCandidates;
 
+    @Option(names = "--math", defaultValue = "fp32", paramLabel = "fp32|bf16|fp16|fp8",
+            description = "Softmax and GELU with exp/erf designed for this output format and rounded to it: bf16, fp16 or fp8"
+                + " (E4M3, saturating); each within 1 ulp of the exact value in that format for every input of the format,"
+                + " with a shorter polynomial than float32's (exp degree 2/3/1 instead of 7). fp32: the float32 math (default: ${DEFAULT-VALUE}).")
+    String math;
+
     @Override
     public Integer call() {
         Inputs.checkOutput(out, "--out");
@@ -160,6 +168,7 @@ final class EmbedCommand implements Callable<Integer> {
             throw new LowbitException("--threads must be >= 1, got " + t);
         }
         System.setProperty("lowbit.threads", Integer.toString(t));
+        MathPrecision mathPrecision = MathPrecision.parse(math);
         MixedPrecision mixed = mixed(precision);
         if (mixed != null) {
             if (bits != null || beta != null || levels != null || scope != null || !strategy.strip().equalsIgnoreCase("auto")
@@ -169,7 +178,7 @@ final class EmbedCommand implements Callable<Integer> {
             if (osPlus) {
                 throw new LowbitException("--os-plus applies to one preset (int8, imunpack, fp8 ...), not to a mixed precision");
             }
-            return embedMixed(mixed, t);
+            return embedMixed(mixed, t, mathPrecision);
         }
         Precision p = Precision.parse(precision, bits == null ? null : Precision.parseBits(bits)).withStrategy(UnpackStrategy.parse(strategy));
         if (levels != null && levels < 2) {
@@ -226,6 +235,7 @@ final class EmbedCommand implements Callable<Integer> {
         try (SentenceEmbedder e = new SentenceEmbedder(tokenizer, weights, p, backend, t, batch, WordPieceTokenizer.DEFAULT_MAX_LENGTH,
                 osPlus ? osPlusCandidates : 0)) {
             Json osJson = osPlus ? osPlusJson(e.osPlus(), osPlusCandidates, (System.nanoTime() - t2) / 1e9) : null;
+            e.bert().math(mathPrecision);
             long t1 = System.nanoTime();
             emb = e.embed(lines.text, done -> progress.step());
             seconds = (System.nanoTime() - t1) / 1e9;
@@ -234,7 +244,7 @@ final class EmbedCommand implements Callable<Integer> {
                     .put("sentencesPerSecond", round(seconds > 0 ? emb.length / seconds : 0)).put("dim", MiniLm.DIM)
                     .put("out", out.toString()).put("batch", batch).put("threads", t).put("backend", backend.name())
                     .put("tokens", e.tokens()).put("truncated", e.truncated()).put("emptyLines", lines.empty)
-                    .put("loadSeconds", round(loadSeconds));
+                    .put("loadSeconds", round(loadSeconds)).put("math", mathPrecision.label());
             j.put("linearWeightBytes", e.bert().linearWeightBytes()).put("residentWeightBytes", e.bert().residentLinearWeightBytes())
                     .put("executor", p.mode().label()).put("scaleScope", Bert.SCALE_SCOPE.label());
             if (osJson != null) {
@@ -269,7 +279,7 @@ final class EmbedCommand implements Callable<Integer> {
                 j.put("searchedFormats", layers);
             }
         }
-        if (p.quantized() && !noCompare) {
+        if ((p.quantized() || mathPrecision != MathPrecision.FP32) && !noCompare) {
             try (SentenceEmbedder f = new SentenceEmbedder(tokenizer, weights, Precision.fp32(), backend, t, batch,
                     WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
                 float[][] ref = f.embed(lines.text, null);
@@ -341,7 +351,7 @@ final class EmbedCommand implements Callable<Integer> {
     }
 
     /** {@code embed} with a mixed precision: the embeddings, and the cosines to fp32 unless --no-compare. */
-    private Integer embedMixed(MixedPrecision mixed, int t) {
+    private Integer embedMixed(MixedPrecision mixed, int t, MathPrecision mathPrecision) {
         Lines lines = readLines(in);
         if (lines.text.isEmpty()) {
             throw new LowbitException(in + ": no sentences (the file is empty)");
@@ -355,6 +365,7 @@ final class EmbedCommand implements Callable<Integer> {
         float[][] emb;
         Json j = Json.object();
         try (SentenceEmbedder e = new SentenceEmbedder(tokenizer, weights, mixed, backend, t, batch, WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
+            e.bert().math(mathPrecision);
             long t1 = System.nanoTime();
             emb = e.embed(lines.text, done -> progress.step());
             double seconds = (System.nanoTime() - t1) / 1e9;
@@ -364,9 +375,9 @@ final class EmbedCommand implements Callable<Integer> {
                     .put("out", out.toString()).put("batch", batch).put("threads", t).put("backend", backend.name())
                     .put("tokens", e.tokens()).put("truncated", e.truncated()).put("emptyLines", lines.empty)
                     .put("loadSeconds", round(loadSeconds)).put("linearWeightBytes", e.bert().linearWeightBytes())
-                    .put("executor", "mixed").put("scaleScope", Bert.SCALE_SCOPE.label());
+                    .put("executor", "mixed").put("scaleScope", Bert.SCALE_SCOPE.label()).put("math", mathPrecision.label());
         }
-        if (!mixed.distinctNames().equals(List.of("fp32")) && !noCompare) {
+        if ((!mixed.distinctNames().equals(List.of("fp32")) || mathPrecision != MathPrecision.FP32) && !noCompare) {
             compare(j, emb, lines, tokenizer, weights, backend, t);
         }
         write(emb, j);

@@ -167,6 +167,7 @@ class BadInputMatrixTest {
                 cell("embed", "non-UTF-8 text", "latin1.txt: not valid UTF-8", "embed", "--in", "@latin1.txt", "--out", "@E.npy"),
                 cell("embed", "unknown --precision", "fp7", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "fp7"),
                 cell("embed", "--precision switch:9", "the weight width must be an integer 2..8, got 9", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "switch:9"),
+                cell("embed", "unknown --math", "unknown --math 'fp4'", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--math", "fp4"),
                 cell("embed", "--bits 1", "1", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "imunpack", "--bits", "1"),
                 cell("embed", "--bits 17", "17", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--precision", "imunpack", "--bits", "17"),
                 cell("embed", "--bits with fp32", "--bits applies to the RTN presets (imunpack, int8 ...) only", "embed", "--in", "@sentences.txt", "--out", "@E.npy", "--bits", "4"),

@@ -12,6 +12,27 @@ public final class Erf {
         return 0.5 * (1 + erf(x / Math.sqrt(2)));
     }
 
+    /**
+     * erfc(x) = 1 − erf(x) with relative accuracy in the tail (about 1e-12): 1 − erf for x &lt; 2.5, the continued
+     * fraction e^(−x²)/√π · 1/(x + ½/(x + 1/(x + …))) above (200 terms); 2 − erfc(−x) for x &lt; 0.
+     */
+    public static double erfc(double x) {
+        if (x < 0) {
+            return 2 - erfc(-x);
+        }
+        if (x < 2.5) {
+            return 1 - erf(x);
+        }
+        if (x == Double.POSITIVE_INFINITY) {
+            return 0;
+        }
+        double f = x;
+        for (int k = 200; k >= 1; k--) {
+            f = x + (k / 2.0) / f;
+        }
+        return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+    }
+
     public static double erf(double x) {
         double ax = Math.abs(x);
         double r;

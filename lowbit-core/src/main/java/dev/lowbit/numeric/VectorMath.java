@@ -25,6 +25,15 @@ public interface VectorMath {
     int priority();
 
     /**
+     * This implementation with {@link #exp}, {@link #gelu} and {@link #softmax} computed by the shorter
+     * approximations designed for {@code p} and rounded to it ({@link LowPrecisionVectorMath}); {@code fp32}
+     * returns the float32 implementation itself. Everything else stays float32.
+     */
+    default VectorMath withMath(MathPrecision p) {
+        return p == MathPrecision.FP32 ? this : new LowPrecisionVectorMath(this, p);
+    }
+
+    /**
      * {@code y[i] = e^x[i]}: Cody–Waite range reduction {@code x = n·ln2 + r}, |r| ≤ ln2/2, a degree-7
      * polynomial for e^r, scaling by 2^n in two exact steps (so subnormal results are rounded once). Error ≤ 2 ulp
      * (test-checked against float64); e^x = +∞ above 88.7228, 0 below −103.98, NaN stays NaN.

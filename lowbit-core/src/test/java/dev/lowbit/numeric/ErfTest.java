@@ -17,4 +17,16 @@ class ErfTest {
         assertThat(Erf.erf(7)).isEqualTo(1.0);
         assertThat(Erf.phi(-1)).isCloseTo(0.15865525393145707, within(1e-15));
     }
+
+    @Test
+    void erfcKeepsRelativeAccuracyInTheTail() {
+        // references: Python math.erfc
+        assertThat(Erf.erfc(1)).isCloseTo(0.15729920705028513, within(1e-15));
+        assertThat(Erf.erfc(2.5) / 4.069520174449590e-4).isCloseTo(1, within(1e-10));
+        assertThat(Erf.erfc(3) / 2.209049699858544e-05).isCloseTo(1, within(1e-10));
+        assertThat(Erf.erfc(5) / 1.5374597944280349e-12).isCloseTo(1, within(1e-10));
+        assertThat(Erf.erfc(10) / 2.088487583762545e-45).isCloseTo(1, within(1e-10));
+        assertThat(Erf.erfc(-1)).isCloseTo(2 - 0.15729920705028513, within(1e-15));
+        assertThat(Erf.erfc(Double.POSITIVE_INFINITY)).isZero();
+    }
 }

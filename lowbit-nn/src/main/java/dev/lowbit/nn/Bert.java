@@ -8,6 +8,8 @@ import dev.lowbit.gemm.GemmBackends;
 import dev.lowbit.gemm.ImUnpackGemm;
 import dev.lowbit.gemm.OsPlus;
 import dev.lowbit.gemm.ScalarGemm;
+import dev.lowbit.numeric.LowPrecisionVectorMath;
+import dev.lowbit.numeric.MathPrecision;
 import dev.lowbit.numeric.VectorMath;
 import dev.lowbit.policy.ScaleScope;
 import dev.lowbit.numeric.VectorMaths;
@@ -68,7 +70,7 @@ public final class Bert implements AutoCloseable {
     /** OS+ transforms folded into {@link #w} (null: none): the residual connections restore x from x̃. */
     private final OsPlusFold osPlus;
     /** Softmax, GELU, LayerNorm, bias/residual adds and the FP32 attention products (same bits on every implementation). */
-    private final VectorMath vm = VectorMaths.preferred();
+    private volatile VectorMath vm = VectorMaths.preferred();
 
     /** The pooled, L2-normalized embeddings (B × d) and the packed last hidden state. */
     public record Output(float[][] embeddings, FloatMatrix lastHidden, int[] sequenceStart, int[] sequenceLength) {}
@@ -226,6 +228,20 @@ public final class Bert implements AutoCloseable {
 
     public BertConfig config() {
         return c;
+    }
+
+    /**
+     * Runs softmax and GELU with the transcendentals designed for {@code p} (exp, erf GELU rounded to bf16, fp16 or
+     * fp8 E4M3: {@link VectorMath#withMath}); {@code fp32} restores the float32 math. Call before {@link #forward}.
+     */
+    public Bert math(MathPrecision p) {
+        vm = VectorMaths.preferred().withMath(p);
+        return this;
+    }
+
+    /** The math precision of softmax and GELU ({@code fp32} unless {@link #math} set another). */
+    public MathPrecision math() {
+        return vm instanceof LowPrecisionVectorMath l ? l.target() : MathPrecision.FP32;
     }
 
     /** The precision of every GEMM, or null for a mixed model ({@link #mixed()}). */

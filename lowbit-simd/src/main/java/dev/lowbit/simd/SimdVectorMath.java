@@ -25,6 +25,7 @@ import static dev.lowbit.numeric.ScalarVectorMath.ROUND_MAGIC_BITS;
 import static dev.lowbit.simd.Species.F;
 import static dev.lowbit.simd.Species.LF;
 
+import dev.lowbit.numeric.MathPrecision;
 import dev.lowbit.numeric.ScalarVectorMath;
 import dev.lowbit.numeric.VectorMath;
 import java.util.Arrays;
@@ -58,6 +59,12 @@ public final class SimdVectorMath implements VectorMath {
     @Override
     public int priority() {
         return 10;
+    }
+
+    /** The low-precision variants are vectorized too ({@link SimdLowPrecisionMath}, the same bits as the scalar one). */
+    @Override
+    public VectorMath withMath(MathPrecision p) {
+        return p == MathPrecision.FP32 ? this : new SimdLowPrecisionMath(this, p);
     }
 
     // ------------------------------------------------------------------ per-lane definitions (twins of ScalarVectorMath)
@@ -248,7 +255,7 @@ public final class SimdVectorMath implements VectorMath {
         return ScalarVectorMath.reduce(part);
     }
 
-    private static float max(float[] x, int xOff, int n) {
+    static float max(float[] x, int xOff, int n) {
         int i = 0;
         float m = Float.NEGATIVE_INFINITY;
         if (n >= LF) {
