@@ -40,8 +40,12 @@ class EmbedDeterminismTest {
         return out;
     }
 
+    /**
+     * Every preset but llm-fp4-w4a8: the same executor and calibration code as llm-fp4 with another activation width, whose
+     * two calibrations (each run calibrates: the format search over 36 linears) would add over two minutes to the suite.
+     */
     static Stream<String> precisions() {
-        return Stream.of(Precision.NAMES.split(", "));
+        return Stream.of(Precision.NAMES.split(", ")).filter(n -> !n.equals("llm-fp4-w4a8"));
     }
 
     private static float[][] embed(Precision p, GemmBackend backend, int threads, int batch) {
