@@ -15,6 +15,7 @@ import dev.lowbit.nn.MixedPrecision;
 import dev.lowbit.nn.OsPlusFold;
 import dev.lowbit.gemm.OsPlus;
 import dev.lowbit.nn.Precision;
+import dev.lowbit.nn.PrecisionSearch;
 import dev.lowbit.numeric.MathPrecision;
 import dev.lowbit.onnx.MiniLm;
 import dev.lowbit.onnx.SentenceEmbedder;
@@ -280,29 +281,9 @@ final class EmbedCommand implements Callable<Integer> {
             }
         }
         if ((p.quantized() || mathPrecision != MathPrecision.FP32) && !noCompare) {
-            try (SentenceEmbedder f = new SentenceEmbedder(tokenizer, weights, Precision.fp32(), backend, t, batch,
-                    WordPieceTokenizer.DEFAULT_MAX_LENGTH)) {
-                float[][] ref = f.embed(lines.text, null);
-                double min = 1;
-                double sum = 0;
-                for (int i = 0; i < emb.length; i++) {
-                    double c = cosine(emb[i], ref[i]);
-                    min = Math.min(min, c);
-                    sum += c;
-                }
-                j.put("minCosineToFp32", emb.length == 0 ? null : min).put("meanCosineToFp32", emb.length == 0 ? null : sum / emb.length);
-            }
+            compare(j, emb, lines, tokenizer, weights, backend, t);
         }
-        double[] flat = new double[emb.length * MiniLm.DIM];
-        for (int i = 0; i < emb.length; i++) {
-            for (int c = 0; c < MiniLm.DIM; c++) {
-                flat[i * MiniLm.DIM + c] = emb[i][c];
-            }
-        }
-        Npy.write(out, NpyArray.ofFloats(DType.F32, new int[] {emb.length, MiniLm.DIM}, flat));
-        PrintWriter pw = spec.commandLine().getOut();
-        pw.println(j);
-        pw.flush();
+        write(emb, j);
         return 0;
     }
 
@@ -447,15 +428,7 @@ final class EmbedCommand implements Callable<Integer> {
     }
 
     static double cosine(float[] a, float[] b) {
-        double ab = 0;
-        double aa = 0;
-        double bb = 0;
-        for (int i = 0; i < a.length; i++) {
-            ab += (double) a[i] * b[i];
-            aa += (double) a[i] * a[i];
-            bb += (double) b[i] * b[i];
-        }
-        return aa == 0 || bb == 0 ? 0 : ab / Math.sqrt(aa * bb);
+        return PrecisionSearch.cosine(a, b);
     }
 
     record Lines(List<String> text, int empty) {}

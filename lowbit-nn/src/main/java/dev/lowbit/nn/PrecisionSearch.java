@@ -251,7 +251,8 @@ public final class PrecisionSearch {
         return new Evaluator(sentences);
     }
 
-    private static double cosine(float[] a, float[] b) {
+    /** Cosine similarity of two embeddings in float64 (0 when either is all zeros). */
+    public static double cosine(float[] a, float[] b) {
         double ab = 0;
         double aa = 0;
         double bb = 0;
