@@ -218,10 +218,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (osPlus) {
             OsPlusFold.checkSupported(p);
         }
-        Lines lines = readLines(in);
-        if (lines.text.isEmpty()) {
-            throw new LowbitException(in + ": no sentences (the file is empty)");
-        }
+        Lines lines = sentences();
         long t0 = System.nanoTime();
         BertWeights weights = MiniLm.weights();
         WordPieceTokenizer tokenizer = MiniLm.tokenizer();
@@ -331,12 +328,18 @@ final class EmbedCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code embed} with a mixed precision: the embeddings, and the cosines to fp32 unless --no-compare. */
-    private Integer embedMixed(MixedPrecision mixed, int t, MathPrecision mathPrecision) {
+    /** The sentences of {@code --in}; an empty file is a one-line error. */
+    private Lines sentences() {
         Lines lines = readLines(in);
         if (lines.text.isEmpty()) {
             throw new LowbitException(in + ": no sentences (the file is empty)");
         }
+        return lines;
+    }
+
+    /** {@code embed} with a mixed precision: the embeddings, and the cosines to fp32 unless --no-compare. */
+    private Integer embedMixed(MixedPrecision mixed, int t, MathPrecision mathPrecision) {
+        Lines lines = sentences();
         long t0 = System.nanoTime();
         BertWeights weights = MiniLm.weights();
         WordPieceTokenizer tokenizer = MiniLm.tokenizer();
